@@ -1,0 +1,28 @@
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hwnas {
+
+/// " (did you mean 'x'?)" for the closest of `known` within a small edit
+/// distance, or "" when nothing is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& known);
+
+/// "a, b, c".
+std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
+
+/// Byte offset of the first invalid UTF-8 sequence, or npos when valid.
+std::size_t first_invalid_utf8(std::string_view text);
+
+struct LineCol {
+  int line = 0, col = 0;  // 1-based
+};
+LineCol line_col_at(std::string_view text, std::size_t offset);
+
+/// Formats a number for messages and JSON-free output: integers without ".0",
+/// others with up to 6 significant digits.
+std::string format_number(double v);
+
+}  // namespace hwnas

@@ -1,0 +1,65 @@
+#pragma once
+// Arch = input shape + ordered list of layers. Shape inference and counts
+// (MACs, params, activation memory) live here; everything else speaks Arch.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hwnas/ir/layer.h"
+
+namespace hwnas {
+
+struct Preprocess {
+  std::vector<double> mean, std;  ///< one per input channel; std > 0
+  bool operator==(const Preprocess& o) const { return mean == o.mean && std == o.std; }
+};
+
+struct Arch {
+  std::string name;
+  Shape input;
+  int num_classes = 0;
+  std::optional<Preprocess> preprocess;  ///< applied by the exported model; default none
+  std::vector<Layer> layers;
+  std::string space;           ///< provenance: the space it was decoded from (may be empty)
+  std::vector<int> genotype;   ///< provenance: choice indices in that space (may be empty)
+
+  bool operator==(const Arch& o) const;
+};
+
+/// Counts for one layer at its shapes. `macs` counts conv and linear
+/// multiply-accumulates only (the papers' "FLOPs"); `other_ops` counts the
+/// per-element work reported apart: BN, activations, residual adds, pooling.
+struct LayerStats {
+  Shape in, out;
+  std::int64_t macs = 0;
+  std::int64_t params = 0;      ///< trainable: weights, biases, BN gamma and beta
+  std::int64_t other_ops = 0;
+  std::int64_t peak_bytes = 0;  ///< fp32 activations live while this layer runs, at the batch
+};
+
+struct ArchStats {
+  int batch = 1;
+  std::vector<LayerStats> layers;
+  std::int64_t macs = 0, params = 0, other_ops = 0;
+  std::int64_t peak_activation_bytes = 0;  ///< max over layers of LayerStats::peak_bytes
+};
+
+/// Output shape of `layer` on input `in`; throws InputError naming `place`
+/// ("layers[3]") when the layer cannot run on that input.
+Shape infer_shape(const Layer& layer, const Shape& in, const std::string& place);
+
+/// Counts for `layer` on input `in` (shapes must be valid).
+LayerStats layer_stats(const Layer& layer, const Shape& in, int batch = 1);
+
+/// Shape inference over the whole chain plus counts; validates the arch
+/// (non-empty, final linear = num_classes, preprocess sizes). Throws InputError.
+ArchStats analyze(const Arch& arch, int batch = 1);
+
+/// Only the totals, without per-layer records (the search hot path).
+struct Totals {
+  std::int64_t macs = 0, params = 0;
+};
+Totals count_totals(const Arch& arch);
+
+}  // namespace hwnas

@@ -1,0 +1,56 @@
+#pragma once
+// One layer of a chain network, as DESIGN.md's arch JSON contract defines it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hwnas {
+
+enum class Op { Conv, MBConv, Skip, Zero, MaxPool, AvgPool, Gap, Linear, Dropout };
+enum class Act { None, Relu, Relu6, HSwish };
+
+std::string_view op_name(Op);
+std::string_view act_name(Act);
+/// All op names, in the order of the enum (for messages).
+const std::vector<std::string>& op_names();
+const std::vector<std::string>& act_names();
+
+struct Shape {
+  int c = 0, h = 0, w = 0;
+  std::int64_t numel() const { return std::int64_t(c) * h * w; }
+  bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+};
+
+struct Layer {
+  Op op = Op::Conv;
+  int out = 0;       ///< Output channels / features. 0: same as the input (skip, zero).
+  int k = 0;         ///< Kernel size (conv, mbconv, pools).
+  int stride = 0;    ///< 0: the op's default (pools: k; others: 1).
+  int groups = 1;    ///< conv: groups; mbconv: grouping of both 1x1 convs.
+  int dilation = 1;  ///< conv only.
+  bool bn = true;    ///< conv only; no bias when true.
+  Act act = Act::Relu;           ///< conv/skip default relu, mbconv default relu6.
+  double e = 1;                  ///< mbconv expansion ratio; mid = round(in * e).
+  bool shuffle = false;          ///< mbconv: channel shuffle after the grouped expand conv.
+  std::optional<bool> expand;    ///< mbconv: keep the 1x1 expand conv. Default: e != 1.
+  bool se = false;               ///< mbconv: squeeze-excite after the depthwise conv.
+  std::optional<bool> residual;  ///< mbconv: default stride == 1 && in == out.
+  double p = 0;                  ///< dropout probability.
+
+  /// A layer of `op` with that op's defaults.
+  static Layer make(Op op);
+  int stride_or_default() const;
+  bool has_expand() const { return expand.value_or(e != 1.0); }
+  bool operator==(const Layer& o) const;
+  bool operator!=(const Layer& o) const { return !(*this == o); }
+};
+
+/// MBConv's hidden width: round(in * e).
+int mbconv_mid(int in, double e);
+/// Squeeze-excite width, as MobileNetV3 makes it: mid / 4 rounded to a multiple of 8.
+int se_width(int mid);
+
+}  // namespace hwnas

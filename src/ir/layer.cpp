@@ -1,0 +1,58 @@
+#include "hwnas/ir/layer.h"
+
+#include <cmath>
+
+#include "hwnas/ir/arch.h"
+
+namespace hwnas {
+
+const std::vector<std::string>& op_names() {
+  static const std::vector<std::string> names = {"conv",    "mbconv",  "skip",   "zero",   "maxpool",
+                                                 "avgpool", "gap",     "linear", "dropout"};
+  return names;
+}
+const std::vector<std::string>& act_names() {
+  static const std::vector<std::string> names = {"none", "relu", "relu6", "hswish"};
+  return names;
+}
+std::string_view op_name(Op op) { return op_names()[static_cast<int>(op)]; }
+std::string_view act_name(Act act) { return act_names()[static_cast<int>(act)]; }
+
+Layer Layer::make(Op op) {
+  Layer l;
+  l.op = op;
+  l.act = op == Op::MBConv ? Act::Relu6 : Act::Relu;
+  return l;
+}
+
+int Layer::stride_or_default() const {
+  if (stride > 0) return stride;
+  return (op == Op::MaxPool || op == Op::AvgPool) ? k : 1;
+}
+
+bool Layer::operator==(const Layer& o) const {
+  return op == o.op && out == o.out && k == o.k && stride_or_default() == o.stride_or_default() &&
+         groups == o.groups && dilation == o.dilation && bn == o.bn && act == o.act && e == o.e &&
+         shuffle == o.shuffle && has_expand() == o.has_expand() && se == o.se &&
+         residual == o.residual && p == o.p;
+}
+
+int mbconv_mid(int in, double e) { return static_cast<int>(std::lround(in * e)); }
+
+int se_width(int mid) {
+  // torchvision's _make_divisible(mid / 4, 8): nearest multiple of 8, never
+  // below 8 nor more than 10% under the exact value.
+  double v = mid / 4.0;
+  int d = 8;
+  int r = std::max(d, int(v + d / 2.0) / d * d);
+  if (r < 0.9 * v) r += d;
+  return r;
+}
+
+bool Arch::operator==(const Arch& o) const {
+  return name == o.name && input == o.input && num_classes == o.num_classes &&
+         preprocess == o.preprocess && layers == o.layers && space == o.space &&
+         genotype == o.genotype;
+}
+
+}  // namespace hwnas
