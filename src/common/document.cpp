@@ -448,6 +448,15 @@ std::string Fields::get_choice(const std::string& key, const std::vector<std::st
   return v ? v->as_choice(allowed) : fallback;
 }
 
+std::vector<std::pair<std::string, Value>> Fields::entries() {
+  std::vector<std::pair<std::string, Value>> out;
+  for (auto it = self_.node_->begin(); it != self_.node_->end(); ++it) {
+    known_.push_back(it.key());
+    out.emplace_back(it.key(), child(it.key()));
+  }
+  return out;
+}
+
 void Fields::finish() const {
   for (auto it = self_.node_->begin(); it != self_.node_->end(); ++it) {
     if (std::find(known_.begin(), known_.end(), it.key()) != known_.end()) continue;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "hwnas/common/text.h"
 #include "hwnas/ir/arch.h"
 
 namespace hwnas {
@@ -47,6 +48,24 @@ int se_width(int mid) {
   int r = std::max(d, int(v + d / 2.0) / d * d);
   if (r < 0.9 * v) r += d;
   return r;
+}
+
+std::string layer_summary(const Layer& l) {
+  std::string s(op_name(l.op));
+  auto add = [&](const std::string& x) { s += " " + x; };
+  if (l.op == Op::Conv || l.op == Op::MBConv || l.op == Op::MaxPool || l.op == Op::AvgPool)
+    add("k" + std::to_string(l.k));
+  if (l.op == Op::MBConv) add("e" + format_number(l.e));
+  if (l.stride_or_default() != 1 && l.op != Op::MaxPool && l.op != Op::AvgPool)
+    add("s" + std::to_string(l.stride_or_default()));
+  if (l.groups != 1) add("g" + std::to_string(l.groups));
+  if (l.dilation != 1) add("d" + std::to_string(l.dilation));
+  if (l.shuffle) add("shuffle");
+  if (l.se) add("se");
+  if ((l.op == Op::Conv || l.op == Op::MBConv) && l.act != Layer::make(l.op).act)
+    add(std::string(act_name(l.act)));
+  if (l.op == Op::Dropout) add("p" + format_number(l.p));
+  return s;
 }
 
 bool Arch::operator==(const Arch& o) const {

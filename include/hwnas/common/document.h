@@ -105,6 +105,9 @@ class Fields {
   std::string get_choice(const std::string& key, const std::vector<std::string>& allowed,
                          const std::string& fallback);
 
+  /// Every key with its value, in file order (all become known).
+  std::vector<std::pair<std::string, Value>> entries();
+
   /// Throws on keys that no call above asked about.
   void finish() const;
   const Value& self() const { return self_; }

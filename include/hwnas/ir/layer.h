@@ -48,6 +48,9 @@ struct Layer {
   bool operator!=(const Layer& o) const { return !(*this == o); }
 };
 
+/// Short human form: "mbconv k5 e3 s2", "conv k3 s2 relu6", "zero".
+std::string layer_summary(const Layer& l);
+
 /// MBConv's hidden width: round(in * e).
 int mbconv_mid(int in, double e);
 /// Squeeze-excite width, as MobileNetV3 makes it: mid / 4 rounded to a multiple of 8.

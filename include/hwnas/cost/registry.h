@@ -1,0 +1,36 @@
+#pragma once
+// Cost models made by type name (`type:` in a config), listed on error.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hwnas/common/document.h"
+#include "hwnas/cost/cost_model.h"
+
+namespace hwnas {
+
+class CostModelRegistry {
+ public:
+  /// Reads the model's options from `f` (all keys but `type`) and builds it.
+  using Factory = std::function<std::unique_ptr<CostModel>(Fields& f)>;
+
+  void add(const std::string& type, std::string description, Factory factory);
+  /// Builds the model `type` names; an unknown type lists the known ones.
+  std::unique_ptr<CostModel> make(const Value& type, Fields& options) const;
+  std::vector<std::string> types() const;
+  const std::string& description(const std::string& type) const;
+
+ private:
+  struct Entry {
+    std::string description;
+    Factory factory;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+/// The torch-free models: `flops`. (Torch-side parts add `measured`.)
+void register_builtin_cost_models(CostModelRegistry& r);
+
+}  // namespace hwnas

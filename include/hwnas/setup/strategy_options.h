@@ -1,0 +1,46 @@
+#pragma once
+// Options of the supernet strategies (ProxylessNAS, FBNet), read and
+// validated from the config's `strategy:` mapping. Torch-free, so that
+// `hwnas search --dry-run` checks them without building torch parts.
+#include <string>
+
+#include "hwnas/common/document.h"
+
+namespace hwnas {
+
+/// The hardware term of the search loss.
+struct CostLossOptions {
+  /// Cost model (a key of cost_models) whose latency enters the loss.
+  /// Default: the model of the first latency constraint, else the only model.
+  std::string model;
+  /// add: CE + lambda * E[LAT] / reference (ProxylessNAS);
+  /// mul: CE * (E[LAT] / reference)^beta (ProxylessNAS' multiplicative form);
+  /// fbnet: CE * alpha * log(E[LAT] / reference + 1)^beta. Default: add.
+  std::string form = "add";
+  double lambda = 0.1;  ///< add. Default: 0.1.
+  double alpha = 0.2;   ///< fbnet. Default: 0.2.
+  double beta = 0.6;    ///< mul, fbnet. Default: 0.6.
+  /// Latency the cost is divided by (ms); 0: the space's smallest. Default: 0.
+  double reference_ms = 0;
+
+  static CostLossOptions read(Fields& f, const std::string& default_form);
+  json to_json() const;
+};
+
+struct SupernetOptions {
+  std::string type;          ///< proxyless | fbnet
+  std::string mode;          ///< proxyless: two | full_v2; fbnet: soft | hard
+  int warmup_epochs = 1;     ///< weight-only epochs before architecture steps. Default: 1.
+  double arch_lr = 1e-3;     ///< Adam lr of the architecture logits. Default: 1e-3.
+  int arch_every = 1;        ///< one architecture step per N weight steps. Default: 1.
+  double temperature = 5.0;  ///< fbnet: initial Gumbel-softmax temperature. Default: 5.0.
+  double temperature_decay = 0.956;  ///< fbnet: per-epoch factor. Default: 0.956.
+  CostLossOptions loss;
+
+  json to_json() const;
+};
+
+/// Reads a `strategy:` mapping of type proxyless or fbnet (all keys checked).
+SupernetOptions read_supernet_options(Fields& f);
+
+}  // namespace hwnas

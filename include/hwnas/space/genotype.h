@@ -1,0 +1,47 @@
+#pragma once
+// Genotype = one choice index per searchable position, into that position's
+// allowed list. Decode, encode, sample, mutate, crossover, size, enumerate.
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "hwnas/space/space.h"
+
+namespace hwnas {
+
+using Genotype = std::vector<int>;
+using Rng = std::mt19937_64;
+
+/// Throws InputError when the genotype's length or an index does not fit the space.
+void check_genotype(const Space& space, const Genotype& g);
+
+Arch decode(const Space& space, const Genotype& g);
+/// decode() into an existing Arch, reusing its storage (the search hot path).
+/// `g` must be valid (see check_genotype).
+void decode_into(const Space& space, const Genotype& g, Arch& out);
+/// The genotype of an arch of this space; throws InputError naming the first
+/// layer that matches neither the fixed layer nor any allowed candidate.
+Genotype encode(const Space& space, const Arch& arch);
+
+Genotype sample(const Space& space, Rng& rng);
+/// Each position is re-drawn to a different choice with probability `prob`;
+/// at least one position changes when any position has two or more choices.
+Genotype mutate(const Space& space, const Genotype& g, double prob, Rng& rng);
+/// Uniform crossover: each position from either parent with probability 1/2.
+Genotype crossover(const Genotype& a, const Genotype& b, Rng& rng);
+
+/// Exact number of architectures, as a decimal string.
+std::string space_size(const Space& space);
+double space_size_log10(const Space& space);
+/// Calls `visit` on every genotype in order; throws InputError when the space
+/// holds more than `limit` architectures. `visit` returns false to stop.
+void enumerate(const Space& space, const std::function<bool(const Genotype&)>& visit,
+               std::uint64_t limit = 10'000'000);
+
+/// "1,0,3" -> {1, 0, 3}; throws InputError (place: `what`) on anything else.
+Genotype parse_genotype(const std::string& text, const std::string& what = "--genotype");
+std::string format_genotype(const Genotype& g);
+
+}  // namespace hwnas

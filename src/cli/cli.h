@@ -1,0 +1,28 @@
+#pragma once
+// Shared plumbing of the `hwnas` subcommands: each cmd_<verb>.cpp registers
+// one subcommand that parses into an options struct and sets `run`.
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "hwnas/common/document.h"
+
+namespace hwnas::cli {
+
+struct Context {
+  bool json = false;
+  std::function<void()> run;  ///< the chosen subcommand's action
+};
+
+/// Prints `j` as one JSON object on stdout (for --json).
+void print_json(const json& j);
+
+void register_stats(CLI::App& app, Context& ctx);
+void register_space(CLI::App& app, Context& ctx);
+void register_search(CLI::App& app, Context& ctx);
+
+/// "1.23M", "456.7K": compact counts for tables.
+std::string human_count(double v);
+
+}  // namespace hwnas::cli

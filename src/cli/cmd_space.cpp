@@ -1,0 +1,105 @@
+// hwnas space: summary of a search space; sample random archs to JSON files.
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "hwnas/common/error.h"
+#include "hwnas/common/text.h"
+#include "hwnas/ir/arch_json.h"
+#include "hwnas/space/genotype.h"
+
+namespace hwnas::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct SpaceOptions {
+  std::string space, out;
+  int sample = 0;
+  std::uint64_t seed = 0;
+  bool list = false;
+};
+
+std::vector<std::string> write_samples(const Space& s, const SpaceOptions& o) {
+  std::vector<std::string> paths;
+  for (int i = 0; i < o.sample; ++i)
+    paths.push_back((fs::path(o.out) / fmt::format("{}-{:04d}.arch.json", s.name, i)).string());
+  // Refuse before writing anything: existing files are never replaced.
+  if (fs::exists(o.out) && !fs::is_directory(o.out))
+    throw InputError(o.out, "--out exists and is not a folder");
+  for (const auto& p : paths)
+    if (fs::exists(p)) throw InputError(p, "already exists; choose another --out folder");
+  fs::create_directories(o.out);
+  Rng rng(o.seed);
+  for (int i = 0; i < o.sample; ++i) {
+    Arch a = decode(s, sample(s, rng));
+    a.name = fmt::format("{}-{:04d}", s.name, i);
+    save_arch(a, paths[i]);
+  }
+  return paths;
+}
+
+void run_space(const SpaceOptions& o, const Context& ctx) {
+  if (o.list) {
+    auto names = list_spaces();
+    if (ctx.json) return print_json({{"spaces", names}});
+    for (const auto& n : names) std::cout << n << "\n";
+    return;
+  }
+  Space s = load_space(o.space);
+  std::vector<std::string> samples;
+  if (o.sample > 0) samples = write_samples(s, o);
+  if (ctx.json) {
+    json positions = json::array();
+    for (const auto& p : s.positions) {
+      json choices = json::array();
+      for (int c : p.choices) choices.push_back(s.candidates[c].name);
+      positions.push_back({{"stage", p.stage}, {"layer", p.layer_index},
+                           {"in", {p.in.c, p.in.h, p.in.w}}, {"out", {p.out.c, p.out.h, p.out.w}},
+                           {"stride", p.stride}, {"choices", choices}});
+    }
+    json j = {{"name", s.name}, {"file", s.file}, {"positions", s.positions.size()},
+              {"size", space_size(s)}, {"size_log10", space_size_log10(s)},
+              {"position_list", positions}};
+    if (!samples.empty()) j["samples"] = samples;
+    return print_json(j);
+  }
+  std::cout << fmt::format("{} ({})\n{} searchable positions, {} architectures (10^{:.2f})\n",
+                           s.name, s.file, s.positions.size(), space_size(s), space_size_log10(s));
+  std::cout << fmt::format("{:>4}  {:<8} {:>12} {:>12}  {}\n", "pos", "stage", "in", "out",
+                           "choices");
+  for (std::size_t i = 0; i < s.positions.size(); ++i) {
+    const auto& p = s.positions[i];
+    std::vector<std::string> names;
+    for (int c : p.choices) names.push_back(s.candidates[c].name);
+    std::cout << fmt::format("{:>4}  {:<8} {:>12} {:>12}  {}\n", i, p.stage,
+                             fmt::format("{}x{}x{}", p.in.c, p.in.h, p.in.w),
+                             fmt::format("{}x{}x{}", p.out.c, p.out.h, p.out.w), join(names));
+  }
+  for (const auto& p : samples) std::cout << "wrote " << p << "\n";
+}
+
+}  // namespace
+
+void register_space(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<SpaceOptions>();
+  auto* cmd = app.add_subcommand("space", "Summarise a search space; sample random architectures");
+  auto* name = cmd->add_option("space", o->space, "Search space name or path");
+  auto* list = cmd->add_flag("--list", o->list, "List the shipped search spaces");
+  auto* sample = cmd->add_option("--sample", o->sample, "Write N random architectures")
+                     ->check(CLI::Range(1, 1000000));
+  auto* out = cmd->add_option("--out", o->out, "Folder for --sample");
+  cmd->add_option("--seed", o->seed, "Seed for --sample");
+  list->excludes(name);
+  sample->needs(out);
+  out->needs(sample);
+  cmd->callback([o, &ctx] {
+    if (!o->list && o->space.empty())
+      throw CLI::ValidationError("space", "name a search space, or use --list");
+    ctx.run = [o, &ctx] { run_space(*o, ctx); };
+  });
+}
+
+}  // namespace hwnas::cli

@@ -1,0 +1,66 @@
+// `hwnas`: parse, run one subcommand, map failures to exit codes
+// (0 ok, 2 bad usage or input, 1 runtime failure).
+#include <iostream>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli.h"
+#include "hwnas/common/error.h"
+#include "hwnas/version_info.h"
+
+namespace {
+
+int fail(const hwnas::cli::Context& ctx, int code, const std::string& message) {
+  std::cerr << "hwnas: error: " << message << "\n";
+  if (ctx.json) hwnas::cli::print_json({{"error", message}});
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hwnas::cli::Context ctx;
+  CLI::App app{"hwnas: hardware-aware neural architecture search"};
+  app.set_version_flag("--version", std::string("hwnas ") + HWNAS_VERSION + " (git " +
+                                        HWNAS_GIT_REVISION + ")");
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.add_flag("--json", ctx.json, "Print one JSON object on stdout; logs go to stderr");
+  std::string level = "info";
+  app.add_option("--log-level", level, "Log level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  hwnas::cli::register_stats(app, ctx);
+  hwnas::cli::register_space(app, ctx);
+  hwnas::cli::register_search(app, ctx);
+
+  // --json must be known before parsing fails, so an error is shaped right.
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--json") ctx.json = true;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(ctx, 2, std::string(e.what()) + " (run 'hwnas --help')");
+  }
+
+  auto logger = spdlog::stderr_color_mt("hwnas");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
+
+  try {
+    ctx.run();
+    return 0;
+  } catch (const hwnas::InputError& e) {
+    return fail(ctx, 2, e.what());
+  } catch (const std::exception& e) {
+    return fail(ctx, 1, e.what());
+  }
+}

@@ -1,0 +1,122 @@
+#include "hwnas/setup/run_setup.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "hwnas/common/error.h"
+#include "hwnas/common/text.h"
+#include "hwnas/cost/ir_counts.h"
+
+namespace hwnas {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> metric_list(const MetricSet& ms) {
+  std::vector<std::string> out;
+  for (int m = 0; m < kNumMetrics; ++m)
+    if (ms.test(m)) out.push_back(metric_names()[m]);
+  return out;
+}
+
+PricedModel price(std::unique_ptr<CostModel> model, const Space& space) {
+  PricedModel pm;
+  pm.table = std::make_unique<CostTable>(space, *model);
+  pm.model = std::move(model);
+  return pm;
+}
+
+// A constraint must bind to a model that gives its metric and must be
+// reachable by at least one arch of the space.
+void check_constraint(const RunSetup& s, const Constraint& c) {
+  const PricedModel& pm = s.model_for(c);
+  const int m = static_cast<int>(c.metric);
+  const std::string model_name = c.model.empty() ? "ir" : c.model;
+  if (!pm.model->metrics().test(m))
+    throw ConfigError(c.place, fmt::format("cost model '{}' ({}) does not give {}; it gives {}",
+                                           model_name, pm.model->name(), metric_name(c.metric),
+                                           join(metric_list(pm.model->metrics()))));
+  if (!pm.table->metrics().test(m)) return;  // non-additive: checked on whole networks
+  double lo = pm.table->min_cost()[c.metric], hi = pm.table->max_cost()[c.metric];
+  if (c.max && lo > *c.max)
+    throw ConfigError(c.place, fmt::format("no architecture of space {} meets {}: the smallest "
+                                           "{} it can have is {}",
+                                           s.space.name, c.describe(), metric_name(c.metric),
+                                           format_number(lo)));
+  if (c.min && hi < *c.min)
+    throw ConfigError(c.place, fmt::format("no architecture of space {} meets {}: the largest "
+                                           "{} it can have is {}",
+                                           s.space.name, c.describe(), metric_name(c.metric),
+                                           format_number(hi)));
+}
+
+// The loss's model: as named, else the first latency constraint's, else the
+// only model that gives latency.
+void resolve_loss_model(RunSetup& s, const Value& strategy_node) {
+  auto& loss = s.strategy.loss;
+  auto gives_latency = [&](const std::string& name) {
+    return s.models.at(name).model->metrics().test(static_cast<int>(Metric::LatencyMs));
+  };
+  if (!loss.model.empty()) {
+    if (!s.models.count(loss.model) || loss.model == "ir")
+      strategy_node.fail(fmt::format("loss.model '{}' is not a key of cost_models", loss.model));
+    if (!gives_latency(loss.model))
+      strategy_node.fail(fmt::format("loss.model '{}' does not give latency_ms", loss.model));
+    return;
+  }
+  for (const auto& c : s.config.constraints)
+    if (c.metric == Metric::LatencyMs) {
+      loss.model = c.model;
+      return;
+    }
+  std::vector<std::string> lat;
+  for (const auto& [name, pm] : s.models)
+    if (name != "ir" && gives_latency(name)) lat.push_back(name);
+  if (lat.size() == 1) loss.model = lat[0];
+}
+
+}  // namespace
+
+const PricedModel& RunSetup::model_for(const Constraint& c) const {
+  return models.at(c.model.empty() ? "ir" : c.model);
+}
+
+std::string resolve_config_space(const RunConfig& config) {
+  const std::string& s = config.space;
+  const bool looks_like_path = s.find('/') != std::string::npos || fs::path(s).extension() == ".yaml";
+  if (looks_like_path && !fs::exists(s) && fs::path(s).is_relative()) {
+    fs::path beside = fs::path(config.file).parent_path() / s;
+    if (fs::exists(beside)) return beside.string();
+  }
+  return resolve_space_path(s);
+}
+
+RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
+  RunSetup s;
+  s.config = std::move(config);
+  const RunConfig& c = s.config;
+  const Document& doc = *c.doc;
+  try {
+    s.space = load_space(resolve_config_space(c));
+  } catch (const InputError& e) {
+    throw ConfigError(doc.place("/space", "space"), e.what());
+  }
+  s.models["ir"] = price(std::make_unique<IrCountsModel>(), s.space);
+  for (const auto& spec : c.cost_models) {
+    Fields f = spec.node->as_object();
+    auto model = registry.make(f.get("type"), f);
+    try {
+      s.models[spec.name] = price(std::move(model), s.space);
+    } catch (const InputError& e) {
+      throw ConfigError(spec.node->place(), e.what());
+    }
+  }
+  for (const auto& con : c.constraints) check_constraint(s, con);
+  Fields sf = c.strategy.node->as_object();
+  s.strategy = read_supernet_options(sf);
+  resolve_loss_model(s, *c.strategy.node);
+  return s;
+}
+
+}  // namespace hwnas

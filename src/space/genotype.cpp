@@ -1,0 +1,175 @@
+#include "hwnas/space/genotype.h"
+
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "hwnas/common/error.h"
+#include "hwnas/common/text.h"
+
+namespace hwnas {
+
+void check_genotype(const Space& s, const Genotype& g) {
+  if (g.size() != s.positions.size())
+    throw InputError("genotype", fmt::format("space {} has {} positions, the genotype has {} entries",
+                                             s.name, s.positions.size(), g.size()));
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    int n = int(s.positions[i].choices.size());
+    if (g[i] < 0 || g[i] >= n)
+      throw InputError(fmt::format("genotype[{}]", i),
+                       fmt::format("position {} ({}) allows choices 0..{}, got {}", i,
+                                   s.positions[i].stage, n - 1, g[i]));
+  }
+}
+
+void decode_into(const Space& s, const Genotype& g, Arch& out) {
+  out.layers = s.skeleton.layers;
+  for (std::size_t i = 0; i < g.size(); ++i)
+    out.layers[s.positions[i].layer_index] = s.positions[i].layers[g[i]];
+  out.genotype = g;
+}
+
+Arch decode(const Space& s, const Genotype& g) {
+  check_genotype(s, g);
+  Arch a = s.skeleton;
+  decode_into(s, g, a);
+  return a;
+}
+
+Genotype encode(const Space& s, const Arch& a) {
+  const auto& sk = s.skeleton;
+  if (a.input != sk.input || a.num_classes != sk.num_classes)
+    throw InputError("arch", fmt::format("input or num_classes differ from space {}", s.name));
+  if (a.layers.size() != sk.layers.size())
+    throw InputError("arch.layers", fmt::format("{} layers, but space {} decodes to {}",
+                                                a.layers.size(), s.name, sk.layers.size()));
+  Genotype g(s.positions.size(), -1);
+  std::vector<int> position_of(sk.layers.size(), -1);
+  for (std::size_t p = 0; p < s.positions.size(); ++p) position_of[s.positions[p].layer_index] = int(p);
+  for (std::size_t i = 0; i < a.layers.size(); ++i) {
+    const int p = position_of[i];
+    if (p < 0) {
+      if (a.layers[i] != sk.layers[i])
+        throw InputError(fmt::format("layers[{}]", i),
+                         fmt::format("differs from the fixed layer of space {}", s.name));
+      continue;
+    }
+    const auto& cands = s.positions[p].layers;
+    for (std::size_t c = 0; c < cands.size(); ++c)
+      if (cands[c] == a.layers[i]) g[p] = int(c);
+    if (g[p] < 0)
+      throw InputError(fmt::format("layers[{}]", i),
+                       fmt::format("matches no allowed candidate of position {} ({}) in space {}", p,
+                                   s.positions[p].stage, s.name));
+  }
+  return g;
+}
+
+Genotype sample(const Space& s, Rng& rng) {
+  Genotype g(s.positions.size());
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    std::uniform_int_distribution<int> d(0, int(s.positions[i].choices.size()) - 1);
+    g[i] = d(rng);
+  }
+  return g;
+}
+
+Genotype mutate(const Space& s, const Genotype& g, double prob, Rng& rng) {
+  std::vector<std::size_t> mutable_pos;
+  for (std::size_t i = 0; i < s.positions.size(); ++i)
+    if (s.positions[i].choices.size() > 1) mutable_pos.push_back(i);
+  Genotype out = g;
+  if (mutable_pos.empty()) return out;
+  auto redraw = [&](std::size_t i) {
+    // A different choice, uniformly: draw from n - 1 and skip the current one.
+    std::uniform_int_distribution<int> d(0, int(s.positions[i].choices.size()) - 2);
+    int c = d(rng);
+    out[i] = c >= g[i] ? c + 1 : c;
+  };
+  std::bernoulli_distribution flip(prob);
+  bool changed = false;
+  for (std::size_t i : mutable_pos)
+    if (flip(rng)) redraw(i), changed = true;
+  if (!changed) {
+    std::uniform_int_distribution<std::size_t> pick(0, mutable_pos.size() - 1);
+    redraw(mutable_pos[pick(rng)]);
+  }
+  return out;
+}
+
+Genotype crossover(const Genotype& a, const Genotype& b, Rng& rng) {
+  HWNAS_ASSERT(a.size() == b.size(), "crossover of genotypes of different spaces");
+  Genotype out(a.size());
+  std::bernoulli_distribution coin(0.5);
+  for (std::size_t i = 0; i < a.size(); ++i) out[i] = coin(rng) ? a[i] : b[i];
+  return out;
+}
+
+std::string space_size(const Space& s) {
+  // Little-endian base-1e9 limbs.
+  std::vector<std::uint64_t> limbs{1};
+  for (const auto& p : s.positions) {
+    std::uint64_t carry = 0;
+    for (auto& l : limbs) {
+      std::uint64_t v = l * p.choices.size() + carry;
+      l = v % 1'000'000'000;
+      carry = v / 1'000'000'000;
+    }
+    if (carry) limbs.push_back(carry);
+  }
+  std::string out = std::to_string(limbs.back());
+  for (std::size_t i = limbs.size() - 1; i-- > 0;) out += fmt::format("{:09d}", limbs[i]);
+  return out;
+}
+
+double space_size_log10(const Space& s) {
+  double l = 0;
+  for (const auto& p : s.positions) l += std::log10(double(p.choices.size()));
+  return l;
+}
+
+void enumerate(const Space& s, const std::function<bool(const Genotype&)>& visit,
+               std::uint64_t limit) {
+  if (space_size_log10(s) > std::log10(double(limit)) + 1e-9)
+    throw InputError(s.name, fmt::format("has {} architectures; enumeration is limited to {}",
+                                         space_size(s), limit));
+  Genotype g(s.positions.size(), 0);
+  while (true) {
+    if (!visit(g)) return;
+    std::size_t i = g.size();
+    while (i-- > 0) {  // odometer, last position fastest
+      if (++g[i] < int(s.positions[i].choices.size())) break;
+      g[i] = 0;
+      if (i == 0) return;
+    }
+    if (g.empty()) return;
+  }
+}
+
+Genotype parse_genotype(const std::string& text, const std::string& what) {
+  Genotype g;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    std::string tok = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    int v = 0;
+    auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+    if (tok.empty() || r.ec != std::errc() || r.ptr != tok.data() + tok.size() || v < 0)
+      throw InputError(what, fmt::format("expected comma-separated choice indices like 0,2,1; "
+                                         "entry {} is '{}'",
+                                         g.size(), tok));
+    g.push_back(v);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return g;
+}
+
+std::string format_genotype(const Genotype& g) {
+  std::vector<std::string> parts;
+  for (int x : g) parts.push_back(std::to_string(x));
+  return join(parts, ",");
+}
+
+}  // namespace hwnas
