@@ -83,7 +83,7 @@ class YamlConverter {
   json convert(const YAML::Node& n, const std::string& pointer, const std::string& dotted,
                int depth) {
     if (depth > lim_.max_depth)
-      throw InputError(at(n, dotted), fmt::format("nesting deeper than {} levels", lim_.max_depth));
+      throw InputError(at(n, ""), fmt::format("nesting deeper than {} levels", lim_.max_depth));
     if (++nodes_ > lim_.max_nodes)
       throw InputError(at(n, dotted),
                        fmt::format("more than {} values after expanding aliases", lim_.max_nodes));
@@ -161,9 +161,14 @@ Document parse_yaml(const std::string& text, const std::string& file, DocumentLi
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw InputError(fmt::format("{}:{}:{}", file, e.mark.line + 1, e.mark.column + 1),
+                     fmt::format("nesting deeper than {} levels", lim.max_depth));
   } catch (const YAML::Exception& e) {
     std::string where = file;
     if (e.mark.line >= 0) where += fmt::format(":{}:{}", e.mark.line + 1, e.mark.column + 1);
+    // yaml-cpp reports its own nesting guard as "bad file".
+    if (e.msg == YAML::ErrorMsg::BAD_FILE) throw InputError(where, "invalid YAML: nesting too deep");
     throw InputError(where, "invalid YAML: " + e.msg);
   }
   if (docs.empty()) throw InputError(file, "file is empty");
@@ -405,7 +410,13 @@ Value Fields::get(const std::string& key) {
   if (!has(key)) {
     Value parent = self_;
     parent.dotted_ = join_dotted(self_.dotted_, key);
-    parent.fail(self_.node_->contains(key) ? "a value is required" : "missing required key");
+    if (self_.node_->contains(key)) parent.fail("a value is required");
+    // A misspelt key is the likely cause: name it.
+    std::vector<std::string> present;
+    for (auto it = self_.node_->begin(); it != self_.node_->end(); ++it) present.push_back(it.key());
+    auto typo = closest_word(key, present);
+    parent.fail(typo ? fmt::format("missing required key (is '{}' a typo of it?)", *typo)
+                     : "missing required key");
   }
   return child(key);
 }

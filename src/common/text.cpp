@@ -8,23 +8,25 @@
 namespace hwnas {
 
 namespace {
+// Edit distance counting a swap of neighbours as one edit ("trian" -> "train").
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i)
+    for (std::size_t j = 1; j <= m; ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-  }
-  return row[b.size()];
+  return d[n][m];
 }
 }  // namespace
 
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& known) {
+std::optional<std::string> closest_word(std::string_view word,
+                                        const std::vector<std::string>& known) {
   const std::string* best = nullptr;
   std::size_t best_d = 0;
   for (const auto& k : known) {
@@ -32,9 +34,15 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
     if (!best || d < best_d) best = &k, best_d = d;
   }
   // Close enough to be a typo: at most a third of the word, and at most 3 edits.
-  if (best && best_d <= std::min<std::size_t>(3, std::max<std::size_t>(1, word.size() / 3)))
-    return fmt::format(" (did you mean '{}'?)", *best);
-  return "";
+  if (best && best_d > 0 &&
+      best_d <= std::min<std::size_t>(3, std::max<std::size_t>(1, word.size() / 3)))
+    return *best;
+  return std::nullopt;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& known) {
+  auto c = closest_word(word, known);
+  return c ? fmt::format(" (did you mean '{}'?)", *c) : "";
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {

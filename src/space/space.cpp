@@ -171,7 +171,7 @@ std::string resolve_space_path(const std::string& name_or_path) {
     if (fs::is_regular_file(p)) return p.string();
   }
   auto known = list_spaces();
-  throw InputError(name_or_path, fmt::format("unknown search space{}; known: {}",
+  throw InputError("", fmt::format("unknown search space '{}'{}; known: {}", name_or_path,
                                              did_you_mean(name_or_path, known),
                                              known.empty() ? "(none found)" : join(known)));
 }

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Writes the broken-input corpus and cases.tsv (file, kind, expected text).
+
+Run from anywhere: python3 tests/data/bad/make_corpus.py. Each case must make
+`hwnas` exit 2 with a one-line error that names the file and contains the
+expected text (tests/cli/test_bad_inputs.cpp). kind: arch -> `stats --arch F`,
+space -> `space F`, config -> `search --config F --dry-run`.
+"""
+import json
+import os
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+cases = []
+
+
+def write(name, content, kind, expect):
+    path = os.path.join(HERE, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    mode = "wb" if isinstance(content, bytes) else "w"
+    with open(path, mode) as f:
+        f.write(content)
+    cases.append((name, kind, expect))
+
+
+# ---- arch JSON -----------------------------------------------------------------
+GOOD_ARCH = {"format": "hwnas.arch/1", "name": "bad", "input": [1, 28, 28], "num_classes": 10,
+             "layers": [{"op": "conv", "out": 16, "k": 3}, {"op": "gap"}, {"op": "linear", "out": 10}]}
+
+
+def arch(name, expect, mutate):
+    a = json.loads(json.dumps(GOOD_ARCH))
+    mutate(a)
+    write("arch/" + name + ".arch.json", json.dumps(a, indent=1), "arch", expect)
+
+
+def set_layer(i, **kw):
+    def f(a):
+        a["layers"][i].update(kw)
+    return f
+
+
+write("arch/truncated.arch.json", json.dumps(GOOD_ARCH)[:60], "arch", "invalid JSON")
+write("arch/empty.arch.json", "", "arch", "file is empty")
+write("arch/not-utf8.arch.json", b'{"format": "hwnas.arch/1", "name": "\xff\xfe"}', "arch", "invalid UTF-8")
+write("arch/duplicate-key.arch.json",
+      '{"format": "hwnas.arch/1", "name": "a", "name": "b", "input": [1, 28, 28]}', "arch",
+      "duplicate key 'name'")
+write("arch/deep.arch.json", "[" * 5000 + "]" * 5000, "arch", "nesting deeper than")
+write("arch/nan.arch.json", json.dumps(GOOD_ARCH).replace('"k": 3', '"k": NaN'), "arch", "invalid JSON")
+write("arch/not-object.arch.json", "[1, 2, 3]", "arch", "expected a mapping")
+arch("unknown-op", "unknown value 'conv3d'", set_layer(0, op="conv3d"))
+arch("unknown-field", "did you mean 'stride'", set_layer(0, strid=2))
+arch("wrong-type", "layers[0].k: expected an integer", set_layer(0, k="3"))
+arch("missing-key", "input: missing required key", lambda a: a.pop("input"))
+arch("zero-channels", "layers[0].out: expected an integer in [1,", set_layer(0, out=0))
+arch("negative-kernel", "layers[0].k: expected an integer in [1, 31], got -3", set_layer(0, k=-3))
+arch("huge-number", "expected an integer", set_layer(0, out=1e300))
+arch("vanishing-pool", "feature map vanishes",
+     lambda a: a["layers"].insert(1, {"op": "maxpool", "k": 64}))
+arch("zero-changes-shape", "zero drops the layer",
+     lambda a: a["layers"].insert(1, {"op": "zero", "stride": 2}))
+arch("final-linear", "num_classes = 10", set_layer(2, out=9))
+arch("bad-residual", "residual: true needs stride 1",
+     lambda a: a["layers"].insert(1, {"op": "mbconv", "out": 16, "k": 3, "e": 3, "stride": 2,
+                                      "residual": True}))
+arch("bad-groups", "groups = 5 must divide", set_layer(0, groups=5))
+arch("wrong-format", "unsupported format 'hwnas.arch/2'", lambda a: a.update(format="hwnas.arch/2"))
+arch("preprocess-size", "one value per input channel",
+     lambda a: a.update(preprocess={"mean": [0.1, 0.2, 0.3], "std": [1, 1, 1]}))
+arch("no-layers", "layers: expected a list of 1 to 100000 items, got 0", lambda a: a.update(layers=[]))
+os.makedirs(os.path.join(HERE, "arch/a-directory.arch.json"), exist_ok=True)
+with open(os.path.join(HERE, "arch/a-directory.arch.json/.keep"), "w"):
+    pass
+cases.append(("arch/a-directory.arch.json", "arch", "is a directory"))
+cases.append(("arch/missing.arch.json", "arch", "no such file"))
+
+# ---- search space YAML ---------------------------------------------------------
+def space_text(name, body=None, **repl):
+    base = f"""name: {name}
+input: [1, 28, 28]
+num_classes: 10
+candidates:
+  mb_k3_e3: {{op: mbconv, k: 3, e: 3}}
+  zero: {{op: zero}}
+layers:
+  - {{op: conv, out: 16, k: 3}}
+  - {{stage: {{out: 24, depth: 2, stride: 2, choices: [mb_k3_e3, zero]}}}}
+  - {{op: gap}}
+  - {{op: linear, out: 10}}
+"""
+    for k, v in repl.items():
+        base = base.replace(k, v)
+    return body if body is not None else base
+
+
+def space(name, expect, **repl):
+    write(f"space/{name}.yaml", space_text(name, **repl), "space", expect)
+
+
+space("malformed", "invalid YAML", **{"layers:\n": "layers:\n  - {op: conv, out: 16\n"})
+space("truncated", "invalid YAML", **{"  - {op: linear, out: 10}\n": "  - {op: linear, out:"})
+space("duplicate-key", "duplicate key 'num_classes'", **{"num_classes: 10\n": "num_classes: 10\nnum_classes: 11\n"})
+write("space/alias-bomb.yaml",
+      "name: alias-bomb\n" + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" +
+      "".join(f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]\n"
+              for i in range(1, 9)), "space", "values after expanding aliases")
+write("space/deep-nesting.yaml", "name: deep-nesting\nx: " + "[" * 200 + "]" * 200 + "\n", "space",
+      "nesting deeper than")
+space("unknown-candidate", "unknown candidate 'mb_k3_e4'", **{"choices: [mb_k3_e3, zero]": "choices: [mb_k3_e4, zero]"})
+space("candidate-with-out", "a candidate takes out and stride from its position",
+      **{"{op: mbconv, k: 3, e: 3}": "{op: mbconv, k: 3, e: 3, out: 24}"})
+space("only-zero", "has no allowed candidate", **{"choices: [mb_k3_e3, zero]": "choices: [zero]"})
+write("space/stem-mismatch.yaml", space_text("another-name"), "space", "must equal its file stem")
+space("zero-depth", "depth: expected an integer in [1, 64], got 0", **{"depth: 2": "depth: 0"})
+space("nan-stride", "stride: expected an integer in [1, 64], got NaN", **{"stride: 2,": "stride: .nan,"})
+space("huge-depth", "depth: expected an integer in [1, 64]", **{"depth: 2": "depth: 99999999999999999999999"})
+space("unknown-key", "candidates: missing required key (is 'candidats' a typo of it?)", **{"candidates:": "candidats:"})
+space("missing-layers", "layers: missing required key",
+      **{"layers:\n  - {op: conv, out: 16, k: 3}\n  - {stage: {out: 24, depth: 2, stride: 2, choices: [mb_k3_e3, zero]}}\n  - {op: gap}\n  - {op: linear, out: 10}\n": ""})
+space("final-linear", "num_classes = 10", **{"{op: linear, out: 10}": "{op: linear, out: 12}"})
+space("vanishing-pool", "feature map vanishes", **{"  - {op: gap}\n": "  - {op: avgpool, k: 30}\n  - {op: gap}\n"})
+space("wrong-type", "input: expected a list", **{"input: [1, 28, 28]": "input: 28x28"})
+space("negative-channels", "out: expected an integer in [1,", **{"out: 24,": "out: -24,"})
+write("space/empty.yaml", "", "space", "file is empty")
+write("space/not-utf8.yaml", b"name: not-utf8\ninput: [1, 28, 28]\ndescription: \xc3\x28\n", "space", "invalid UTF-8")
+write("space/tabs.yaml", "name: tabs\n\tinput: [1, 28, 28]\n", "space", "invalid YAML")
+
+# ---- run config YAML -----------------------------------------------------------
+GOOD_CONFIG = """name: bad
+space: proxyless-fmnist
+data: {dataset: fashion-mnist, train_limit: 1000, val_fraction: 0.2}
+cost_models:
+  lat: {type: flops, gmacs_per_s: 5}
+constraints:
+  - {model: lat, metric: latency_ms, max: 3.5}
+  - {metric: params, max: 400000}
+strategy: {type: proxyless, loss: {lambda: 0.1}}
+train: {epochs: 2, batch: 64, optimizer: {type: sgd, lr: 0.05}}
+"""
+
+
+def config(name, expect, **repl):
+    text = GOOD_CONFIG
+    for k, v in repl.items():
+        assert k in text, k
+        text = text.replace(k, v)
+    write(f"config/{name}.yaml", text, "config", expect)
+
+
+config("unknown-key", "did you mean 'train'", **{"train:": "trian:"})
+config("missing-space", "space: missing required key", **{"space: proxyless-fmnist\n": ""})
+config("missing-strategy", "strategy: missing required key", **{"strategy: {type: proxyless, loss: {lambda: 0.1}}\n": ""})
+config("unknown-strategy", "unknown value 'evolutoin'", **{"type: proxyless": "type: evolutoin"})
+config("negative-lambda", "loss.lambda: expected a number in [0,", **{"lambda: 0.1": "lambda: -1"})
+config("fbnet-temperature", "temperature: expected a number in [0.0001,",
+       **{"type: proxyless, loss: {lambda: 0.1}": "type: fbnet, temperature: 0"})
+config("unknown-model-ref", "no cost model named 'latency'", **{"model: lat,": "model: latency,"})
+config("constraint-without-model", "must name the cost model", **{"{model: lat, metric: latency_ms": "{metric: latency_ms"})
+config("infeasible", "no architecture of space proxyless-fmnist meets params <= 1000",
+       **{"max: 400000": "max: 1000"})
+config("infeasible-latency", "no architecture of space proxyless-fmnist meets lat.latency_ms <= 0.01",
+       **{"max: 3.5": "max: 0.01"})
+config("metric-not-given", "cost model 'lat' (flops) does not give energy_mj",
+       **{"metric: latency_ms": "metric: energy_mj"})
+config("unknown-model-type", "unknown cost model type 'flop'", **{"type: flops": "type: flop"})
+config("model-missing-option", "gmacs_per_s: missing required key", **{", gmacs_per_s: 5": ""})
+config("model-unknown-option", "is 'gmac_per_s' a typo of it?", **{"gmacs_per_s: 5": "gmac_per_s: 5"})
+config("zero-epochs", "epochs: expected an integer in [1, 100000], got 0", **{"epochs: 2": "epochs: 0"})
+config("zero-threads", "threads: expected an integer in [1, 1024], got 0", **{"name: bad\n": "name: bad\nthreads: 0\n"})
+config("val-fraction", "val_fraction: expected a number in [0, 0.9], got 1.5", **{"val_fraction: 0.2": "val_fraction: 1.5"})
+config("unknown-dataset", "did you mean 'mnist'", **{"dataset: fashion-mnist": "dataset: mnistt"})
+config("unknown-space", "unknown search space 'proxyless-fmnst'", **{"space: proxyless-fmnist": "space: proxyless-fmnst"})
+config("missing-space-file", "no such file", **{"space: proxyless-fmnist": "space: spaces/none.yaml"})
+config("nan-lr", "lr: expected a number in [1e-08, 100], got NaN", **{"lr: 0.05": "lr: .nan"})
+config("huge-seed", "seed: expected an integer", **{"name: bad\n": "name: bad\nseed: 1e30\n"})
+config("wrong-type", "train: expected a mapping", **{"train: {epochs: 2, batch: 64, optimizer: {type: sgd, lr: 0.05}}": "train: 3"})
+config("duplicate-key", "duplicate key 'space'", **{"space: proxyless-fmnist\n": "space: proxyless-fmnist\nspace: fbnet\n"})
+config("min-above-max", "min is larger than max", **{"max: 400000}": "max: 400000, min: 500000}"})
+config("bad-name", "a run name cannot contain '/'", **{"name: bad": "name: ../escape/x"})
+write("config/alias-bomb.yaml",
+      "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" +
+      "".join(f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]\n"
+              for i in range(1, 9)) + GOOD_CONFIG, "config", "values after expanding aliases")
+write("config/empty.yaml", "\n\n", "config", "file is empty")
+write("config/scalar.yaml", "just a string\n", "config", "expected a mapping")
+
+with open(os.path.join(HERE, "cases.tsv"), "w") as f:
+    f.write("# file\tkind\texpected text (generated by make_corpus.py)\n")
+    for c in cases:
+        f.write("\t".join(c) + "\n")
+print(f"{len(cases)} cases")
