@@ -161,9 +161,6 @@ Document parse_yaml(const std::string& text, const std::string& file, DocumentLi
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
-  } catch (const YAML::DeepRecursion& e) {
-    throw InputError(fmt::format("{}:{}:{}", file, e.mark.line + 1, e.mark.column + 1),
-                     fmt::format("nesting deeper than {} levels", lim.max_depth));
   } catch (const YAML::Exception& e) {
     std::string where = file;
     if (e.mark.line >= 0) where += fmt::format(":{}:{}", e.mark.line + 1, e.mark.column + 1);
