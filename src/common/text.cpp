@@ -34,7 +34,8 @@ std::optional<std::string> closest_word(std::string_view word,
     if (!best || d < best_d) best = &k, best_d = d;
   }
   // Close enough to be a typo: at most a third of the word, and at most 3 edits.
-  if (best && best_d > 0 &&
+  // Never for words so short that any one edit reaches them.
+  if (best && best_d > 0 && best_d < word.size() && best_d < best->size() &&
       best_d <= std::min<std::size_t>(3, std::max<std::size_t>(1, word.size() / 3)))
     return *best;
   return std::nullopt;

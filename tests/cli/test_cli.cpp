@@ -1,0 +1,116 @@
+// The real `hwnas` binary: exit codes, --json shapes, outputs on disk.
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "../support.h"
+#include "hwnas/common/document.h"
+#include "hwnas/common/files.h"
+#include "hwnas/ir/arch_json.h"
+
+using namespace hwnas;
+using test::run_hwnas;
+namespace fs = std::filesystem;
+
+namespace {
+json json_of(const test::CliResult& r) {
+  INFO(r.err);
+  return json::parse(r.out);
+}
+}  // namespace
+
+TEST_CASE("the version and help flags exit 0", "[cli]") {
+  auto v = run_hwnas({"--version"});
+  CHECK(v.rc == 0);
+  CHECK_THAT(v.out, Catch::StartsWith("hwnas 0.1.0 (git "));
+  auto h = run_hwnas({"--help"});
+  CHECK(h.rc == 0);
+  for (auto cmd : {"stats", "space", "search"}) CHECK_THAT(h.out, Catch::Contains(cmd));
+  CHECK(run_hwnas({"stats", "--help"}).rc == 0);
+}
+
+TEST_CASE("usage errors exit 2 and print a JSON error under --json", "[cli]") {
+  CHECK(run_hwnas({}).rc == 2);
+  CHECK(run_hwnas({"frobnicate"}).rc == 2);
+  CHECK(run_hwnas({"stats"}).rc == 2);
+  CHECK(run_hwnas({"stats", "--arch", "a.json", "--space", "fbnet", "--genotype", "0"}).rc == 2);
+  CHECK(run_hwnas({"--log-level", "loud", "space", "fbnet"}).rc == 2);
+  CHECK(run_hwnas({"stats", "--arch", "configs/archs/fbnet-a.arch.json", "--batch", "0"}).rc == 2);
+  auto r = run_hwnas({"search", "--json"});
+  CHECK(r.rc == 2);
+  CHECK(json_of(r).contains("error"));
+  CHECK_THAT(r.err, Catch::StartsWith("hwnas: error: "));
+}
+
+TEST_CASE("stats --json reports the contract's keys", "[cli]") {
+  auto r = run_hwnas({"stats", "--arch", "configs/archs/mobilenet-v2.arch.json", "--json"});
+  REQUIRE(r.rc == 0);
+  json j = json_of(r);
+  CHECK(j["macs"] == 300774272);
+  CHECK(j["params"] == 3504872);
+  CHECK(j["peak_activation_bytes"].get<std::int64_t>() > 0);
+  CHECK(j["layers"].size() == load_arch(test::source_path("configs/archs/mobilenet-v2.arch.json")).layers.size());
+  auto text = run_hwnas({"stats", "--arch", "configs/archs/mobilenet-v2.arch.json"});
+  CHECK(text.rc == 0);
+  CHECK_THAT(text.out, Catch::Contains("total: 300774272 MACs"));
+}
+
+TEST_CASE("space --sample writes valid archs and stats by genotype agrees", "[cli]") {
+  auto dir = test::temp_dir("sample");
+  auto r = run_hwnas({"space", "proxyless-fmnist", "--sample", "3", "--seed", "4", "--out", dir, "--json"});
+  REQUIRE(r.rc == 0);
+  json j = json_of(r);
+  CHECK(j["size"] == "152473104");
+  CHECK(j["positions"] == 10);
+  REQUIRE(j["samples"].size() == 3);
+  for (const auto& p : j["samples"]) {
+    Arch a = load_arch(p.get<std::string>());
+    std::string g;
+    for (int x : a.genotype) g += (g.empty() ? "" : ",") + std::to_string(x);
+    auto by_arch = json_of(run_hwnas({"stats", "--arch", p.get<std::string>(), "--json"}));
+    auto by_geno = json_of(run_hwnas({"stats", "--space", "proxyless-fmnist", "--genotype", g, "--json"}));
+    CHECK(by_arch["macs"] == by_geno["macs"]);
+    CHECK(by_arch["params"] == by_geno["params"]);
+  }
+  // Existing files are never replaced: the second run fails and leaves them as they were.
+  auto first = read_text_file(j["samples"][0].get<std::string>());
+  auto again = run_hwnas({"space", "proxyless-fmnist", "--sample", "3", "--seed", "5", "--out", dir});
+  CHECK(again.rc == 2);
+  CHECK_THAT(again.err, Catch::Contains("already exists"));
+  CHECK(read_text_file(j["samples"][0].get<std::string>()) == first);
+}
+
+TEST_CASE("space reports exact sizes and lists the shipped spaces", "[cli]") {
+  auto r = run_hwnas({"space", "proxyless-mobile", "--json"});
+  REQUIRE(r.rc == 0);
+  json j = json_of(r);
+  CHECK(j["size"] == "221502229807900608");  // 6^6 x 7^15
+  CHECK(j["positions"] == 21);
+  CHECK(j["size_log10"].get<double>() == Approx(17.3454).epsilon(1e-4));
+  auto l = json_of(run_hwnas({"space", "--list", "--json"}));
+  CHECK(l["spaces"] == json::array({"fbnet", "proxyless-fmnist", "proxyless-mobile"}));
+  auto unknown = run_hwnas({"space", "proxyless-mobil"});
+  CHECK(unknown.rc == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("did you mean 'proxyless-mobile'"));
+}
+
+TEST_CASE("search --dry-run prints the resolved config and space and cost ranges", "[cli]") {
+  auto r = run_hwnas({"search", "--config", "configs/quickstart.yaml", "--dry-run", "--threads", "1",
+                      "--json"});
+  REQUIRE(r.rc == 0);
+  json j = json_of(r);
+  CHECK(j["config"]["threads"] == 1);
+  CHECK(j["config"]["strategy"]["loss"]["model"] == "lat");
+  CHECK(j["space"]["size"] == "152473104");
+  CHECK(j["run_dir"] == "runs/quickstart");
+  auto lat = j["costs"]["lat"]["latency_ms"];
+  CHECK(lat["min"].get<double>() < lat["max"].get<double>());
+  CHECK(j["costs"]["ir"]["macs"]["min"] == 5991536.0);
+  auto text = run_hwnas({"search", "--config", "configs/quickstart.yaml", "--dry-run"});
+  CHECK(text.rc == 0);
+  CHECK_THAT(text.out, Catch::Contains("space proxyless-fmnist: 10 positions, 152473104 architectures"));
+  auto run = run_hwnas({"search", "--config", "configs/quickstart.yaml"});
+  CHECK(run.rc == 2);
+  CHECK_THAT(run.err, Catch::Contains("use --dry-run"));
+  CHECK_FALSE(fs::exists(test::source_path("runs/quickstart")));
+}

@@ -1,0 +1,64 @@
+#include "support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace hwnas::test {
+namespace fs = std::filesystem;
+
+std::string source_path(const std::string& rel) { return (fs::path(HWNAS_SOURCE_DIR) / rel).string(); }
+
+std::string temp_dir(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  fs::path d = fs::path(HWNAS_TEST_TMP) / (tag + "-" + std::to_string(::getpid()) + "-" +
+                                           std::to_string(counter++));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+CliResult run_hwnas(const std::vector<std::string>& args, const std::string& cwd) {
+  std::string dir = temp_dir("cli");
+  fs::path out = fs::path(dir) / "stdout", err = fs::path(dir) / "stderr";
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    if (::chdir(cwd.empty() ? HWNAS_SOURCE_DIR : cwd.c_str()) != 0) ::_exit(127);
+    FILE* o = std::freopen(out.c_str(), "w", stdout);
+    FILE* e = std::freopen(err.c_str(), "w", stderr);
+    if (!o || !e) ::_exit(127);
+    std::vector<char*> argv;
+    std::string bin = HWNAS_BIN;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CliResult r;
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  fs::remove_all(dir);
+  return r;
+}
+
+}  // namespace hwnas::test

@@ -1,0 +1,22 @@
+#pragma once
+// Helpers shared by the tests: paths into the source tree and running the
+// real `hwnas` binary.
+#include <string>
+#include <vector>
+
+namespace hwnas::test {
+
+/// A path inside the source tree ("tests/data/...", "configs/...").
+std::string source_path(const std::string& rel);
+
+/// A fresh empty folder under the build tree's temp area.
+std::string temp_dir(const std::string& tag);
+
+struct CliResult {
+  int rc = -1;
+  std::string out, err;
+};
+/// Runs the built `hwnas` with `args` in folder `cwd` (default: source root).
+CliResult run_hwnas(const std::vector<std::string>& args, const std::string& cwd = "");
+
+}  // namespace hwnas::test
