@@ -12,12 +12,14 @@
 namespace hwnas::test {
 namespace fs = std::filesystem;
 
-std::string source_path(const std::string& rel) { return (fs::path(HWNAS_SOURCE_DIR) / rel).string(); }
+std::string source_path(const std::string& rel) {
+  return (fs::path(HWNAS_SOURCE_DIR) / rel).string();
+}
 
 std::string temp_dir(const std::string& tag) {
   static std::atomic<int> counter{0};
-  fs::path d = fs::path(HWNAS_TEST_TMP) / (tag + "-" + std::to_string(::getpid()) + "-" +
-                                           std::to_string(counter++));
+  fs::path d = fs::path(HWNAS_TEST_TMP) /
+               (tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(d);
   fs::create_directories(d);
   return d.string();

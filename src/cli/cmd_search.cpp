@@ -45,10 +45,12 @@ void run_dry(const RunSetup& s, const std::string& run_dir, const Context& ctx) 
     print_json({{"dry_run", true},
                 {"run_dir", run_dir},
                 {"config", config},
-                {"space", {{"name", s.space.name}, {"file", s.space.file},
-                           {"positions", s.space.positions.size()},
-                           {"size", space_size(s.space)},
-                           {"size_log10", space_size_log10(s.space)}}},
+                {"space",
+                 {{"name", s.space.name},
+                  {"file", s.space.file},
+                  {"positions", s.space.positions.size()},
+                  {"size", space_size(s.space)},
+                  {"size_log10", space_size_log10(s.space)}}},
                 {"costs", costs},
                 {"constraints", constraints}});
     return;
@@ -79,8 +81,9 @@ void run_search(const SearchOptions& o, const Context& ctx) {
   std::string run_dir =
       o.out.empty() ? (fs::path(setup.config.out) / setup.config.name).string() : o.out;
   if (!o.dry_run)
-    throw InputError("search", "this build has no search strategy to run yet; use --dry-run to "
-                               "validate the config and see the space and its cost ranges");
+    throw InputError("search",
+                     "this build has no search strategy to run yet; use --dry-run to "
+                     "validate the config and see the space and its cost ranges");
   run_dry(setup, run_dir, ctx);
 }
 

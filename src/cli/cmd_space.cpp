@@ -56,12 +56,18 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
     for (const auto& p : s.positions) {
       json choices = json::array();
       for (int c : p.choices) choices.push_back(s.candidates[c].name);
-      positions.push_back({{"stage", p.stage}, {"layer", p.layer_index},
-                           {"in", {p.in.c, p.in.h, p.in.w}}, {"out", {p.out.c, p.out.h, p.out.w}},
-                           {"stride", p.stride}, {"choices", choices}});
+      positions.push_back({{"stage", p.stage},
+                           {"layer", p.layer_index},
+                           {"in", {p.in.c, p.in.h, p.in.w}},
+                           {"out", {p.out.c, p.out.h, p.out.w}},
+                           {"stride", p.stride},
+                           {"choices", choices}});
     }
-    json j = {{"name", s.name}, {"file", s.file}, {"positions", s.positions.size()},
-              {"size", space_size(s)}, {"size_log10", space_size_log10(s)},
+    json j = {{"name", s.name},
+              {"file", s.file},
+              {"positions", s.positions.size()},
+              {"size", space_size(s)},
+              {"size_log10", space_size_log10(s)},
               {"position_list", positions}};
     if (!samples.empty()) j["samples"] = samples;
     return print_json(j);

@@ -17,8 +17,12 @@ struct StatsOptions {
   int batch = 1;
 };
 
-json shape_json(const Shape& s) { return {s.c, s.h, s.w}; }
-std::string shape_str(const Shape& s) { return fmt::format("{}x{}x{}", s.c, s.h, s.w); }
+json shape_json(const Shape& s) {
+  return {s.c, s.h, s.w};
+}
+std::string shape_str(const Shape& s) {
+  return fmt::format("{}x{}x{}", s.c, s.h, s.w);
+}
 
 void run_stats(const StatsOptions& o, const Context& ctx) {
   Arch arch;
@@ -33,20 +37,29 @@ void run_stats(const StatsOptions& o, const Context& ctx) {
     json layers = json::array();
     for (std::size_t i = 0; i < st.layers.size(); ++i) {
       const auto& l = st.layers[i];
-      layers.push_back({{"index", i}, {"op", op_name(arch.layers[i].op)},
-                        {"summary", layer_summary(arch.layers[i])}, {"in", shape_json(l.in)},
-                        {"out", shape_json(l.out)}, {"macs", l.macs}, {"params", l.params},
-                        {"other_ops", l.other_ops}, {"peak_bytes", l.peak_bytes}});
+      layers.push_back({{"index", i},
+                        {"op", op_name(arch.layers[i].op)},
+                        {"summary", layer_summary(arch.layers[i])},
+                        {"in", shape_json(l.in)},
+                        {"out", shape_json(l.out)},
+                        {"macs", l.macs},
+                        {"params", l.params},
+                        {"other_ops", l.other_ops},
+                        {"peak_bytes", l.peak_bytes}});
     }
-    print_json({{"name", arch.name}, {"macs", st.macs}, {"params", st.params},
-                {"other_ops", st.other_ops}, {"peak_activation_bytes", st.peak_activation_bytes},
-                {"batch", st.batch}, {"layers", layers}});
+    print_json({{"name", arch.name},
+                {"macs", st.macs},
+                {"params", st.params},
+                {"other_ops", st.other_ops},
+                {"peak_activation_bytes", st.peak_activation_bytes},
+                {"batch", st.batch},
+                {"layers", layers}});
     return;
   }
   std::cout << fmt::format("{}: input {}, {} classes\n", arch.name, shape_str(arch.input),
                            arch.num_classes);
-  std::cout << fmt::format("{:>4}  {:<26} {:>12} {:>12} {:>10} {:>10} {:>11}\n", "#", "layer",
-                           "in", "out", "MACs", "params", "peak act");
+  std::cout << fmt::format("{:>4}  {:<26} {:>12} {:>12} {:>10} {:>10} {:>11}\n", "#", "layer", "in",
+                           "out", "MACs", "params", "peak act");
   for (std::size_t i = 0; i < st.layers.size(); ++i) {
     const auto& l = st.layers[i];
     std::cout << fmt::format("{:>4}  {:<26} {:>12} {:>12} {:>10} {:>10} {:>11}\n", i,
@@ -54,11 +67,11 @@ void run_stats(const StatsOptions& o, const Context& ctx) {
                              human_count(double(l.macs)), human_count(double(l.params)),
                              human_count(double(l.peak_bytes)) + "B");
   }
-  std::cout << fmt::format("total: {} MACs ({}), {} params ({}), peak activations {} bytes at "
-                           "batch {}; BN/act/add/pool ops {}\n",
-                           st.macs, human_count(double(st.macs)), st.params,
-                           human_count(double(st.params)), st.peak_activation_bytes, st.batch,
-                           human_count(double(st.other_ops)));
+  std::cout << fmt::format(
+      "total: {} MACs ({}), {} params ({}), peak activations {} bytes at "
+      "batch {}; BN/act/add/pool ops {}\n",
+      st.macs, human_count(double(st.macs)), st.params, human_count(double(st.params)),
+      st.peak_activation_bytes, st.batch, human_count(double(st.other_ops)));
 }
 
 }  // namespace

@@ -22,8 +22,8 @@ int fail(const hwnas::cli::Context& ctx, int code, const std::string& message) {
 int main(int argc, char** argv) {
   hwnas::cli::Context ctx;
   CLI::App app{"hwnas: hardware-aware neural architecture search"};
-  app.set_version_flag("--version", std::string("hwnas ") + HWNAS_VERSION + " (git " +
-                                        HWNAS_GIT_REVISION + ")");
+  app.set_version_flag("--version",
+                       std::string("hwnas ") + HWNAS_VERSION + " (git " + HWNAS_GIT_REVISION + ")");
   app.fallthrough();
   app.require_subcommand(1);
   app.add_flag("--json", ctx.json, "Print one JSON object on stdout; logs go to stderr");

@@ -7,7 +7,9 @@
 
 namespace hwnas::cli {
 
-void print_json(const json& j) { std::cout << j.dump(2) << std::endl; }
+void print_json(const json& j) {
+  std::cout << j.dump(2) << std::endl;
+}
 
 std::string human_count(double v) {
   const double a = std::fabs(v);

@@ -19,9 +19,12 @@ namespace {
 std::string escape_pointer_token(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -32,22 +35,27 @@ std::string join_dotted(const std::string& parent, const std::string& key) {
 
 std::string describe(const json& v) {
   switch (v.type()) {
-    case json::value_t::null: return "nothing (null)";
-    case json::value_t::object: return "a mapping";
-    case json::value_t::array: return "a list";
+    case json::value_t::null:
+      return "nothing (null)";
+    case json::value_t::object:
+      return "a mapping";
+    case json::value_t::array:
+      return "a list";
     case json::value_t::string: {
       auto s = v.get<std::string>();
       if (s.size() > 40) s = s.substr(0, 37) + "...";
       return fmt::format("the string '{}'", s);
     }
-    case json::value_t::boolean: return v.get<bool>() ? "true" : "false";
+    case json::value_t::boolean:
+      return v.get<bool>() ? "true" : "false";
     case json::value_t::number_float: {
       double d = v.get<double>();
       if (std::isnan(d)) return "NaN";
       if (std::isinf(d)) return d > 0 ? "infinity" : "-infinity";
       return format_number(d);
     }
-    default: return v.dump();
+    default:
+      return v.dump();
   }
 }
 
@@ -90,7 +98,8 @@ class YamlConverter {
     if (n.Mark().line >= 0) doc_.marks[pointer] = {n.Mark().line + 1, n.Mark().column + 1};
     switch (n.Type()) {
       case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined: return nullptr;
+      case YAML::NodeType::Undefined:
+        return nullptr;
       case YAML::NodeType::Scalar: {
         const std::string& tag = n.Tag();
         if (tag == "!" || tag == "tag:yaml.org,2002:str") return n.Scalar();
@@ -165,7 +174,8 @@ Document parse_yaml(const std::string& text, const std::string& file, DocumentLi
     std::string where = file;
     if (e.mark.line >= 0) where += fmt::format(":{}:{}", e.mark.line + 1, e.mark.column + 1);
     // yaml-cpp reports its own nesting guard as "bad file".
-    if (e.msg == YAML::ErrorMsg::BAD_FILE) throw InputError(where, "invalid YAML: nesting too deep");
+    if (e.msg == YAML::ErrorMsg::BAD_FILE)
+      throw InputError(where, "invalid YAML: nesting too deep");
     throw InputError(where, "invalid YAML: " + e.msg);
   }
   if (docs.empty()) throw InputError(file, "file is empty");
@@ -190,8 +200,10 @@ Document parse_json(const std::string& text, const std::string& file, DocumentLi
   auto path = [&] {
     std::string d;
     for (std::size_t i = 0; i + 1 < stack.size(); ++i) {
-      if (stack[i].object) d = join_dotted(d, stack[i].key);
-      else d += "[" + std::to_string(stack[i].index) + "]";
+      if (stack[i].object)
+        d = join_dotted(d, stack[i].key);
+      else
+        d += "[" + std::to_string(stack[i].index) + "]";
     }
     return d;
   };
@@ -205,8 +217,12 @@ Document parse_json(const std::string& text, const std::string& file, DocumentLi
     if (++nodes > 4 * lim.max_nodes)
       throw InputError(file, fmt::format("more than {} values", lim.max_nodes));
     switch (ev) {
-      case json::parse_event_t::object_start: stack.push_back({true, {}, {}, 0}); break;
-      case json::parse_event_t::array_start: stack.push_back({false, {}, {}, 0}); break;
+      case json::parse_event_t::object_start:
+        stack.push_back({true, {}, {}, 0});
+        break;
+      case json::parse_event_t::array_start:
+        stack.push_back({false, {}, {}, 0});
+        break;
       case json::parse_event_t::key: {
         auto key = parsed.get<std::string>();
         auto& top = stack.back();
@@ -223,7 +239,9 @@ Document parse_json(const std::string& text, const std::string& file, DocumentLi
         stack.pop_back();
         child_done();
         break;
-      case json::parse_event_t::value: child_done(); break;
+      case json::parse_event_t::value:
+        child_done();
+        break;
     }
     return true;
   };
@@ -276,8 +294,10 @@ void emit(YAML::Emitter& out, const json& v) {
     }
     case json::value_t::number_float: {
       double d = v.get<double>();
-      if (std::isnan(d)) out << ".nan";
-      else if (std::isinf(d)) out << (d > 0 ? ".inf" : "-.inf");
+      if (std::isnan(d))
+        out << ".nan";
+      else if (std::isinf(d))
+        out << (d > 0 ? ".inf" : "-.inf");
       else {
         std::string s = fmt::format("{}", d);
         if (s.find_first_of(".eE") == std::string::npos) s += ".0";
@@ -285,9 +305,15 @@ void emit(YAML::Emitter& out, const json& v) {
       }
       break;
     }
-    case json::value_t::null: out << YAML::Null; break;
-    case json::value_t::boolean: out << (v.get<bool>() ? "true" : "false"); break;
-    default: out << v.dump(); break;
+    case json::value_t::null:
+      out << YAML::Null;
+      break;
+    case json::value_t::boolean:
+      out << (v.get<bool>() ? "true" : "false");
+      break;
+    default:
+      out << v.dump();
+      break;
   }
 }
 }  // namespace
@@ -303,7 +329,9 @@ std::string to_yaml(const json& value) {
 Value::Value(const Document& doc, const json& node, std::string pointer, std::string dotted)
     : doc_(&doc), node_(&node), pointer_(std::move(pointer)), dotted_(std::move(dotted)) {}
 
-void Value::fail(const std::string& message) const { throw InputError(place(), message); }
+void Value::fail(const std::string& message) const {
+  throw InputError(place(), message);
+}
 
 std::int64_t Value::as_int(std::int64_t lo, std::int64_t hi) const {
   auto range = [&] {
@@ -311,8 +339,8 @@ std::int64_t Value::as_int(std::int64_t lo, std::int64_t hi) const {
     return fmt::format("in [{}, {}]", lo, hi);
   };
   std::int64_t v = 0;
-  if (node_->is_number_integer() && !(node_->is_number_unsigned() &&
-                                      node_->get<std::uint64_t>() > std::uint64_t(INT64_MAX))) {
+  if (node_->is_number_integer() &&
+      !(node_->is_number_unsigned() && node_->get<std::uint64_t>() > std::uint64_t(INT64_MAX))) {
     v = node_->get<std::int64_t>();
   } else if (node_->is_number()) {
     double d = node_->get<double>();
@@ -410,7 +438,8 @@ Value Fields::get(const std::string& key) {
     if (self_.node_->contains(key)) parent.fail("a value is required");
     // A misspelt key is the likely cause: name it.
     std::vector<std::string> present;
-    for (auto it = self_.node_->begin(); it != self_.node_->end(); ++it) present.push_back(it.key());
+    for (auto it = self_.node_->begin(); it != self_.node_->end(); ++it)
+      present.push_back(it.key());
     auto typo = closest_word(key, present);
     parent.fail(typo ? fmt::format("missing required key (is '{}' a typo of it?)", *typo)
                      : "missing required key");
@@ -442,7 +471,9 @@ bool Fields::get_bool(const std::string& key, bool fallback) {
   auto v = find(key);
   return v ? v->as_bool() : fallback;
 }
-std::string Fields::get_string(const std::string& key) { return get(key).as_string(); }
+std::string Fields::get_string(const std::string& key) {
+  return get(key).as_string();
+}
 std::string Fields::get_string(const std::string& key, const std::string& fallback) {
   auto v = find(key);
   return v ? v->as_string() : fallback;

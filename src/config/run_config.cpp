@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::int64_t kMaxImages = 1'000'000'000;
 
-const std::vector<std::string> kDatasets = {"fashion-mnist", "mnist", "cifar10", "cifar100",
+const std::vector<std::string> kDatasets = {"fashion-mnist", "mnist", "cifar10",  "cifar100",
                                             "folder",        "npy",   "synthetic"};
 
 ComponentSpec read_component(const Value& v, const std::string& name) {
@@ -156,7 +156,8 @@ json TrainConfig::to_json() const {
 
 std::string Constraint::describe() const {
   std::string who = model.empty() ? metric_name(metric) : model + "." + metric_name(metric);
-  if (min && max) return fmt::format("{} <= {} <= {}", format_number(*min), who, format_number(*max));
+  if (min && max)
+    return fmt::format("{} <= {} <= {}", format_number(*min), who, format_number(*max));
   if (max) return fmt::format("{} <= {}", who, format_number(*max));
   return fmt::format("{} >= {}", who, format_number(*min));
 }
@@ -174,7 +175,8 @@ RunConfig read_run_config(std::shared_ptr<const Document> doc) {
   if (c.name.find('/') != std::string::npos || c.name == "." || c.name == "..")
     f.get("name").fail("a run name cannot contain '/' or be '.' or '..'");
   c.seed = std::uint64_t(f.get_int("seed", 0, INT64_MAX, 0));
-  c.threads = int(f.get_int("threads", 1, 1024, int(std::max(1u, std::thread::hardware_concurrency()))));
+  c.threads =
+      int(f.get_int("threads", 1, 1024, int(std::max(1u, std::thread::hardware_concurrency()))));
   c.out = f.get_string("out", c.out);
   c.space = f.get_string("space");
   if (auto d = f.find("data")) {

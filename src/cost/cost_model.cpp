@@ -6,10 +6,13 @@
 namespace hwnas {
 
 const std::vector<std::string>& metric_names() {
-  static const std::vector<std::string> n = {"latency_ms", "energy_mj", "area_mm2", "macs", "params"};
+  static const std::vector<std::string> n = {"latency_ms", "energy_mj", "area_mm2", "macs",
+                                             "params"};
   return n;
 }
-std::string metric_name(Metric m) { return metric_names()[static_cast<int>(m)]; }
+std::string metric_name(Metric m) {
+  return metric_names()[static_cast<int>(m)];
+}
 std::string metric_unit(Metric m) {
   static const char* u[] = {"ms", "mJ", "mm^2", "MACs", "params"};
   return u[static_cast<int>(m)];

@@ -75,7 +75,11 @@ Cost CostTable::extreme(bool want_min) const {
   return c;
 }
 
-Cost CostTable::min_cost() const { return extreme(true); }
-Cost CostTable::max_cost() const { return extreme(false); }
+Cost CostTable::min_cost() const {
+  return extreme(true);
+}
+Cost CostTable::max_cost() const {
+  return extreme(false);
+}
 
 }  // namespace hwnas

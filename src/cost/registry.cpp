@@ -35,9 +35,8 @@ std::unique_ptr<CostModel> CostModelRegistry::make(const Value& type, Fields& op
 }
 
 void register_builtin_cost_models(CostModelRegistry& r) {
-  r.add("flops", "latency proportional to MACs (gmacs_per_s, overhead_ms)", [](Fields& f) {
-    return std::make_unique<FlopsModel>(FlopsModelOptions::read(f));
-  });
+  r.add("flops", "latency proportional to MACs (gmacs_per_s, overhead_ms)",
+        [](Fields& f) { return std::make_unique<FlopsModel>(FlopsModelOptions::read(f)); });
 }
 
 }  // namespace hwnas

@@ -70,9 +70,14 @@ Shape infer_shape(const Layer& l, const Shape& in, const std::string& place) {
       out.h = in.h >= l.k ? (in.h - l.k) / s + 1 : 0;
       out.w = in.w >= l.k ? (in.w - l.k) / s + 1 : 0;
       break;
-    case Op::Gap: out = {in.c, 1, 1}; break;
-    case Op::Linear: out = {l.out, 1, 1}; break;
-    case Op::Dropout: break;
+    case Op::Gap:
+      out = {in.c, 1, 1};
+      break;
+    case Op::Linear:
+      out = {l.out, 1, 1};
+      break;
+    case Op::Dropout:
+      break;
   }
   if (out.h < 1 || out.w < 1)
     fail(place, l,
@@ -135,10 +140,16 @@ LayerStats layer_stats(const Layer& l, const Shape& in, int batch) {
       }
       break;
     case Op::Zero:
-    case Op::Dropout: live = in.numel(); break;
+    case Op::Dropout:
+      live = in.numel();
+      break;
     case Op::MaxPool:
-    case Op::AvgPool: st.other_ops = o.numel() * l.k * l.k; break;
-    case Op::Gap: st.other_ops = in.numel(); break;
+    case Op::AvgPool:
+      st.other_ops = o.numel() * l.k * l.k;
+      break;
+    case Op::Gap:
+      st.other_ops = in.numel();
+      break;
     case Op::Linear:
       st.macs = in.numel() * l.out;
       st.params = in.numel() * l.out + l.out;
@@ -159,17 +170,18 @@ void check_arch_level(const Arch& a) {
   if (a.preprocess) {
     const auto& p = *a.preprocess;
     if (int(p.mean.size()) != a.input.c || int(p.std.size()) != a.input.c)
-      throw InputError("preprocess",
-                       fmt::format("mean and std need one value per input channel ({}), got {} and {}",
-                                   a.input.c, p.mean.size(), p.std.size()));
+      throw InputError(
+          "preprocess",
+          fmt::format("mean and std need one value per input channel ({}), got {} and {}",
+                      a.input.c, p.mean.size(), p.std.size()));
     for (double s : p.std)
       if (!(s > 0)) throw InputError("preprocess.std", "every std must be > 0");
   }
   const Layer& last = a.layers.back();
   if (last.op == Op::Linear && last.out != a.num_classes)
-    throw InputError(fmt::format("layers[{}] (linear)", a.layers.size() - 1),
-                     fmt::format("the final linear has out = {} but num_classes = {}", last.out,
-                                 a.num_classes));
+    throw InputError(
+        fmt::format("layers[{}] (linear)", a.layers.size() - 1),
+        fmt::format("the final linear has out = {} but num_classes = {}", last.out, a.num_classes));
 }
 
 }  // namespace

@@ -72,9 +72,14 @@ Layer read_layer(Fields& f, LayerSyntax syntax) {
       l.k = int(f.get_int("k", 1, 64));
       stride();
       break;
-    case Op::Gap: break;
-    case Op::Linear: out_required(); break;
-    case Op::Dropout: l.p = f.get_number("p", 0, 0.99); break;
+    case Op::Gap:
+      break;
+    case Op::Linear:
+      out_required();
+      break;
+    case Op::Dropout:
+      l.p = f.get_number("p", 0, 0.99);
+      break;
   }
   f.finish();
   return l;
@@ -89,8 +94,10 @@ json layer_to_json(const Layer& l, LayerSyntax syntax) {
   if (l.op == Op::Conv || l.op == Op::MBConv || l.op == Op::MaxPool || l.op == Op::AvgPool)
     j["k"] = l.k;
   if (l.op == Op::MBConv) {
-    if (l.e == std::floor(l.e)) j["e"] = static_cast<int>(l.e);
-    else j["e"] = l.e;
+    if (l.e == std::floor(l.e))
+      j["e"] = static_cast<int>(l.e);
+    else
+      j["e"] = l.e;
   }
   if (full && l.stride > 0) j["stride"] = l.stride;
   if (l.groups != d.groups) j["groups"] = l.groups;
@@ -141,7 +148,9 @@ Arch read_arch(const Document& doc) {
   return a;
 }
 
-Arch load_arch(const std::string& path) { return read_arch(load_document(path)); }
+Arch load_arch(const std::string& path) {
+  return read_arch(load_document(path));
+}
 
 json arch_to_json(const Arch& a) {
   json j;

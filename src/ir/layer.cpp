@@ -8,16 +8,20 @@
 namespace hwnas {
 
 const std::vector<std::string>& op_names() {
-  static const std::vector<std::string> names = {"conv",    "mbconv",  "skip",   "zero",   "maxpool",
-                                                 "avgpool", "gap",     "linear", "dropout"};
+  static const std::vector<std::string> names = {"conv",    "mbconv", "skip",   "zero",   "maxpool",
+                                                 "avgpool", "gap",    "linear", "dropout"};
   return names;
 }
 const std::vector<std::string>& act_names() {
   static const std::vector<std::string> names = {"none", "relu", "relu6", "hswish"};
   return names;
 }
-std::string_view op_name(Op op) { return op_names()[static_cast<int>(op)]; }
-std::string_view act_name(Act act) { return act_names()[static_cast<int>(act)]; }
+std::string_view op_name(Op op) {
+  return op_names()[static_cast<int>(op)];
+}
+std::string_view act_name(Act act) {
+  return act_names()[static_cast<int>(act)];
+}
 
 Layer Layer::make(Op op) {
   Layer l;
@@ -38,7 +42,9 @@ bool Layer::operator==(const Layer& o) const {
          residual == o.residual && p == o.p;
 }
 
-int mbconv_mid(int in, double e) { return static_cast<int>(std::lround(in * e)); }
+int mbconv_mid(int in, double e) {
+  return static_cast<int>(std::lround(in * e));
+}
 
 int se_width(int mid) {
   // torchvision's _make_divisible(mid / 4, 8): nearest multiple of 8, never

@@ -40,15 +40,15 @@ void check_constraint(const RunSetup& s, const Constraint& c) {
   if (!pm.table->metrics().test(m)) return;  // non-additive: checked on whole networks
   double lo = pm.table->min_cost()[c.metric], hi = pm.table->max_cost()[c.metric];
   if (c.max && lo > *c.max)
-    throw ConfigError(c.place, fmt::format("no architecture of space {} meets {}: the smallest "
-                                           "{} it can have is {}",
-                                           s.space.name, c.describe(), metric_name(c.metric),
-                                           format_number(lo)));
+    throw ConfigError(
+        c.place, fmt::format("no architecture of space {} meets {}: the smallest "
+                             "{} it can have is {}",
+                             s.space.name, c.describe(), metric_name(c.metric), format_number(lo)));
   if (c.min && hi < *c.min)
-    throw ConfigError(c.place, fmt::format("no architecture of space {} meets {}: the largest "
-                                           "{} it can have is {}",
-                                           s.space.name, c.describe(), metric_name(c.metric),
-                                           format_number(hi)));
+    throw ConfigError(
+        c.place, fmt::format("no architecture of space {} meets {}: the largest "
+                             "{} it can have is {}",
+                             s.space.name, c.describe(), metric_name(c.metric), format_number(hi)));
 }
 
 // The loss's model: as named, else the first latency constraint's, else the
@@ -84,7 +84,8 @@ const PricedModel& RunSetup::model_for(const Constraint& c) const {
 
 std::string resolve_config_space(const RunConfig& config) {
   const std::string& s = config.space;
-  const bool looks_like_path = s.find('/') != std::string::npos || fs::path(s).extension() == ".yaml";
+  const bool looks_like_path =
+      s.find('/') != std::string::npos || fs::path(s).extension() == ".yaml";
   if (looks_like_path && !fs::exists(s) && fs::path(s).is_relative()) {
     fs::path beside = fs::path(config.file).parent_path() / s;
     if (fs::exists(beside)) return beside.string();

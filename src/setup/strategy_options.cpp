@@ -47,8 +47,11 @@ SupernetOptions read_supernet_options(Fields& f) {
 }
 
 json SupernetOptions::to_json() const {
-  json j = {{"type", type}, {"mode", mode}, {"warmup_epochs", warmup_epochs},
-            {"arch_lr", arch_lr}, {"arch_every", arch_every}};
+  json j = {{"type", type},
+            {"mode", mode},
+            {"warmup_epochs", warmup_epochs},
+            {"arch_lr", arch_lr},
+            {"arch_every", arch_every}};
   if (type == "fbnet") j["temperature"] = temperature, j["temperature_decay"] = temperature_decay;
   j["loss"] = loss.to_json();
   return j;

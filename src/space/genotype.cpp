@@ -12,8 +12,9 @@ namespace hwnas {
 
 void check_genotype(const Space& s, const Genotype& g) {
   if (g.size() != s.positions.size())
-    throw InputError("genotype", fmt::format("space {} has {} positions, the genotype has {} entries",
-                                             s.name, s.positions.size(), g.size()));
+    throw InputError("genotype",
+                     fmt::format("space {} has {} positions, the genotype has {} entries", s.name,
+                                 s.positions.size(), g.size()));
   for (std::size_t i = 0; i < g.size(); ++i) {
     int n = int(s.positions[i].choices.size());
     if (g[i] < 0 || g[i] >= n)
@@ -46,7 +47,8 @@ Genotype encode(const Space& s, const Arch& a) {
                                                 a.layers.size(), s.name, sk.layers.size()));
   Genotype g(s.positions.size(), -1);
   std::vector<int> position_of(sk.layers.size(), -1);
-  for (std::size_t p = 0; p < s.positions.size(); ++p) position_of[s.positions[p].layer_index] = int(p);
+  for (std::size_t p = 0; p < s.positions.size(); ++p)
+    position_of[s.positions[p].layer_index] = int(p);
   for (std::size_t i = 0; i < a.layers.size(); ++i) {
     const int p = position_of[i];
     if (p < 0) {
@@ -60,8 +62,8 @@ Genotype encode(const Space& s, const Arch& a) {
       if (cands[c] == a.layers[i]) g[p] = int(c);
     if (g[p] < 0)
       throw InputError(fmt::format("layers[{}]", i),
-                       fmt::format("matches no allowed candidate of position {} ({}) in space {}", p,
-                                   s.positions[p].stage, s.name));
+                       fmt::format("matches no allowed candidate of position {} ({}) in space {}",
+                                   p, s.positions[p].stage, s.name));
   }
   return g;
 }
@@ -152,7 +154,8 @@ Genotype parse_genotype(const std::string& text, const std::string& what) {
   std::size_t pos = 0;
   while (pos <= text.size()) {
     auto comma = text.find(',', pos);
-    std::string tok = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string tok =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     int v = 0;
     auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
     if (tok.empty() || r.ec != std::errc() || r.ptr != tok.data() + tok.size() || v < 0)

@@ -36,8 +36,8 @@ StageSpec read_stage(Fields& f, const std::vector<Candidate>& cands, int stage_n
     auto n = v.as_string();
     auto it = std::find(names.begin(), names.end(), n);
     if (it == names.end())
-      v.fail(fmt::format("unknown candidate '{}'{}; the space defines {}", n, did_you_mean(n, names),
-                         join(names)));
+      v.fail(fmt::format("unknown candidate '{}'{}; the space defines {}", n,
+                         did_you_mean(n, names), join(names)));
     int idx = int(it - names.begin());
     if (std::find(st.choices.begin(), st.choices.end(), idx) != st.choices.end())
       v.fail(fmt::format("candidate '{}' is listed twice", n));
@@ -67,8 +67,9 @@ void add_positions(Space& s, const StageSpec& st, Shape& cur) {
       try {
         o = infer_shape(l, cur, "");
       } catch (const InputError& e) {
-        throw InputError(st.place, fmt::format("position {} of {} ({}x{}x{} in), candidate '{}': {}",
-                                               d, st.name, cur.c, cur.h, cur.w, c.name, e.message()));
+        throw InputError(
+            st.place, fmt::format("position {} of {} ({}x{}x{} in), candidate '{}': {}", d, st.name,
+                                  cur.c, cur.h, cur.w, c.name, e.message()));
       }
       if (have_out && o != p.out)
         throw InputError(st.place,
@@ -140,7 +141,8 @@ Space read_space(const Document& doc) {
     s.skeleton.layers.push_back(l);
   }
   f.finish();
-  if (s.positions.empty()) f.get("layers").fail("expected at least one stage of searchable positions");
+  if (s.positions.empty())
+    f.get("layers").fail("expected at least one stage of searchable positions");
   s.skeleton.genotype.assign(s.positions.size(), 0);
   try {
     analyze(s.skeleton);
@@ -163,8 +165,8 @@ std::vector<std::string> list_spaces() {
 }
 
 std::string resolve_space_path(const std::string& name_or_path) {
-  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
-                               fs::path(name_or_path).extension() == ".yaml";
+  const bool looks_like_path =
+      name_or_path.find('/') != std::string::npos || fs::path(name_or_path).extension() == ".yaml";
   if (looks_like_path) return name_or_path;  // load reports a missing file
   for (const auto& dir : data_dirs("search_spaces")) {
     fs::path p = fs::path(dir) / (name_or_path + ".yaml");
@@ -172,8 +174,8 @@ std::string resolve_space_path(const std::string& name_or_path) {
   }
   auto known = list_spaces();
   throw InputError("", fmt::format("unknown search space '{}'{}; known: {}", name_or_path,
-                                             did_you_mean(name_or_path, known),
-                                             known.empty() ? "(none found)" : join(known)));
+                                   did_you_mean(name_or_path, known),
+                                   known.empty() ? "(none found)" : join(known)));
 }
 
 Space load_space(const std::string& name_or_path) {

@@ -49,7 +49,8 @@ TEST_CASE("stats --json reports the contract's keys", "[cli]") {
   CHECK(j["macs"] == 300774272);
   CHECK(j["params"] == 3504872);
   CHECK(j["peak_activation_bytes"].get<std::int64_t>() > 0);
-  CHECK(j["layers"].size() == load_arch(test::source_path("configs/archs/mobilenet-v2.arch.json")).layers.size());
+  CHECK(j["layers"].size() ==
+        load_arch(test::source_path("configs/archs/mobilenet-v2.arch.json")).layers.size());
   auto text = run_hwnas({"stats", "--arch", "configs/archs/mobilenet-v2.arch.json"});
   CHECK(text.rc == 0);
   CHECK_THAT(text.out, Catch::Contains("total: 300774272 MACs"));
@@ -57,7 +58,8 @@ TEST_CASE("stats --json reports the contract's keys", "[cli]") {
 
 TEST_CASE("space --sample writes valid archs and stats by genotype agrees", "[cli]") {
   auto dir = test::temp_dir("sample");
-  auto r = run_hwnas({"space", "proxyless-fmnist", "--sample", "3", "--seed", "4", "--out", dir, "--json"});
+  auto r = run_hwnas(
+      {"space", "proxyless-fmnist", "--sample", "3", "--seed", "4", "--out", dir, "--json"});
   REQUIRE(r.rc == 0);
   json j = json_of(r);
   CHECK(j["size"] == "152473104");
@@ -68,13 +70,15 @@ TEST_CASE("space --sample writes valid archs and stats by genotype agrees", "[cl
     std::string g;
     for (int x : a.genotype) g += (g.empty() ? "" : ",") + std::to_string(x);
     auto by_arch = json_of(run_hwnas({"stats", "--arch", p.get<std::string>(), "--json"}));
-    auto by_geno = json_of(run_hwnas({"stats", "--space", "proxyless-fmnist", "--genotype", g, "--json"}));
+    auto by_geno =
+        json_of(run_hwnas({"stats", "--space", "proxyless-fmnist", "--genotype", g, "--json"}));
     CHECK(by_arch["macs"] == by_geno["macs"]);
     CHECK(by_arch["params"] == by_geno["params"]);
   }
   // Existing files are never replaced: the second run fails and leaves them as they were.
   auto first = read_text_file(j["samples"][0].get<std::string>());
-  auto again = run_hwnas({"space", "proxyless-fmnist", "--sample", "3", "--seed", "5", "--out", dir});
+  auto again =
+      run_hwnas({"space", "proxyless-fmnist", "--sample", "3", "--seed", "5", "--out", dir});
   CHECK(again.rc == 2);
   CHECK_THAT(again.err, Catch::Contains("already exists"));
   CHECK(read_text_file(j["samples"][0].get<std::string>()) == first);
@@ -95,8 +99,8 @@ TEST_CASE("space reports exact sizes and lists the shipped spaces", "[cli]") {
 }
 
 TEST_CASE("search --dry-run prints the resolved config and space and cost ranges", "[cli]") {
-  auto r = run_hwnas({"search", "--config", "configs/quickstart.yaml", "--dry-run", "--threads", "1",
-                      "--json"});
+  auto r = run_hwnas(
+      {"search", "--config", "configs/quickstart.yaml", "--dry-run", "--threads", "1", "--json"});
   REQUIRE(r.rc == 0);
   json j = json_of(r);
   CHECK(j["config"]["threads"] == 1);
@@ -108,7 +112,8 @@ TEST_CASE("search --dry-run prints the resolved config and space and cost ranges
   CHECK(j["costs"]["ir"]["macs"]["min"] == 5991536.0);
   auto text = run_hwnas({"search", "--config", "configs/quickstart.yaml", "--dry-run"});
   CHECK(text.rc == 0);
-  CHECK_THAT(text.out, Catch::Contains("space proxyless-fmnist: 10 positions, 152473104 architectures"));
+  CHECK_THAT(text.out,
+             Catch::Contains("space proxyless-fmnist: 10 positions, 152473104 architectures"));
   auto run = run_hwnas({"search", "--config", "configs/quickstart.yaml"});
   CHECK(run.rc == 2);
   CHECK_THAT(run.err, Catch::Contains("use --dry-run"));

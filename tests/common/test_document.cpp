@@ -86,8 +86,9 @@ TEST_CASE("aliases expand but bombs and deep nesting are refused", "[common]") {
   }
   CHECK_THAT(error_of([&] { parse_yaml(bomb, "b.yaml"); }),
              Catch::Contains("values after expanding aliases"));
-  CHECK_THAT(error_of([] { parse_yaml("x: " + std::string(100, '[') + std::string(100, ']'), "n.yaml"); }),
-             Catch::Contains("nesting deeper than 64 levels"));
+  CHECK_THAT(
+      error_of([] { parse_yaml("x: " + std::string(100, '[') + std::string(100, ']'), "n.yaml"); }),
+      Catch::Contains("nesting deeper than 64 levels"));
   CHECK_THAT(error_of([] { parse_json(std::string(100, '[') + std::string(100, ']'), "n.json"); }),
              Catch::Contains("nesting deeper than 64 levels"));
 }
@@ -98,9 +99,17 @@ TEST_CASE("JSON syntax errors carry line and column", "[common]") {
 }
 
 TEST_CASE("to_yaml round-trips values whose strings look like other types", "[common]") {
-  json j = {{"s", "3"}, {"t", "true"}, {"n", "null"}, {"x", 0.1}, {"i", 7}, {"neg", -2.5e-7},
-            {"list", {1, 2, 3}}, {"nested", {{"a", json::array({json{{"b", "c"}}})}}},
-            {"empty", json::array()}, {"z", nullptr}, {"f", false}};
+  json j = {{"s", "3"},
+            {"t", "true"},
+            {"n", "null"},
+            {"x", 0.1},
+            {"i", 7},
+            {"neg", -2.5e-7},
+            {"list", {1, 2, 3}},
+            {"nested", {{"a", json::array({json{{"b", "c"}}})}}},
+            {"empty", json::array()},
+            {"z", nullptr},
+            {"f", false}};
   auto back = parse_yaml(to_yaml(j), "rt.yaml").root;
   CHECK(back == j);
 }
@@ -109,20 +118,23 @@ TEST_CASE("UTF-8 validation finds the first bad byte", "[common]") {
   CHECK(first_invalid_utf8("plain ascii") == std::string::npos);
   CHECK(first_invalid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == std::string::npos);
   CHECK(first_invalid_utf8("ab\xff") == 2);
-  CHECK(first_invalid_utf8("\xc0\xaf") == 0);          // overlong '/'
-  CHECK(first_invalid_utf8("x\xed\xa0\x80") == 1);      // surrogate
-  CHECK(first_invalid_utf8("x\xe2\x82") == 1);          // truncated
+  CHECK(first_invalid_utf8("\xc0\xaf") == 0);       // overlong '/'
+  CHECK(first_invalid_utf8("x\xed\xa0\x80") == 1);  // surrogate
+  CHECK(first_invalid_utf8("x\xe2\x82") == 1);      // truncated
   auto lc = line_col_at("ab\ncd\nef", 7);
   CHECK(lc.line == 3);
   CHECK(lc.col == 2);
 }
 
-TEST_CASE("input files that are missing or a directory or empty or not UTF-8 are refused", "[common]") {
+TEST_CASE("input files that are missing or a directory or empty or not UTF-8 are refused",
+          "[common]") {
   auto dir = test::temp_dir("files");
-  CHECK_THAT(error_of([&] { read_text_file(dir + "/none.yaml"); }), Catch::Contains("no such file"));
+  CHECK_THAT(error_of([&] { read_text_file(dir + "/none.yaml"); }),
+             Catch::Contains("no such file"));
   CHECK_THAT(error_of([&] { read_text_file(dir); }), Catch::Contains("is a directory"));
   write_file_atomic(dir + "/empty.yaml", "  \n");
-  CHECK_THAT(error_of([&] { read_text_file(dir + "/empty.yaml"); }), Catch::Contains("file is empty"));
+  CHECK_THAT(error_of([&] { read_text_file(dir + "/empty.yaml"); }),
+             Catch::Contains("file is empty"));
   write_file_atomic(dir + "/bad.yaml", "a: 1\nb: \xff\n");
   CHECK(error_of([&] { read_text_file(dir + "/bad.yaml"); }) ==
         dir + "/bad.yaml:2:4: invalid UTF-8 (the file must be UTF-8 text)");

@@ -68,14 +68,16 @@ TEST_CASE("defaults fill what a minimal config leaves out", "[config]") {
   CHECK(s.models.count("ir") == 1);
 }
 
-TEST_CASE("every shipped config sets up and the loss binds to the latency constraint model", "[config]") {
+TEST_CASE("every shipped config sets up and the loss binds to the latency constraint model",
+          "[config]") {
   for (auto& e : fs::directory_iterator(test::source_path("configs"))) {
     if (e.path().extension() != ".yaml") continue;
     INFO(e.path());
     RunSetup s = prepare_run(load_run_config(e.path().string()), builtin());
     CHECK(s.space.positions.size() > 0);
   }
-  RunSetup q = prepare_run(load_run_config(test::source_path("configs/quickstart.yaml")), builtin());
+  RunSetup q =
+      prepare_run(load_run_config(test::source_path("configs/quickstart.yaml")), builtin());
   CHECK(q.strategy.loss.model == "lat");
   const CostTable& t = *q.models.at("lat").table;
   CHECK(t.min_cost().latency_ms() < 3.5);
@@ -84,13 +86,17 @@ TEST_CASE("every shipped config sets up and the loss binds to the latency constr
 
 TEST_CASE("setup errors name the config's place", "[config]") {
   auto base = std::string("space: proxyless-fmnist\nstrategy: {type: proxyless}\n");
-  CHECK_THROWS_WITH(prepare_run(from_text(base + "constraints:\n  - {metric: macs, max: 1000}\n"), builtin()),
-                    "c.yaml:4:5: constraints[0]: no architecture of space proxyless-fmnist meets macs <= 1000: the "
-                    "smallest macs it can have is 5991536");
-  CHECK_THROWS_WITH(prepare_run(from_text(base + "constraints:\n  - {metric: params, min: 1e9}\n"), builtin()),
-                    Catch::Contains("the largest params it can have is"));
-  CHECK_THROWS_WITH(prepare_run(from_text("space: nowhere/space.yaml\nstrategy: {type: proxyless}\n"), builtin()),
-                    "c.yaml:1:8: space: nowhere/space.yaml: no such file");
+  CHECK_THROWS_WITH(
+      prepare_run(from_text(base + "constraints:\n  - {metric: macs, max: 1000}\n"), builtin()),
+      "c.yaml:4:5: constraints[0]: no architecture of space proxyless-fmnist meets macs <= 1000: "
+      "the "
+      "smallest macs it can have is 5991536");
+  CHECK_THROWS_WITH(
+      prepare_run(from_text(base + "constraints:\n  - {metric: params, min: 1e9}\n"), builtin()),
+      Catch::Contains("the largest params it can have is"));
+  CHECK_THROWS_WITH(
+      prepare_run(from_text("space: nowhere/space.yaml\nstrategy: {type: proxyless}\n"), builtin()),
+      "c.yaml:1:8: space: nowhere/space.yaml: no such file");
   CHECK_THROWS_WITH(
       prepare_run(from_text(base + "cost_models: {lat: {type: flops, gmacs_per_s: 1}}\n"
                                    "constraints: [{model: lat, metric: area_mm2, max: 1}]\n"),
@@ -101,8 +107,10 @@ TEST_CASE("setup errors name the config's place", "[config]") {
 TEST_CASE("a space path in a config may be relative to the config's folder", "[config]") {
   auto dir = test::temp_dir("cfgspace");
   fs::create_directories(dir + "/spaces");
-  fs::copy_file(test::source_path("search_spaces/proxyless-fmnist.yaml"), dir + "/spaces/proxyless-fmnist.yaml");
-  RunConfig c = from_text("space: spaces/proxyless-fmnist.yaml\nstrategy: {type: proxyless}\n", dir + "/c.yaml");
+  fs::copy_file(test::source_path("search_spaces/proxyless-fmnist.yaml"),
+                dir + "/spaces/proxyless-fmnist.yaml");
+  RunConfig c = from_text("space: spaces/proxyless-fmnist.yaml\nstrategy: {type: proxyless}\n",
+                          dir + "/c.yaml");
   CHECK(resolve_config_space(c) == dir + "/spaces/proxyless-fmnist.yaml");
   CHECK(prepare_run(std::move(c), builtin()).space.name == "proxyless-fmnist");
 }

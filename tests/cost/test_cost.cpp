@@ -16,7 +16,8 @@ namespace {
 std::vector<std::unique_ptr<CostModel>> all_models() {
   CostModelRegistry reg;
   register_builtin_cost_models(reg);
-  std::map<std::string, std::string> options = {{"flops", "{type: flops, gmacs_per_s: 4, overhead_ms: 0.3}"}};
+  std::map<std::string, std::string> options = {
+      {"flops", "{type: flops, gmacs_per_s: 4, overhead_ms: 0.3}"}};
   std::vector<std::unique_ptr<CostModel>> out;
   out.push_back(std::make_unique<IrCountsModel>());
   for (const auto& t : reg.types()) {
@@ -29,7 +30,9 @@ std::vector<std::unique_ptr<CostModel>> all_models() {
   }
   return out;
 }
-bool close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+bool close(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b));
+}
 }  // namespace
 
 TEST_CASE("CostTable sums equal whole-network costs for every model and space", "[cost]") {
@@ -52,7 +55,8 @@ TEST_CASE("CostTable sums equal whole-network costs for every model and space", 
   }
 }
 
-TEST_CASE("expected cost of one-hot distributions is the arch cost and of uniform ones the mean", "[cost]") {
+TEST_CASE("expected cost of one-hot distributions is the arch cost and of uniform ones the mean",
+          "[cost]") {
   Space s = load_space("proxyless-fmnist");
   FlopsModel m({5, 0.1});
   CostTable t(s, m);
@@ -69,7 +73,8 @@ TEST_CASE("expected cost of one-hot distributions is the arch cost and of unifor
   double mean = t.fixed().latency_ms();
   for (std::size_t p = 0; p < s.positions.size(); ++p) {
     double sum = 0;
-    for (int c = 0; c < int(s.positions[p].choices.size()); ++c) sum += t.entry(int(p), c).latency_ms();
+    for (int c = 0; c < int(s.positions[p].choices.size()); ++c)
+      sum += t.entry(int(p), c).latency_ms();
     mean += sum / s.positions[p].choices.size();
   }
   CHECK(close(t.expected(uniform).latency_ms(), mean));
@@ -89,7 +94,8 @@ layers:
   - {stage: {out: 16, depth: 3, stride: 2, choices: [a, b, s, z]}}
   - {op: gap}
   - {op: linear, out: 5}
-)", "small.yaml"));
+)",
+                                  "small.yaml"));
   IrCountsModel ir;
   CostTable t(s, ir);
   double lo = 1e18, hi = 0;
@@ -108,5 +114,6 @@ TEST_CASE("the registry lists its types when one is unknown", "[cost]") {
   auto doc = parse_yaml("{type: flopz, gmacs_per_s: 1}", "m.yaml");
   Fields f = Value(doc, doc.root, "", "").as_object();
   CHECK_THROWS_WITH(reg.make(f.get("type"), f),
-                    "m.yaml:1:8: type: unknown cost model type 'flopz' (did you mean 'flops'?); this build has: flops");
+                    "m.yaml:1:8: type: unknown cost model type 'flopz' (did you mean 'flops'?); "
+                    "this build has: flops");
 }

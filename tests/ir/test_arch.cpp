@@ -30,7 +30,8 @@ std::vector<std::string> arch_files() {
   std::vector<std::string> out;
   for (auto dir : {"configs/archs", "tests/data/archs"})
     for (auto& e : fs::directory_iterator(test::source_path(dir)))
-      if (e.path().string().size() > 10 && e.path().filename().string().find(".arch.json") != std::string::npos)
+      if (e.path().string().size() > 10 &&
+          e.path().filename().string().find(".arch.json") != std::string::npos)
         out.push_back(e.path().string());
   std::sort(out.begin(), out.end());
   return out;
@@ -116,7 +117,8 @@ TEST_CASE("arch JSON round-trips for every shipped and fixture arch", "[ir]") {
 }
 
 TEST_CASE("IR counts equal PyTorch's for every arch (tools/reference_counts.py)", "[ir]") {
-  auto ref = parse_json(read_text_file(test::source_path("tests/data/reference_counts.json")), "ref");
+  auto ref =
+      parse_json(read_text_file(test::source_path("tests/data/reference_counts.json")), "ref");
   REQUIRE(ref.root.size() >= 10);
   for (auto it = ref.root.begin(); it != ref.root.end(); ++it) {
     INFO(it.key());
@@ -134,5 +136,7 @@ TEST_CASE("layer errors name the file and the layer index and the field", "[ir]"
   auto doc2 = parse_json(R"({"format": "hwnas.arch/1", "name": "x", "input": [1, 8, 8],
     "num_classes": 2, "layers": [{"op": "conv", "out": 4, "k": 3}, {"op": "maxpool", "k": 9}]})",
                          "y.arch.json");
-  CHECK_THROWS_WITH(read_arch(doc2), Catch::StartsWith("y.arch.json: layers[1] (maxpool): the feature map vanishes"));
+  CHECK_THROWS_WITH(
+      read_arch(doc2),
+      Catch::StartsWith("y.arch.json: layers[1] (maxpool): the feature map vanishes"));
 }

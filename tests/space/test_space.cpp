@@ -29,7 +29,9 @@ layers:
   - {op: gap}
   - {op: linear, out: 3}
 )";
-Space tiny() { return read_space(parse_yaml(kTiny, "tiny.yaml")); }
+Space tiny() {
+  return read_space(parse_yaml(kTiny, "tiny.yaml"));
+}
 }  // namespace
 
 TEST_CASE("shipped spaces have the published sizes", "[space]") {
@@ -127,18 +129,21 @@ TEST_CASE("enumeration visits every architecture of a small space once", "[space
 TEST_CASE("genotype errors name the position", "[space]") {
   Space s = tiny();
   CHECK_THROWS_WITH(decode(s, {0}), Catch::Contains("has 2 positions, the genotype has 1"));
-  CHECK_THROWS_WITH(decode(s, {0, 3}), Catch::Contains("genotype[1]: position 1 (stage1) allows choices 0..2, got 3"));
+  CHECK_THROWS_WITH(decode(s, {0, 3}),
+                    Catch::Contains("genotype[1]: position 1 (stage1) allows choices 0..2, got 3"));
   CHECK(parse_genotype("1,0,2") == Genotype{1, 0, 2});
   CHECK_THROWS_WITH(parse_genotype("1,,2"), Catch::Contains("entry 1 is ''"));
   CHECK_THROWS_WITH(parse_genotype("1,x"), Catch::Contains("entry 1 is 'x'"));
   Arch a = decode(s, {1, 2});
   a.layers[2].k = 7;
-  CHECK_THROWS_WITH(encode(s, a), Catch::Contains("layers[2]: matches no allowed candidate of position 1"));
+  CHECK_THROWS_WITH(encode(s, a),
+                    Catch::Contains("layers[2]: matches no allowed candidate of position 1"));
 }
 
 TEST_CASE("space errors carry file:line:col", "[space]") {
   std::string bad = kTiny;
   bad.replace(bad.find("choices: [a, b, z]"), 18, "choices: [a, c, z]");
   CHECK_THROWS_WITH(read_space(parse_yaml(bad, "tiny.yaml")),
-                    "tiny.yaml:10:56: layers[1].stage.choices[1]: unknown candidate 'c'; the space defines a, b, z");
+                    "tiny.yaml:10:56: layers[1].stage.choices[1]: unknown candidate 'c'; the space "
+                    "defines a, b, z");
 }

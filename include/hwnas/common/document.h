@@ -95,7 +95,8 @@ class Fields {
   std::optional<Value> find(const std::string& key);
 
   std::int64_t get_int(const std::string& key, std::int64_t lo, std::int64_t hi);
-  std::int64_t get_int(const std::string& key, std::int64_t lo, std::int64_t hi, std::int64_t fallback);
+  std::int64_t get_int(const std::string& key, std::int64_t lo, std::int64_t hi,
+                       std::int64_t fallback);
   double get_number(const std::string& key, double lo, double hi);
   double get_number(const std::string& key, double lo, double hi, double fallback);
   bool get_bool(const std::string& key, bool fallback);

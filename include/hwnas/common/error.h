@@ -32,7 +32,7 @@ class ConfigError : public InputError {
 
 }  // namespace hwnas
 
-#define HWNAS_ASSERT(cond, msg)                                           \
-  do {                                                                    \
+#define HWNAS_ASSERT(cond, msg)                                          \
+  do {                                                                   \
     if (!(cond)) ::hwnas::assert_fail(#cond, __FILE__, __LINE__, (msg)); \
   } while (0)

@@ -8,7 +8,8 @@
 namespace hwnas {
 
 /// The entry of `known` within a small edit distance of `word` (a likely typo).
-std::optional<std::string> closest_word(std::string_view word, const std::vector<std::string>& known);
+std::optional<std::string> closest_word(std::string_view word,
+                                        const std::vector<std::string>& known);
 
 /// " (did you mean 'x'?)" for the closest of `known` within a small edit
 /// distance, or "" when nothing is close.

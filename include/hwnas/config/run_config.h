@@ -45,23 +45,23 @@ struct OptimizerConfig {
 };
 
 struct ScheduleConfig {
-  std::string type = "cosine";     ///< cosine | step | constant
-  double warmup_epochs = 0;        ///< linear warm-up. Default: 0.
-  std::vector<int> milestones;     ///< step: epochs at which lr *= gamma.
-  double gamma = 0.1;              ///< step: Default: 0.1.
-  double min_lr = 0;               ///< cosine floor. Default: 0.
+  std::string type = "cosine";  ///< cosine | step | constant
+  double warmup_epochs = 0;     ///< linear warm-up. Default: 0.
+  std::vector<int> milestones;  ///< step: epochs at which lr *= gamma.
+  double gamma = 0.1;           ///< step: Default: 0.1.
+  double min_lr = 0;            ///< cosine floor. Default: 0.
 
   static ScheduleConfig read(Fields& f);
   json to_json() const;
 };
 
 struct TrainConfig {
-  int epochs = 1;                   ///< Default: 1.
-  int batch = 64;                   ///< Default: 64.
+  int epochs = 1;  ///< Default: 1.
+  int batch = 64;  ///< Default: 64.
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
-  double label_smoothing = 0;       ///< Default: 0.
-  double grad_clip = 0;             ///< max gradient norm, 0: off. Default: 0.
+  double label_smoothing = 0;          ///< Default: 0.
+  double grad_clip = 0;                ///< max gradient norm, 0: off. Default: 0.
   std::string channels_last = "auto";  ///< auto | on | off. Default: auto (whichever is faster).
 
   static TrainConfig read(Fields& f);
@@ -70,17 +70,17 @@ struct TrainConfig {
 
 /// A named component whose options its registry reads (`type` + options).
 struct ComponentSpec {
-  std::string name;                  ///< key in cost_models, or "strategy"
+  std::string name;  ///< key in cost_models, or "strategy"
   std::string type;
-  json options;                      ///< the mapping as written, `type` included
-  std::optional<Value> node;         ///< where it was written (for errors)
+  json options;               ///< the mapping as written, `type` included
+  std::optional<Value> node;  ///< where it was written (for errors)
 };
 
 struct Constraint {
-  std::string model;                 ///< cost model name; empty: IR counts (macs, params)
+  std::string model;  ///< cost model name; empty: IR counts (macs, params)
   Metric metric = Metric::Params;
   std::optional<double> max, min;
-  std::string place;                 ///< file:line:col of the entry
+  std::string place;  ///< file:line:col of the entry
 
   /// "lat.latency_ms <= 2.5"
   std::string describe() const;
@@ -90,15 +90,15 @@ struct Constraint {
 struct RunConfig {
   std::shared_ptr<const Document> doc;  ///< keeps `node`s valid
   std::string file;
-  std::string name;            ///< Default: the config file's stem.
-  std::uint64_t seed = 0;      ///< Default: 0.
-  int threads = 0;             ///< Default: all cores.
-  std::string out = "runs";    ///< run directories go to <out>/<name>. Default: runs.
-  std::string space;           ///< Required: a space name or a path.
+  std::string name;          ///< Default: the config file's stem.
+  std::uint64_t seed = 0;    ///< Default: 0.
+  int threads = 0;           ///< Default: all cores.
+  std::string out = "runs";  ///< run directories go to <out>/<name>. Default: runs.
+  std::string space;         ///< Required: a space name or a path.
   DataConfig data;
   std::vector<ComponentSpec> cost_models;
   std::vector<Constraint> constraints;
-  ComponentSpec strategy;      ///< Required.
+  ComponentSpec strategy;  ///< Required.
   TrainConfig train;
   std::optional<TrainConfig> retrain;
 

@@ -21,8 +21,8 @@ struct Arch {
   int num_classes = 0;
   std::optional<Preprocess> preprocess;  ///< applied by the exported model; default none
   std::vector<Layer> layers;
-  std::string space;           ///< provenance: the space it was decoded from (may be empty)
-  std::vector<int> genotype;   ///< provenance: choice indices in that space (may be empty)
+  std::string space;          ///< provenance: the space it was decoded from (may be empty)
+  std::vector<int> genotype;  ///< provenance: choice indices in that space (may be empty)
 
   bool operator==(const Arch& o) const;
 };
@@ -33,7 +33,7 @@ struct Arch {
 struct LayerStats {
   Shape in, out;
   std::int64_t macs = 0;
-  std::int64_t params = 0;      ///< trainable: weights, biases, BN gamma and beta
+  std::int64_t params = 0;  ///< trainable: weights, biases, BN gamma and beta
   std::int64_t other_ops = 0;
   std::int64_t peak_bytes = 0;  ///< fp32 activations live while this layer runs, at the batch
 };

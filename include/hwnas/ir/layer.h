@@ -26,12 +26,12 @@ struct Shape {
 
 struct Layer {
   Op op = Op::Conv;
-  int out = 0;       ///< Output channels / features. 0: same as the input (skip, zero).
-  int k = 0;         ///< Kernel size (conv, mbconv, pools).
-  int stride = 0;    ///< 0: the op's default (pools: k; others: 1).
-  int groups = 1;    ///< conv: groups; mbconv: grouping of both 1x1 convs.
-  int dilation = 1;  ///< conv only.
-  bool bn = true;    ///< conv only; no bias when true.
+  int out = 0;                   ///< Output channels / features. 0: same as the input (skip, zero).
+  int k = 0;                     ///< Kernel size (conv, mbconv, pools).
+  int stride = 0;                ///< 0: the op's default (pools: k; others: 1).
+  int groups = 1;                ///< conv: groups; mbconv: grouping of both 1x1 convs.
+  int dilation = 1;              ///< conv only.
+  bool bn = true;                ///< conv only; no bias when true.
   Act act = Act::Relu;           ///< conv/skip default relu, mbconv default relu6.
   double e = 1;                  ///< mbconv expansion ratio; mid = round(in * e).
   bool shuffle = false;          ///< mbconv: channel shuffle after the grouped expand conv.

@@ -28,12 +28,12 @@ struct CostLossOptions {
 };
 
 struct SupernetOptions {
-  std::string type;          ///< proxyless | fbnet
-  std::string mode;          ///< proxyless: two | full_v2; fbnet: soft | hard
-  int warmup_epochs = 1;     ///< weight-only epochs before architecture steps. Default: 1.
-  double arch_lr = 1e-3;     ///< Adam lr of the architecture logits. Default: 1e-3.
-  int arch_every = 1;        ///< one architecture step per N weight steps. Default: 1.
-  double temperature = 5.0;  ///< fbnet: initial Gumbel-softmax temperature. Default: 5.0.
+  std::string type;                  ///< proxyless | fbnet
+  std::string mode;                  ///< proxyless: two | full_v2; fbnet: soft | hard
+  int warmup_epochs = 1;             ///< weight-only epochs before architecture steps. Default: 1.
+  double arch_lr = 1e-3;             ///< Adam lr of the architecture logits. Default: 1e-3.
+  int arch_every = 1;                ///< one architecture step per N weight steps. Default: 1.
+  double temperature = 5.0;          ///< fbnet: initial Gumbel-softmax temperature. Default: 5.0.
   double temperature_decay = 0.956;  ///< fbnet: per-epoch factor. Default: 0.956.
   CostLossOptions loss;
 

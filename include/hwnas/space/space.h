@@ -15,9 +15,9 @@ struct Candidate {
 };
 
 struct Position {
-  int layer_index = 0;        ///< index of this position's layer in a decoded Arch
-  std::string stage;          ///< "stage2" or the stage's `name`
-  Shape in, out;              ///< fixed: the space is a chain
+  int layer_index = 0;  ///< index of this position's layer in a decoded Arch
+  std::string stage;    ///< "stage2" or the stage's `name`
+  Shape in, out;        ///< fixed: the space is a chain
   int stride = 1;
   std::vector<int> choices;   ///< allowed candidates (indices into Space::candidates), in order
   std::vector<Layer> layers;  ///< the instantiated layer of each allowed choice

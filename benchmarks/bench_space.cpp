@@ -1,0 +1,86 @@
+// Hot paths of search on one core: genotype -> Arch -> MACs/params, and
+// genotype -> cost through a CostTable. Targets (issue 3): >= 1e5 and >= 1e6
+// archs/s for proxyless-mobile.
+#include <benchmark/benchmark.h>
+
+#include "hwnas/cost/cost_table.h"
+#include "hwnas/cost/flops_model.h"
+#include "hwnas/cost/ir_counts.h"
+#include "hwnas/space/genotype.h"
+
+using namespace hwnas;
+
+namespace {
+
+const Space& space_named(const std::string& name) {
+  static std::map<std::string, Space> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) it = cache.emplace(name, load_space(name)).first;
+  return it->second;
+}
+
+std::vector<Genotype> samples(const Space& s, int n) {
+  Rng rng(1);
+  std::vector<Genotype> out;
+  for (int i = 0; i < n; ++i) out.push_back(sample(s, rng));
+  return out;
+}
+
+void BM_DecodeAndCount(benchmark::State& state, const std::string& name) {
+  const Space& s = space_named(name);
+  auto gs = samples(s, 1024);
+  Arch a = s.skeleton;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    decode_into(s, gs[i++ & 1023], a);
+    Totals t = count_totals(a);
+    benchmark::DoNotOptimize(t);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("archs/s = items_per_second");
+}
+
+void BM_CostTableLookup(benchmark::State& state, const std::string& name) {
+  const Space& s = space_named(name);
+  FlopsModel flops({5.0, 0.0});
+  CostTable table(s, flops);
+  auto gs = samples(s, 1024);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    Cost c = table.cost(gs[i++ & 1023]);
+    benchmark::DoNotOptimize(c);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("archs/s = items_per_second");
+}
+
+void BM_AnalyzeFull(benchmark::State& state, const std::string& name) {
+  const Space& s = space_named(name);
+  auto gs = samples(s, 1024);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    ArchStats st = analyze(decode(s, gs[i++ & 1023]));
+    benchmark::DoNotOptimize(st);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_BuildCostTable(benchmark::State& state, const std::string& name) {
+  const Space& s = space_named(name);
+  IrCountsModel ir;
+  for (auto _ : state) {
+    CostTable t(s, ir);
+    benchmark::DoNotOptimize(t);
+  }
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_DecodeAndCount, proxyless_mobile, std::string("proxyless-mobile"));
+BENCHMARK_CAPTURE(BM_DecodeAndCount, fbnet, std::string("fbnet"));
+BENCHMARK_CAPTURE(BM_CostTableLookup, proxyless_mobile, std::string("proxyless-mobile"));
+BENCHMARK_CAPTURE(BM_CostTableLookup, fbnet, std::string("fbnet"));
+BENCHMARK_CAPTURE(BM_AnalyzeFull, proxyless_mobile, std::string("proxyless-mobile"));
+BENCHMARK_CAPTURE(BM_BuildCostTable, proxyless_mobile, std::string("proxyless-mobile"));
+
+BENCHMARK_MAIN();

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hwnas needs to build, test and run.
+# Idempotent: installs only what is missing; needs root only then.
+set -euo pipefail
+
+PACKAGES=(
+  g++ cmake ninja-build ccache git pkg-config clang-format
+  libtorch-dev libgloo-dev libeigen3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libyaml-cpp-dev libcli11-dev catch2 libonnx-dev libprotobuf-dev protobuf-compiler
+  libbenchmark-dev zlib1g-dev
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+  exit 0
+fi
+
+echo "install-deps: missing: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: installing packages needs root; run as root, or:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
