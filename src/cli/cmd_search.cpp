@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "cli.h"
 #include "hwnas/common/error.h"
@@ -77,7 +78,11 @@ void run_search(const SearchOptions& o, const Context& ctx) {
   if (o.seed >= 0) config.seed = std::uint64_t(o.seed);
   CostModelRegistry registry;
   register_builtin_cost_models(registry);
+  spdlog::debug("config {}: space {}, {} cost models, strategy {}", config.file, config.space,
+                config.cost_models.size(), config.strategy.type);
   RunSetup setup = prepare_run(std::move(config), registry);
+  spdlog::debug("space {}: {} positions from {}", setup.space.name, setup.space.positions.size(),
+                setup.space.file);
   std::string run_dir =
       o.out.empty() ? (fs::path(setup.config.out) / setup.config.name).string() : o.out;
   if (!o.dry_run)

@@ -18,7 +18,7 @@ namespace {
 struct SpaceOptions {
   std::string space, out;
   int sample = 0;
-  std::uint64_t seed = 0;
+  std::int64_t seed = 0;
   bool list = false;
 };
 
@@ -32,7 +32,7 @@ std::vector<std::string> write_samples(const Space& s, const SpaceOptions& o) {
   for (const auto& p : paths)
     if (fs::exists(p)) throw InputError(p, "already exists; choose another --out folder");
   fs::create_directories(o.out);
-  Rng rng(o.seed);
+  Rng rng(std::uint64_t(o.seed));
   for (int i = 0; i < o.sample; ++i) {
     Arch a = decode(s, sample(s, rng));
     a.name = fmt::format("{}-{:04d}", s.name, i);
@@ -97,7 +97,8 @@ void register_space(CLI::App& app, Context& ctx) {
   auto* sample = cmd->add_option("--sample", o->sample, "Write N random architectures")
                      ->check(CLI::Range(1, 1000000));
   auto* out = cmd->add_option("--out", o->out, "Folder for --sample");
-  cmd->add_option("--seed", o->seed, "Seed for --sample");
+  cmd->add_option("--seed", o->seed, "Seed for --sample")
+      ->check(CLI::Range(std::int64_t(0), INT64_MAX));
   list->excludes(name);
   sample->needs(out);
   out->needs(sample);

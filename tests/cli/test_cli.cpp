@@ -36,6 +36,17 @@ TEST_CASE("usage errors exit 2 and print a JSON error under --json", "[cli]") {
   CHECK(run_hwnas({"stats", "--arch", "a.json", "--space", "fbnet", "--genotype", "0"}).rc == 2);
   CHECK(run_hwnas({"--log-level", "loud", "space", "fbnet"}).rc == 2);
   CHECK(run_hwnas({"stats", "--arch", "configs/archs/fbnet-a.arch.json", "--batch", "0"}).rc == 2);
+  CHECK(run_hwnas({"stats", "--space", "fbnet", "--genotype", "0,x"}).rc == 2);
+  CHECK(run_hwnas({"stats", "--space", "fbnet", "--genotype", "0,1"}).rc == 2);  // wrong length
+  CHECK(run_hwnas({"stats", "--space", "fbnet"}).rc == 2);  // --genotype missing
+  CHECK(run_hwnas({"space", "fbnet", "--sample", "0", "--out", "x"}).rc == 2);
+  CHECK(run_hwnas({"space", "fbnet", "--sample", "2"}).rc == 2);  // --out missing
+  CHECK(run_hwnas({"space", "fbnet", "--seed", "-1"}).rc == 2);
+  CHECK(run_hwnas({"search", "--config", "configs/quickstart.yaml", "--dry-run", "--threads", "0"})
+            .rc == 2);
+  CHECK(run_hwnas({"search", "--config", "configs/quickstart.yaml", "--dry-run", "--seed", "-3"})
+            .rc == 2);
+  CHECK(run_hwnas({"search", "--config", "configs/missing.yaml", "--dry-run"}).rc == 2);
   auto r = run_hwnas({"search", "--json"});
   CHECK(r.rc == 2);
   CHECK(json_of(r).contains("error"));
