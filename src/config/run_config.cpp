@@ -68,6 +68,17 @@ DataConfig DataConfig::read(Fields& f) {
   d.train_limit = f.get_int("train_limit", 0, kMaxImages, 0);
   d.val_fraction = f.get_number("val_fraction", 0, 0.9, d.val_fraction);
   d.test_limit = f.get_int("test_limit", 0, kMaxImages, 0);
+  const bool cifar = d.dataset == "cifar10" || d.dataset == "cifar100";
+  if (auto a = f.find("augment")) {
+    Fields af = a->as_object();
+    d.crop_pad = int(af.get_int("crop_pad", 0, 64, cifar ? 4 : 0));
+    d.flip = af.get_bool("flip", cifar);
+    d.cutout = int(af.get_int("cutout", 0, 1024, 0));
+    af.finish();
+  } else {
+    d.crop_pad = cifar ? 4 : 0;
+    d.flip = cifar;
+  }
   f.finish();
   return d;
 }
@@ -78,6 +89,7 @@ json DataConfig::to_json() const {
   j["train_limit"] = train_limit;
   j["val_fraction"] = val_fraction;
   j["test_limit"] = test_limit;
+  j["augment"] = {{"crop_pad", crop_pad}, {"flip", flip}, {"cutout", cutout}};
   return j;
 }
 

@@ -28,6 +28,12 @@ struct DataConfig {
   double val_fraction = 0.2;
   /// Evaluate on at most this many test images (0: all). Default: 0.
   std::int64_t test_limit = 0;
+  /// Training augmentation: random crop after zero-padding by `crop_pad`
+  /// pixels, horizontal flip, cutout of a `cutout`-pixel square.
+  /// Defaults: CIFAR 4 / true / 0; others 0 / false / 0.
+  int crop_pad = 0;
+  bool flip = false;
+  int cutout = 0;
 
   static DataConfig read(Fields& f);
   json to_json() const;

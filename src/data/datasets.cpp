@@ -1,0 +1,76 @@
+#include "hwnas/data/datasets.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "hwnas/common/error.h"
+#include "hwnas/data/readers.h"
+
+namespace hwnas {
+namespace fs = std::filesystem;
+
+std::string default_data_path(const std::string& dataset) {
+  if (dataset == "fashion-mnist") return "/usr/share/datasets/fashion-mnist";
+  if (dataset == "mnist") return "/usr/share/datasets/mnist";
+  return "";
+}
+
+namespace {
+
+// IDX pair by stem, gzip or plain.
+ImageSet read_idx_split(const std::string& dir, const std::string& prefix,
+                        const std::string& name) {
+  auto pick = [&](const std::string& stem) {
+    fs::path gz = fs::path(dir) / (stem + ".gz");
+    return fs::exists(gz) ? gz.string() : (fs::path(dir) / stem).string();
+  };
+  return read_idx(pick(prefix + "-images-idx3-ubyte"), pick(prefix + "-labels-idx1-ubyte"), 10,
+                  name);
+}
+
+ImageSet read_split(const DataConfig& cfg, const std::string& path, bool train, const Shape& input,
+                    int num_classes, std::uint64_t seed) {
+  const std::string& d = cfg.dataset;
+  if (d == "fashion-mnist" || d == "mnist")
+    return read_idx_split(path, train ? "train" : "t10k", d);
+  if (d == "cifar10") return read_cifar(path, 10, train);
+  if (d == "cifar100") return read_cifar(path, 100, train);
+  if (d == "npy") return read_npy_pair(path, train ? "train" : "test");
+  if (d == "folder") return read_image_folder(path, train ? "train" : "test");
+  HWNAS_ASSERT(d == "synthetic", "dataset names are validated by the config");
+  std::int64_t n = train ? (cfg.train_limit > 0 ? cfg.train_limit : 4096)
+                         : (cfg.test_limit > 0 ? cfg.test_limit : 1024);
+  return make_synthetic(input, num_classes, n, train ? seed : seed + 1);
+}
+
+}  // namespace
+
+Datasets load_datasets(const DataConfig& cfg, const Shape& input, int num_classes,
+                       std::uint64_t seed, bool hold_out_val) {
+  const std::string path = cfg.path.empty() ? default_data_path(cfg.dataset) : cfg.path;
+  Datasets ds;
+  ImageSet train = read_split(cfg, path, true, input, num_classes, seed);
+  ds.test = stratified_limit(read_split(cfg, path, false, input, num_classes, seed), cfg.test_limit,
+                             seed);
+  for (const ImageSet* s : {&train, &ds.test}) {
+    if (s->shape != input)
+      throw InputError(
+          "data", fmt::format("{} images are {}x{}x{} but the network takes {}x{}x{}", cfg.dataset,
+                              s->shape.c, s->shape.h, s->shape.w, input.c, input.h, input.w));
+    if (s->num_classes > num_classes)
+      throw InputError("data", fmt::format("{} has {} classes but the network has {} outputs",
+                                           cfg.dataset, s->num_classes, num_classes));
+  }
+  if (hold_out_val && cfg.val_fraction > 0) {
+    TrainVal tv = split_train_val(train, cfg.val_fraction, cfg.train_limit, seed);
+    ds.train = std::move(tv.train);
+    ds.val = std::move(tv.val);
+  } else {
+    ds.train = stratified_limit(train, cfg.train_limit, seed);
+  }
+  ds.norm = channel_stats(ds.train);
+  return ds;
+}
+
+}  // namespace hwnas

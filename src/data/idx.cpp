@@ -1,0 +1,74 @@
+// IDX files (MNIST, Fashion-MNIST): big-endian header, then uint8 data.
+#include <fmt/format.h>
+
+#include "binary_file.h"
+#include "hwnas/common/error.h"
+#include "hwnas/data/readers.h"
+
+namespace hwnas {
+
+namespace {
+
+struct Idx {
+  std::vector<std::uint32_t> dims;
+  std::vector<std::uint8_t> bytes;
+  std::size_t offset = 0;
+};
+
+Idx read_idx_file(const std::string& path, std::size_t want_dims) {
+  Idx idx;
+  idx.bytes = read_binary_file(path);
+  const auto& b = idx.bytes;
+  const std::uint32_t magic_want = 0x0800u | std::uint32_t(want_dims);
+  if (b.size() < 4 || read_be32(b.data()) != magic_want)
+    throw InputError(path,
+                     fmt::format("wrong magic number {}: an IDX file of unsigned bytes with {} "
+                                 "dimensions starts with 0x{:08x}",
+                                 b.size() < 4 ? std::string("(file too short)")
+                                              : fmt::format("0x{:08x}", read_be32(b.data())),
+                                 want_dims, magic_want));
+  if (b.size() < 4 + 4 * want_dims) throw InputError(path, "truncated header");
+  std::uint64_t count = 1;
+  for (std::size_t d = 0; d < want_dims; ++d) {
+    idx.dims.push_back(read_be32(b.data() + 4 + 4 * d));
+    count *= idx.dims.back();
+  }
+  idx.offset = 4 + 4 * want_dims;
+  std::uint64_t have = b.size() - idx.offset;
+  if (have < count)
+    throw InputError(
+        path,
+        fmt::format("truncated: the header promises {} data bytes, the file has {}", count, have));
+  if (have > count)
+    throw InputError(path,
+                     fmt::format("{} bytes after the {} the header promises", have - count, count));
+  return idx;
+}
+
+}  // namespace
+
+ImageSet read_idx(const std::string& images_path, const std::string& labels_path, int num_classes,
+                  const std::string& name) {
+  Idx im = read_idx_file(images_path, 3);
+  Idx lb = read_idx_file(labels_path, 1);
+  if (im.dims[0] != lb.dims[0])
+    throw InputError(labels_path, fmt::format("{} labels for the {} images of {}", lb.dims[0],
+                                              im.dims[0], images_path));
+  if (im.dims[0] == 0) throw InputError(images_path, "holds no images");
+  ImageSet s;
+  s.name = name;
+  s.shape = {1, int(im.dims[1]), int(im.dims[2])};
+  s.num_classes = num_classes;
+  s.pixels.assign(im.bytes.begin() + std::int64_t(im.offset), im.bytes.end());
+  s.labels.reserve(lb.dims[0]);
+  for (std::uint32_t i = 0; i < lb.dims[0]; ++i) {
+    int l = lb.bytes[lb.offset + i];
+    if (l >= num_classes)
+      throw InputError(labels_path, fmt::format("label {} of image {} is out of range [0, {})", l,
+                                                i, num_classes));
+    s.labels.push_back(l);
+  }
+  return s;
+}
+
+}  // namespace hwnas
