@@ -1,0 +1,48 @@
+#pragma once
+// torch::nn modules built from the IR: one module per arch layer, held in a
+// ModuleList named "layers", so parameters are named as DESIGN.md's weights
+// contract says ("layers.3.dw.weight"). Input normalisation is not part of
+// the module: the data loader applies the arch's preprocess.
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "hwnas/ir/arch.h"
+
+namespace hwnas {
+
+/// One arch layer as a module. Children are named: conv layers "conv", "bn";
+/// MBConv "expand", "expand_bn", "dw", "dw_bn", "se_reduce", "se_expand",
+/// "project", "project_bn"; skip projections "conv", "bn"; linear "fc".
+class LayerModule : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(torch::Tensor x) = 0;
+};
+
+/// Builds the module of `layer` on input `in` (shapes must be valid).
+std::shared_ptr<LayerModule> make_layer_module(const Layer& layer, const Shape& in);
+
+class ArchNetImpl : public torch::nn::Module {
+ public:
+  /// Validates the arch (InputError) and builds it with the usual
+  /// initialisation (Kaiming-normal fan-out convs, unit BN, N(0, 0.01) linear),
+  /// drawn from torch's global generator.
+  explicit ArchNetImpl(const Arch& arch);
+  torch::Tensor forward(torch::Tensor x);
+  const Arch& arch() const { return arch_; }
+  /// Moves 4-D parameters and buffers to channels-last (or back to contiguous).
+  void set_channels_last(bool on);
+  bool channels_last() const { return channels_last_; }
+
+ private:
+  Arch arch_;
+  torch::nn::ModuleList list_;
+  std::vector<std::shared_ptr<LayerModule>> layers_;
+  bool channels_last_ = false;
+};
+TORCH_MODULE(ArchNet);
+
+/// Trainable parameters, as torch counts them (equals the IR's `params`).
+std::int64_t count_parameters(torch::nn::Module& m);
+
+}  // namespace hwnas
