@@ -13,6 +13,7 @@ namespace hwnas::cli {
 struct Context {
   bool json = false;
   std::function<void()> run;  ///< the chosen subcommand's action
+  int exit_code = 0;          ///< set by `run` for outcomes other than success (130: interrupted)
 };
 
 /// Prints `j` as one JSON object on stdout (for --json).
@@ -21,6 +22,12 @@ void print_json(const json& j);
 void register_stats(CLI::App& app, Context& ctx);
 void register_space(CLI::App& app, Context& ctx);
 void register_search(CLI::App& app, Context& ctx);
+void register_train(CLI::App& app, Context& ctx);
+void register_eval(CLI::App& app, Context& ctx);
+void register_bench(CLI::App& app, Context& ctx);
+
+/// Sets libtorch's intra-op threads (0: all cores); returns the number set.
+int set_threads(int threads);
 
 /// "1.23M", "456.7K": compact counts for tables.
 std::string human_count(double v);

@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   hwnas::cli::register_stats(app, ctx);
   hwnas::cli::register_space(app, ctx);
   hwnas::cli::register_search(app, ctx);
+  hwnas::cli::register_train(app, ctx);
+  hwnas::cli::register_eval(app, ctx);
+  hwnas::cli::register_bench(app, ctx);
 
   // --json must be known before parsing fails, so an error is shaped right.
   for (int i = 1; i < argc; ++i)
@@ -57,7 +60,7 @@ int main(int argc, char** argv) {
 
   try {
     ctx.run();
-    return 0;
+    return ctx.exit_code;
   } catch (const hwnas::InputError& e) {
     return fail(ctx, 2, e.what());
   } catch (const std::exception& e) {

@@ -190,7 +190,7 @@ RunConfig read_run_config(std::shared_ptr<const Document> doc) {
   c.threads =
       int(f.get_int("threads", 1, 1024, int(std::max(1u, std::thread::hardware_concurrency()))));
   c.out = f.get_string("out", c.out);
-  c.space = f.get_string("space");
+  c.space = f.get_string("space", "");
   if (auto d = f.find("data")) {
     Fields df = d->as_object();
     c.data = DataConfig::read(df);
@@ -204,7 +204,7 @@ RunConfig read_run_config(std::shared_ptr<const Document> doc) {
   }
   if (auto cs = f.find("constraints"))
     for (const auto& v : cs->as_list()) c.constraints.push_back(read_constraint(v, c.cost_models));
-  c.strategy = read_component(f.get("strategy"), "strategy");
+  if (auto st = f.find("strategy")) c.strategy = read_component(*st, "strategy");
   if (auto t = f.find("train")) {
     Fields tf = t->as_object();
     c.train = TrainConfig::read(tf);
@@ -222,7 +222,8 @@ RunConfig load_run_config(const std::string& path) {
 }
 
 json RunConfig::to_json() const {
-  json j = {{"name", name}, {"seed", seed}, {"threads", threads}, {"out", out}, {"space", space}};
+  json j = {{"name", name}, {"seed", seed}, {"threads", threads}, {"out", out}};
+  if (!space.empty()) j["space"] = space;
   j["data"] = data.to_json();
   json cms = json::object();
   for (const auto& cm : cost_models) cms[cm.name] = cm.options;
@@ -237,7 +238,7 @@ json RunConfig::to_json() const {
     cs.push_back(e);
   }
   j["constraints"] = cs;
-  j["strategy"] = strategy.options;
+  if (strategy.node) j["strategy"] = strategy.options;
   j["train"] = train.to_json();
   if (retrain) j["retrain"] = retrain->to_json();
   return j;

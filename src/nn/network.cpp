@@ -204,8 +204,17 @@ ArchNetImpl::ArchNetImpl(const Arch& arch) : arch_(arch) {
   init_weights(*this);
 }
 
+namespace {
+// Like Python's `t.to(memory_format=...)`: restrides even tensors whose
+// layout is ambiguous (one channel), which `contiguous(fmt)` leaves alone;
+// convolutions pick their output layout from these strides.
+torch::Tensor to_format(const torch::Tensor& t, at::MemoryFormat fmt) {
+  return t.to(t.options(), /*non_blocking=*/false, /*copy=*/false, fmt);
+}
+}  // namespace
+
 torch::Tensor ArchNetImpl::forward(torch::Tensor x) {
-  if (channels_last_) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+  if (channels_last_) x = to_format(x, at::MemoryFormat::ChannelsLast);
   for (auto& l : layers_) x = l->forward(x);
   return x.flatten(1);
 }
@@ -214,7 +223,7 @@ void ArchNetImpl::set_channels_last(bool on) {
   torch::NoGradGuard no_grad;
   const auto fmt = on ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   for (auto& p : parameters())
-    if (p.dim() == 4) p.set_data(p.contiguous(fmt));
+    if (p.dim() == 4) p.set_data(to_format(p, fmt));
   channels_last_ = on;
 }
 

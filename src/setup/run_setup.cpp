@@ -98,6 +98,11 @@ RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
   s.config = std::move(config);
   const RunConfig& c = s.config;
   const Document& doc = *c.doc;
+  // A search needs both; `hwnas train` reads the same file without them.
+  for (const char* key : {"space", "strategy"})
+    if (!doc.root.contains(key))
+      throw ConfigError(doc.place("", key),
+                        "missing required key (a search needs space and strategy)");
   try {
     s.space = load_space(resolve_config_space(c));
   } catch (const InputError& e) {

@@ -1,9 +1,9 @@
 #pragma once
 // The run config YAML (DESIGN.md) as typed structs, validated on load.
-// Required keys: `space` and `strategy`; everything else has a documented
-// default. Components with their own options (cost models, the strategy)
-// keep their YAML node here and are validated by their registries when the
-// run is set up (setup/), still before any work starts.
+// A search requires `space` and `strategy` (checked by setup/); `hwnas train`
+// reads the same file without them. Everything else has a documented default. Components with their
+// own options (cost models, the strategy) keep their YAML node here and are validated by their
+// registries when the run is set up (setup/), still before any work starts.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -107,6 +107,10 @@ struct RunConfig {
   ComponentSpec strategy;  ///< Required.
   TrainConfig train;
   std::optional<TrainConfig> retrain;
+
+  /// What `hwnas train` uses: `retrain` when given (the searched child's
+  /// schedule), else `train`.
+  const TrainConfig& final_training() const { return retrain ? *retrain : train; }
 
   /// The resolved config (defaults filled in) as written to a run directory.
   json to_json() const;
