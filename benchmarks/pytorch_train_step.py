@@ -6,11 +6,12 @@ builder and times full SGD steps on synthetic data.
   /usr/bin/python3 benchmarks/pytorch_train_step.py ARCH.json --batch 64 --threads 2 \
       --steps 20 [--channels-last]
 
-Prints one JSON object: ms_per_step (median), images_per_s, channels_last.
+Prints one JSON object: ms_per_step (median), images_per_s, peak_rss_mib, channels_last.
 """
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -53,7 +54,8 @@ def main():
         if i >= a.warmup:
             times.append((time.perf_counter() - t0) * 1000)
     ms = statistics.median(times)
-    print(json.dumps({"ms_per_step": ms, "images_per_s": a.batch * 1000 / ms,
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"ms_per_step": ms, "images_per_s": a.batch * 1000 / ms, "peak_rss_mib": peak,
                       "channels_last": a.channels_last, "threads": a.threads}))
 
 

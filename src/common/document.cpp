@@ -421,6 +421,10 @@ Fields::Fields(const Value& object) : self_(object) {
   HWNAS_ASSERT(object.raw().is_object(), "Fields over a non-object");
 }
 
+const std::string& Fields::file() const {
+  return self_.doc_->file;
+}
+
 Value Fields::child(const std::string& key) const {
   return Value(*self_.doc_, self_.node_->at(key), self_.pointer_ + "/" + escape_pointer_token(key),
                join_dotted(self_.dotted_, key));

@@ -30,4 +30,20 @@ std::vector<std::string> data_dirs(const std::string& sub) {
   return out;
 }
 
+std::string resolve_input_path(const std::string& path, const std::string& document_file) {
+  fs::path p(path);
+  std::error_code ec;
+  if (p.is_absolute() || fs::exists(p, ec)) return path;
+  fs::path beside = fs::path(document_file).parent_path() / p;
+  if (fs::exists(beside, ec)) return beside.string();
+  auto first = p.begin();
+  if (first != p.end()) {
+    fs::path rest;
+    for (auto it = std::next(first); it != p.end(); ++it) rest /= *it;
+    for (const auto& d : data_dirs(first->string()))
+      if (fs::exists(fs::path(d) / rest, ec)) return (fs::path(d) / rest).string();
+  }
+  return path;
+}
+
 }  // namespace hwnas

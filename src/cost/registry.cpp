@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include "hwnas/common/error.h"
+#include "hwnas/common/paths.h"
 #include "hwnas/common/text.h"
 #include "hwnas/cost/flops_model.h"
+#include "hwnas/cost/lut_model.h"
 
 namespace hwnas {
 

@@ -21,9 +21,10 @@ namespace {
 // IDX pair by stem, gzip or plain.
 ImageSet read_idx_split(const std::string& dir, const std::string& prefix,
                         const std::string& name) {
+  // The gzip file Debian ships, else a plain one; a missing file is named by its .gz name.
   auto pick = [&](const std::string& stem) {
-    fs::path gz = fs::path(dir) / (stem + ".gz");
-    return fs::exists(gz) ? gz.string() : (fs::path(dir) / stem).string();
+    fs::path gz = fs::path(dir) / (stem + ".gz"), plain = fs::path(dir) / stem;
+    return (fs::exists(plain) && !fs::exists(gz)) ? plain.string() : gz.string();
   };
   return read_idx(pick(prefix + "-images-idx3-ubyte"), pick(prefix + "-labels-idx1-ubyte"), 10,
                   name);

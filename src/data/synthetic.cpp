@@ -5,6 +5,9 @@
 
 namespace hwnas {
 
+// Class k: stripes of orientation k % 4 (horizontal, vertical, two diagonals)
+// and period 2 + (k / 4) % 4 with a random phase, on noise. Local texture, not
+// position, tells the classes apart, so conv + global-pool nets can learn it.
 ImageSet make_synthetic(Shape shape, int num_classes, std::int64_t count, std::uint64_t seed) {
   ImageSet s;
   s.name = "synthetic";
@@ -12,23 +15,21 @@ ImageSet make_synthetic(Shape shape, int num_classes, std::int64_t count, std::u
   s.num_classes = num_classes;
   s.pixels.resize(count * shape.numel());
   std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> noise(0, 80), jitter(-1, 1), cls(0, num_classes - 1);
-  const int side = std::max(2, std::min(shape.h, shape.w) / 4);
-  const int grid = std::max(1, std::min(shape.h, shape.w) / side);
+  std::uniform_int_distribution<int> noise(0, 60), cls(0, num_classes - 1), phase(0, 15);
   for (std::int64_t i = 0; i < count; ++i) {
-    int k = cls(rng);
+    const int k = cls(rng);
     s.labels.push_back(k);
+    const int orient = k % 4, period = 2 + (k / 4) % 4, ph = phase(rng);
+    const int level = 140 + 40 * ((k / 16) % 3);
     std::uint8_t* img = s.pixels.data() + i * shape.numel();
-    for (std::int64_t p = 0; p < shape.numel(); ++p) img[p] = std::uint8_t(noise(rng));
-    // Class k: a bright square in cell k of a grid (wrapping), brighter on odd classes.
-    int cell = k % (grid * grid);
-    int y0 = std::clamp((cell / grid) * side + jitter(rng), 0, shape.h - side);
-    int x0 = std::clamp((cell % grid) * side + jitter(rng), 0, shape.w - side);
-    std::uint8_t value = std::uint8_t(k / (grid * grid) % 2 ? 255 : 190);
     for (int c = 0; c < shape.c; ++c)
-      for (int y = y0; y < y0 + side; ++y)
-        for (int x = x0; x < x0 + side; ++x)
-          img[(std::int64_t(c) * shape.h + y) * shape.w + x] = value;
+      for (int y = 0; y < shape.h; ++y)
+        for (int x = 0; x < shape.w; ++x) {
+          const int t = orient == 0 ? y : orient == 1 ? x : orient == 2 ? x + y : x - y + shape.h;
+          const bool on = ((t + ph) / period) % 2 == 0;
+          img[(std::int64_t(c) * shape.h + y) * shape.w + x] =
+              std::uint8_t(noise(rng) + (on ? level : 0));
+        }
   }
   return s;
 }

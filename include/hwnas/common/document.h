@@ -59,6 +59,7 @@ class Value {
   [[noreturn]] void fail(const std::string& message) const;
 
   bool is_null() const { return node_->is_null(); }
+  const Document& document() const { return *doc_; }
   bool is_object() const { return node_->is_object(); }
   /// Integer in [lo, hi]; integral floats are accepted, NaN and fractions are not.
   std::int64_t as_int(std::int64_t lo, std::int64_t hi) const;
@@ -112,6 +113,8 @@ class Fields {
   /// Throws on keys that no call above asked about.
   void finish() const;
   const Value& self() const { return self_; }
+  /// The file this mapping was read from.
+  const std::string& file() const;
   std::string place() const { return self_.place(); }
   [[noreturn]] void fail(const std::string& message) const { self_.fail(message); }
 

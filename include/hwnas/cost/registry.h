@@ -30,7 +30,10 @@ class CostModelRegistry {
   std::map<std::string, Entry> entries_;
 };
 
-/// The torch-free models: `flops`. (Torch-side parts add `measured`.)
+/// "<table without .json>.calib.json": where a table's calibration lives.
+std::string default_calibration_path(const std::string& table);
+
+/// The torch-free models: `flops`, `lut`, `lut-calibrated`. (Torch-side parts add `measured`.)
 void register_builtin_cost_models(CostModelRegistry& r);
 
 }  // namespace hwnas

@@ -1,0 +1,67 @@
+#pragma once
+// Latency lookup tables (`latency_models/*.json`, format "hwnas.lut/1"): per
+// (layer, input shape, batch) the measured statistic, its spread and repeat
+// count, plus the device the table was measured on.
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hwnas/common/document.h"
+#include "hwnas/ir/arch.h"
+
+namespace hwnas {
+
+inline constexpr const char* kLutFormat = "hwnas.lut/1";
+
+/// What a measurement ran on; a table is never silently used elsewhere.
+struct DeviceFingerprint {
+  std::string kind = "cpu";  ///< cpu | cuda
+  std::string cpu_model;
+  int cores = 0, threads = 0, batch = 1;
+  std::string governor;     ///< CPU frequency governor, when readable
+  std::string gpu, driver;  ///< cuda only
+  std::string libtorch, date;
+
+  json to_json() const;
+  static DeviceFingerprint read(Fields& f);
+  /// Human list of the fields that differ in ways that change latency
+  /// (kind, CPU model, cores, threads, batch, GPU); empty when none.
+  std::string differences(const DeviceFingerprint& other) const;
+};
+
+struct LutEntry {
+  Layer layer;
+  Shape in;
+  double value_ms = 0;  ///< the table's statistic
+  double spread = 0;    ///< relative spread of the measurements (p50 / statistic - 1)
+  std::int64_t repeats = 0;
+};
+
+/// The key of a (layer, input) pair: the layer's canonical JSON plus the input shape.
+std::string lut_key(const Layer& layer, const Shape& in);
+/// Layers that cost nothing at inference and are never tabled (zero, identity skip, dropout).
+bool is_free_at_inference(const Layer& layer, const Shape& in);
+
+struct LatencyTable {
+  std::string file;
+  std::string space;
+  std::string statistic = "p10";
+  DeviceFingerprint device;
+  json protocol = json::object();
+  std::vector<LutEntry> entries;
+
+  /// nullptr when the table has no entry for this layer on this input.
+  const LutEntry* find(const Layer& layer, const Shape& in) const;
+  void add(LutEntry e);
+  json to_json() const;
+
+ private:
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
+/// Validates format, keys, finite non-negative values. Errors name the file and entry.
+LatencyTable read_latency_table(const Document& doc);
+LatencyTable load_latency_table(const std::string& path);
+void save_latency_table(const LatencyTable& t, const std::string& path);
+
+}  // namespace hwnas

@@ -1,0 +1,141 @@
+#include "hwnas/cost/latency_table.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "hwnas/common/error.h"
+#include "hwnas/common/files.h"
+#include "hwnas/common/text.h"
+#include "hwnas/ir/arch_json.h"
+
+namespace hwnas {
+
+json DeviceFingerprint::to_json() const {
+  json j = {{"kind", kind},       {"cpu_model", cpu_model}, {"cores", cores},
+            {"threads", threads}, {"batch", batch},         {"governor", governor}};
+  if (kind == "cuda") j["gpu"] = gpu, j["driver"] = driver;
+  j["libtorch"] = libtorch;
+  j["date"] = date;
+  return j;
+}
+
+DeviceFingerprint DeviceFingerprint::read(Fields& f) {
+  DeviceFingerprint d;
+  d.kind = f.get_choice("kind", {"cpu", "cuda"});
+  d.cpu_model = f.get_string("cpu_model", "");
+  d.cores = int(f.get_int("cores", 0, 100000, 0));
+  d.threads = int(f.get_int("threads", 0, 100000, 0));
+  d.batch = int(f.get_int("batch", 1, 1 << 20));
+  if (auto g = f.find("governor"); g && g->raw().is_string())
+    d.governor = g->raw().get<std::string>();
+  d.gpu = f.get_string("gpu", "");
+  d.driver = f.get_string("driver", "");
+  d.libtorch = f.get_string("libtorch", "");
+  d.date = f.get_string("date", "");
+  f.finish();
+  return d;
+}
+
+std::string DeviceFingerprint::differences(const DeviceFingerprint& o) const {
+  std::vector<std::string> d;
+  auto cmp = [&](const char* what, const auto& a, const auto& b) {
+    if (a != b) d.push_back(fmt::format("{} {} vs {}", what, a, b));
+  };
+  cmp("device", kind, o.kind);
+  cmp("CPU", cpu_model, o.cpu_model);
+  cmp("cores", cores, o.cores);
+  cmp("threads", threads, o.threads);
+  cmp("batch", batch, o.batch);
+  if (kind == "cuda" || o.kind == "cuda") cmp("GPU", gpu, o.gpu);
+  return join(d, "; ");
+}
+
+std::string lut_key(const Layer& layer, const Shape& in) {
+  return fmt::format("{}@{}x{}x{}", layer_to_json(layer).dump(), in.c, in.h, in.w);
+}
+
+bool is_free_at_inference(const Layer& l, const Shape& in) {
+  if (l.op == Op::Zero || l.op == Op::Dropout) return true;
+  return l.op == Op::Skip && infer_shape(l, in, "") == in;
+}
+
+const LutEntry* LatencyTable::find(const Layer& layer, const Shape& in) const {
+  auto it = index_.find(lut_key(layer, in));
+  return it == index_.end() ? nullptr : &entries[it->second];
+}
+
+void LatencyTable::add(LutEntry e) {
+  auto key = lut_key(e.layer, e.in);
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    entries[it->second] = std::move(e);
+    return;
+  }
+  index_[key] = entries.size();
+  entries.push_back(std::move(e));
+}
+
+json LatencyTable::to_json() const {
+  json es = json::array();
+  for (const auto& e : entries)
+    es.push_back({{"layer", layer_to_json(e.layer)},
+                  {"input", {e.in.c, e.in.h, e.in.w}},
+                  {"value_ms", e.value_ms},
+                  {"spread", e.spread},
+                  {"repeats", e.repeats}});
+  return {{"format", kLutFormat},
+          {"space", space},
+          {"statistic", statistic},
+          {"unit", "ms"},
+          {"device", device.to_json()},
+          {"protocol", protocol},
+          {"entries", es}};
+}
+
+LatencyTable read_latency_table(const Document& doc) {
+  Fields f = Value(doc, doc.root, "", "").as_object();
+  LatencyTable t;
+  t.file = doc.file;
+  auto fmt_v = f.get("format");
+  if (fmt_v.as_string() != kLutFormat)
+    fmt_v.fail(
+        fmt::format("unsupported format '{}'; this hwnas reads {}", fmt_v.as_string(), kLutFormat));
+  t.space = f.get_string("space");
+  t.statistic = f.get_choice("statistic", {"min", "p10", "p25", "median"});
+  f.get_choice("unit", {"ms"});
+  Fields df = f.get("device").as_object();
+  t.device = DeviceFingerprint::read(df);
+  if (auto p = f.find("protocol")) t.protocol = p->raw();
+  for (const auto& v : f.get("entries").as_list(1)) {
+    Fields ef = v.as_object();
+    Fields lf = ef.get("layer").as_object();
+    LutEntry e;
+    e.layer = read_layer(lf);
+    auto in = ef.get("input").as_int_list(1, 1 << 20, 3, 3);
+    e.in = {int(in[0]), int(in[1]), int(in[2])};
+    try {
+      infer_shape(e.layer, e.in, "");
+    } catch (const InputError& err) {
+      v.fail(err.message());
+    }
+    e.value_ms = ef.get_number("value_ms", 0, 1e7);
+    e.spread = ef.get_number("spread", 0, 1e6, 0);
+    e.repeats = ef.get_int("repeats", 0, INT64_MAX, 0);
+    ef.finish();
+    if (t.find(e.layer, e.in)) v.fail("duplicate entry for this layer and input");
+    t.add(std::move(e));
+  }
+  f.finish();
+  return t;
+}
+
+LatencyTable load_latency_table(const std::string& path) {
+  return read_latency_table(load_document(path));
+}
+
+void save_latency_table(const LatencyTable& t, const std::string& path) {
+  write_file_atomic(path, t.to_json().dump(1) + "\n");
+}
+
+}  // namespace hwnas

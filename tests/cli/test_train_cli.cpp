@@ -1,0 +1,158 @@
+// `hwnas train`, `eval` and `bench train` as a user runs them: outputs,
+// interruption by a real signal, resume, and broken data files.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "../support.h"
+#include "hwnas/common/document.h"
+#include "hwnas/common/files.h"
+
+using namespace hwnas;
+using test::run_hwnas;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kArch = "tests/data/tiny-fmnist.arch.json";
+
+std::string write_config(const std::string& dir, const std::string& body) {
+  write_file_atomic(dir + "/c.yaml", "name: t\nthreads: 2\n" + body);
+  return dir + "/c.yaml";
+}
+
+void copy_fmnist(const std::string& dir) {
+  for (auto f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"})
+    fs::copy_file(std::string("/usr/share/datasets/fashion-mnist/") + f, dir + "/" + f);
+}
+}  // namespace
+
+TEST_CASE("train then eval on synthetic data reports the contract's keys", "[cli][train]") {
+  auto dir = test::temp_dir("train-cli");
+  auto cfg = write_config(dir,
+                          "data: {dataset: synthetic, train_limit: 1024, test_limit: 256}\n"
+                          "train: {epochs: 2, batch: 32, optimizer: {lr: 0.05}}\n");
+  auto r = run_hwnas({"train", "--arch", kArch, "--config", cfg, "--out", dir + "/run", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  json j = json::parse(r.out);
+  CHECK(j["steps"] == 64);
+  CHECK(j["test_accuracy"].get<double>() > 0.5);
+  for (auto f : {"config.yaml", "arch.json", "events.jsonl", "summary.md", "model.weights",
+                 "checkpoints/last.ckpt"})
+    CHECK(fs::exists(dir + "/run/" + f));
+  // The run's arch carries the training normalisation, so eval needs nothing else.
+  auto e = run_hwnas({"eval", "--arch", dir + "/run/arch.json", "--weights",
+                      dir + "/run/model.weights", "--config", cfg, "--json"});
+  REQUIRE(e.rc == 0);
+  json ej = json::parse(e.out);
+  CHECK(ej["test_accuracy"] == j["test_accuracy"]);
+  CHECK(ej["images"] == 256);
+  CHECK(ej["top5"].get<double>() >= ej["test_accuracy"].get<double>());
+  // A second train into the same folder is refused and changes nothing.
+  auto before = read_text_file(dir + "/run/events.jsonl");
+  auto again = run_hwnas({"train", "--arch", kArch, "--config", cfg, "--out", dir + "/run"});
+  CHECK(again.rc == 2);
+  CHECK_THAT(again.err, Catch::Contains("already holds a run"));
+  CHECK(read_text_file(dir + "/run/events.jsonl") == before);
+  // Weights of another arch are refused by eval.
+  auto wrong = run_hwnas({"eval", "--arch", "tests/data/archs/proxyless-fmnist-0000.arch.json",
+                          "--weights", dir + "/run/model.weights"});
+  CHECK(wrong.rc == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("model.weights"));
+}
+
+TEST_CASE("SIGTERM checkpoints and exits 130 and resume finishes the run", "[cli][train]") {
+  auto dir = test::temp_dir("signal");
+  auto cfg = write_config(dir,
+                          "data: {dataset: synthetic, train_limit: 3200, test_limit: 128}\n"
+                          "train: {epochs: 20, batch: 32}\n");
+  const std::string run = dir + "/run";
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (chdir(HWNAS_SOURCE_DIR) != 0) _exit(127);
+    freopen("/dev/null", "w", stderr);
+    execl(HWNAS_BIN, HWNAS_BIN, "train", "--arch", kArch.c_str(), "--config", cfg.c_str(), "--out",
+          run.c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  // Wait for training to have started (the first progress event), then stop it.
+  auto t0 = std::chrono::steady_clock::now();
+  while (!fs::exists(run + "/events.jsonl") &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(fs::exists(run + "/checkpoints/last.ckpt"));
+  CHECK_FALSE(fs::exists(run + "/model.weights"));
+  auto r = run_hwnas({"train", "--resume", run, "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  CHECK(json::parse(r.out)["steps"] == 2000);
+  CHECK(fs::exists(run + "/model.weights"));
+}
+
+TEST_CASE("broken Fashion-MNIST files fail with exit 2 naming the file", "[cli][train][bad]") {
+  struct Breakage {
+    std::string file, expect;
+    std::function<void(const std::string&)> apply;
+  };
+  auto truncate_to = [](std::uintmax_t n) {
+    return [n](const std::string& p) { fs::resize_file(p, n); };
+  };
+  std::vector<Breakage> cases = {
+      {"train-images-idx3-ubyte.gz", "truncated gzip file", truncate_to(100000)},
+      {"t10k-labels-idx1-ubyte.gz", "no such file", [](const std::string& p) { fs::remove(p); }},
+      {"train-labels-idx1-ubyte.gz", "wrong magic number",
+       [](const std::string& p) {
+         write_file_atomic(p, std::string("\x00\x00\x09\x01\x00\x00\x00\x01\x05", 9));
+       }},
+      {"t10k-images-idx3-ubyte.gz", "is a directory",
+       [](const std::string& p) {
+         fs::remove(p);
+         fs::create_directory(p);
+       }},
+  };
+  for (const auto& c : cases) {
+    INFO(c.file);
+    auto dir = test::temp_dir("badfm");
+    copy_fmnist(dir);
+    c.apply(dir + "/" + c.file);
+    auto cfg = write_config(
+        dir, "data: {dataset: fashion-mnist, path: " + dir + "}\ntrain: {epochs: 1}\n");
+    auto r = run_hwnas({"train", "--arch", kArch, "--config", cfg, "--out", dir + "/run"});
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains(c.file) && Catch::Contains(c.expect));
+    CHECK_FALSE(fs::exists(dir + "/run"));  // nothing written before the data is known good
+  }
+  auto dir = test::temp_dir("badshape");
+  auto cfg = write_config(dir, "data: {dataset: synthetic}\n");
+  auto r = run_hwnas({"eval", "--arch", "configs/archs/mobilenet-v2.arch.json", "--weights",
+                      "x.weights", "--config", cfg});
+  CHECK(r.rc == 2);
+  CHECK_THAT(r.err, Catch::Contains("x.weights: no such file"));
+}
+
+TEST_CASE("bench train prints throughput and memory", "[cli][bench]") {
+  auto r = run_hwnas({"bench", "train", "--arch", kArch, "--batch", "16", "--threads", "1",
+                      "--steps", "3", "--warmup", "1", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  json j = json::parse(r.out);
+  for (auto k : {"ms_per_step", "images_per_s", "peak_rss_mib", "model_rss_mib"})
+    CHECK(j[k].get<double>() > 0);
+  CHECK(j["threads"] == 1);
+  CHECK(run_hwnas({"bench", "train", "--arch", kArch, "--channels-last", "maybe"}).rc == 2);
+  CHECK(run_hwnas({"bench"}).rc == 2);
+}
