@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct TrainCliOptions {
-  std::string arch, config, out, resume;
+  std::string arch, config, out, resume, device = "cpu";
   int threads = 0;
   std::int64_t seed = -1;
 };
@@ -35,6 +35,8 @@ void run_train(const TrainCliOptions& o, Context& ctx) {
   else
     arch.preprocess = Preprocess{data.norm.mean, data.norm.std};
 
+  const torch::Device device =
+      parse_device(o.device);  // every input checked before the run dir exists
   const bool resume = !o.resume.empty();
   const std::string dir =
       resume
@@ -47,12 +49,14 @@ void run_train(const TrainCliOptions& o, Context& ctx) {
   }
   torch::manual_seed(cfg.seed);
   ArchNet net(arch);
+  net->to(device);
   const TrainConfig& tc = cfg.final_training();
   net->set_channels_last(tc.channels_last != "off");
   TrainOptions to;
   to.cfg = tc;
   to.seed = cfg.seed;
   to.resume = resume;
+  to.device = device;
   to.crop_pad = cfg.data.crop_pad, to.flip = cfg.data.flip, to.cutout = cfg.data.cutout;
   spdlog::info("training {} ({} params) on {} ({} images), {} epochs, {} threads -> {}", arch.name,
                count_parameters(*net), cfg.data.dataset, data.train.size(), tc.epochs, cfg.threads,
@@ -112,6 +116,7 @@ void register_train(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--seed", o->seed, "Seed (overrides the config)")
       ->check(CLI::Range(std::int64_t(0), INT64_MAX));
+  cmd->add_option("--device", o->device, "cpu or cuda[:N] (default: cpu)");
   resume->excludes(arch)->excludes(config)->excludes(out);
   cmd->callback([o, &ctx, arch, config] {
     if (o->resume.empty() && (arch->count() == 0 || config->count() == 0))

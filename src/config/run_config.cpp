@@ -152,6 +152,7 @@ TrainConfig TrainConfig::read(Fields& f) {
   t.label_smoothing = f.get_number("label_smoothing", 0, 0.99, 0);
   t.grad_clip = f.get_number("grad_clip", 0, 1e6, 0);
   t.channels_last = f.get_choice("channels_last", {"auto", "on", "off"}, t.channels_last);
+  t.amp = f.get_choice("amp", {"off", "bf16"}, t.amp);
   f.finish();
   return t;
 }
@@ -163,7 +164,8 @@ json TrainConfig::to_json() const {
           {"schedule", schedule.to_json()},
           {"label_smoothing", label_smoothing},
           {"grad_clip", grad_clip},
-          {"channels_last", channels_last}};
+          {"channels_last", channels_last},
+          {"amp", amp}};
 }
 
 std::string Constraint::describe() const {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 
+#include <ATen/autocast_mode.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -125,6 +126,18 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw InputError(
+          "--device",
+          name + " was asked for, but this libtorch build or machine has no CUDA device");
+    return torch::Device(name);
+  }
+  throw InputError("--device", "expected cpu or cuda[:N], got '" + name + "'");
+}
+
 double lr_at(const TrainConfig& cfg, std::int64_t step, std::int64_t steps_per_epoch) {
   const double base = cfg.optimizer.lr;
   const double warm = cfg.schedule.warmup_epochs * double(steps_per_epoch);
@@ -159,6 +172,8 @@ EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm,
   auto t0 = Clock::now();
   for (std::int64_t i = 0; i < loader.batches_per_epoch(); ++i) {
     Batch b = loader.make(0, i);
+    const auto dev = net->parameters().front().device();
+    b.x = b.x.to(dev), b.y = b.y.to(dev);
     auto logits = net->forward(b.x);
     loss_sum +=
         torch::nn::functional::cross_entropy(
@@ -212,6 +227,9 @@ TrainResult train_network(ArchNet& net, const Datasets& data, const TrainOptions
   std::int64_t window_images = 0;
   torch::nn::functional::CrossEntropyFuncOptions ce;
   ce.label_smoothing(cfg.label_smoothing);
+  const bool cuda = opt.device.is_cuda();
+  if (cuda) at::globalContext().setBenchmarkCuDNN(true);  // fixed shapes: let cuDNN pick kernels
+  const bool amp = cuda && cfg.amp == "bf16";
 
   while (step < total) {
     if (stop_requested().load() || (opt.stop_after > 0 && step >= opt.stop_after)) {
@@ -221,9 +239,19 @@ TrainResult train_network(ArchNet& net, const Datasets& data, const TrainOptions
       break;
     }
     Batch b = loader.next();
+    if (cuda) b.x = b.x.to(opt.device, /*non_blocking=*/true), b.y = b.y.to(opt.device, true);
     const double lr = lr_at(cfg, step, spe);
     for (auto& g : optimizer->param_groups()) g.options().set_lr(lr);
+    if (amp) {
+      at::autocast::set_enabled(true);
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    }
     auto logits = net->forward(b.x);
+    if (amp) {
+      at::autocast::set_enabled(false);
+      at::autocast::clear_cache();
+      logits = logits.to(torch::kFloat32);
+    }
     auto loss = torch::nn::functional::cross_entropy(logits, b.y, ce);
     optimizer->zero_grad();
     loss.backward();

@@ -62,6 +62,14 @@ TEST_CASE("train then eval on synthetic data reports the contract's keys", "[cli
   CHECK(again.rc == 2);
   CHECK_THAT(again.err, Catch::Contains("already holds a run"));
   CHECK(read_text_file(dir + "/run/events.jsonl") == before);
+  // Devices that are not there are refused before anything is written.
+  for (auto dev : {"cuda", "tpu"}) {
+    auto d = run_hwnas(
+        {"train", "--arch", kArch, "--config", cfg, "--out", dir + "/dev", "--device", dev});
+    CHECK(d.rc == 2);
+    CHECK_THAT(d.err, Catch::Contains("--device"));
+  }
+  CHECK_FALSE(fs::exists(dir + "/dev/events.jsonl"));
   // Weights of another arch are refused by eval.
   auto wrong = run_hwnas({"eval", "--arch", "tests/data/archs/proxyless-fmnist-0000.arch.json",
                           "--weights", dir + "/run/model.weights"});

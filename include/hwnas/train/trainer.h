@@ -25,8 +25,12 @@ struct EvalResult {
 /// Accuracy and mean cross-entropy over `set`, in eval mode.
 EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batch = 256);
 
+/// "cpu" or "cuda[:N]"; throws InputError when CUDA is asked for and absent.
+torch::Device parse_device(const std::string& name);
+
 struct TrainOptions {
   TrainConfig cfg;
+  torch::Device device = torch::kCPU;  ///< the net must already be on it
   std::uint64_t seed = 0;
   bool resume = false;  ///< continue from run_dir's checkpoint
   /// Checkpoint every N steps (and at every epoch end). Default: 500.
