@@ -3,9 +3,12 @@
 // archs/s for proxyless-mobile.
 #include <benchmark/benchmark.h>
 
+#include <filesystem>
+
 #include "hwnas/cost/cost_table.h"
 #include "hwnas/cost/flops_model.h"
 #include "hwnas/cost/ir_counts.h"
+#include "hwnas/cost/lut_model.h"
 #include "hwnas/space/genotype.h"
 
 using namespace hwnas;
@@ -54,6 +57,30 @@ void BM_CostTableLookup(benchmark::State& state, const std::string& name) {
   state.SetLabel("archs/s = items_per_second");
 }
 
+// LUT prediction of whole proxyless-mobile archs: through the CostTable the
+// table lookups happen once, so predicting an arch is a sum (no hashing).
+void BM_LutPredict(benchmark::State& state, const std::string& name) {
+  const Space& s = space_named(name);
+  std::string path = std::string(HWNAS_SOURCE_DIR) + "/latency_models/" + name + ".cpu.json";
+  LatencyTable table;
+  if (std::filesystem::exists(path)) {
+    table = load_latency_table(path);
+  } else {  // same shape of work with made-up values
+    table.space = name;
+    for (const auto& [l, in] : distinct_layers(s)) table.add({l, in, 0.1, 0, 1});
+  }
+  LutModel lut(std::make_shared<const LatencyTable>(table));
+  CostTable ct(s, lut);
+  auto gs = samples(s, 1024);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    Cost c = ct.cost(gs[i++ & 1023]);
+    benchmark::DoNotOptimize(c);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("archs/s = items_per_second");
+}
+
 void BM_AnalyzeFull(benchmark::State& state, const std::string& name) {
   const Space& s = space_named(name);
   auto gs = samples(s, 1024);
@@ -80,6 +107,7 @@ BENCHMARK_CAPTURE(BM_DecodeAndCount, proxyless_mobile, std::string("proxyless-mo
 BENCHMARK_CAPTURE(BM_DecodeAndCount, fbnet, std::string("fbnet"));
 BENCHMARK_CAPTURE(BM_CostTableLookup, proxyless_mobile, std::string("proxyless-mobile"));
 BENCHMARK_CAPTURE(BM_CostTableLookup, fbnet, std::string("fbnet"));
+BENCHMARK_CAPTURE(BM_LutPredict, proxyless_mobile, std::string("proxyless-mobile"));
 BENCHMARK_CAPTURE(BM_AnalyzeFull, proxyless_mobile, std::string("proxyless-mobile"));
 BENCHMARK_CAPTURE(BM_BuildCostTable, proxyless_mobile, std::string("proxyless-mobile"));
 

@@ -7,7 +7,7 @@ PACKAGES=(
   g++ cmake ninja-build ccache git pkg-config clang-format
   libtorch-dev libgloo-dev libeigen3-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev catch2 libonnx-dev libprotobuf-dev protobuf-compiler
-  libbenchmark-dev zlib1g-dev libstb-dev
+  libbenchmark-dev zlib1g-dev libstb-dev gnuplot-nox
   dataset-fashion-mnist
 )
 

@@ -25,6 +25,8 @@ void register_search(CLI::App& app, Context& ctx);
 void register_train(CLI::App& app, Context& ctx);
 void register_eval(CLI::App& app, Context& ctx);
 void register_bench(CLI::App& app, Context& ctx);
+void register_profile(CLI::App& app, Context& ctx);
+void register_latency(CLI::App& app, Context& ctx);
 
 /// Sets libtorch's intra-op threads (0: all cores); returns the number set.
 int set_threads(int threads);

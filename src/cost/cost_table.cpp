@@ -27,8 +27,13 @@ CostTable::CostTable(const Space& space, const CostModel& model)
   // Fixed part = network(skeleton) minus the skeleton's position layers, so
   // that a model's per-network terms land in it too.
   fixed_ = Cost::zeros(metrics_);
-  add_into(fixed_, model.network(space.skeleton), metrics_);
   entries_.resize(space.positions.size());
+  if (metrics_.none()) {  // nothing additive to table (e.g. measured latency): all NaN
+    for (std::size_t p = 0; p < space.positions.size(); ++p)
+      entries_[p].assign(space.positions[p].layers.size(), Cost{});
+    return;
+  }
+  add_into(fixed_, model.network(space.skeleton), metrics_);
   for (std::size_t p = 0; p < space.positions.size(); ++p) {
     const Position& pos = space.positions[p];
     for (std::size_t c = 0; c < pos.layers.size(); ++c) {

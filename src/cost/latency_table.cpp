@@ -1,6 +1,7 @@
 #include "hwnas/cost/latency_table.h"
 
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "hwnas/common/files.h"
 #include "hwnas/common/text.h"
 #include "hwnas/ir/arch_json.h"
+#include "hwnas/space/space.h"
 
 namespace hwnas {
 
@@ -21,18 +23,24 @@ json DeviceFingerprint::to_json() const {
 }
 
 DeviceFingerprint DeviceFingerprint::read(Fields& f) {
+  // Text fields may be empty: not every machine tells its CPU model or governor.
+  auto text = [&](const char* key) {
+    auto v = f.find(key);
+    if (!v) return std::string();
+    if (!v->raw().is_string()) v->fail("expected a string");
+    return v->raw().get<std::string>();
+  };
   DeviceFingerprint d;
   d.kind = f.get_choice("kind", {"cpu", "cuda"});
-  d.cpu_model = f.get_string("cpu_model", "");
+  d.cpu_model = text("cpu_model");
   d.cores = int(f.get_int("cores", 0, 100000, 0));
   d.threads = int(f.get_int("threads", 0, 100000, 0));
   d.batch = int(f.get_int("batch", 1, 1 << 20));
-  if (auto g = f.find("governor"); g && g->raw().is_string())
-    d.governor = g->raw().get<std::string>();
-  d.gpu = f.get_string("gpu", "");
-  d.driver = f.get_string("driver", "");
-  d.libtorch = f.get_string("libtorch", "");
-  d.date = f.get_string("date", "");
+  d.governor = text("governor");
+  d.gpu = text("gpu");
+  d.driver = text("driver");
+  d.libtorch = text("libtorch");
+  d.date = text("date");
   f.finish();
   return d;
 }
@@ -52,12 +60,42 @@ std::string DeviceFingerprint::differences(const DeviceFingerprint& o) const {
 }
 
 std::string lut_key(const Layer& layer, const Shape& in) {
-  return fmt::format("{}@{}x{}x{}", layer_to_json(layer).dump(), in.c, in.h, in.w);
+  // Spell out every default, so equal layers written differently share a key.
+  Layer l = layer;
+  l.stride = l.stride_or_default();
+  if (l.out == 0 && (l.op == Op::Skip || l.op == Op::Zero)) l.out = in.c;
+  if (l.op == Op::MBConv) {
+    l.expand = l.has_expand();
+    l.residual = l.residual.value_or(l.stride == 1 && in.c == l.out);
+  }
+  return fmt::format("{}@{}x{}x{}", layer_to_json(l).dump(), in.c, in.h, in.w);
 }
 
 bool is_free_at_inference(const Layer& l, const Shape& in) {
   if (l.op == Op::Zero || l.op == Op::Dropout) return true;
   return l.op == Op::Skip && infer_shape(l, in, "") == in;
+}
+
+std::vector<std::pair<Layer, Shape>> distinct_layers(const Space& space) {
+  std::vector<std::pair<Layer, Shape>> out;
+  std::set<std::string> seen;
+  auto add = [&](const Layer& l, const Shape& in) {
+    if (is_free_at_inference(l, in) || !seen.insert(lut_key(l, in)).second) return;
+    out.emplace_back(l, in);
+  };
+  std::vector<int> position_of(space.skeleton.layers.size(), -1);
+  for (std::size_t p = 0; p < space.positions.size(); ++p)
+    position_of[space.positions[p].layer_index] = int(p);
+  Shape s = space.skeleton.input;
+  for (std::size_t i = 0; i < space.skeleton.layers.size(); ++i) {
+    if (position_of[i] < 0) {
+      add(space.skeleton.layers[i], s);
+    } else {
+      for (const auto& l : space.positions[position_of[i]].layers) add(l, s);
+    }
+    s = infer_shape(space.skeleton.layers[i], s, "");
+  }
+  return out;
 }
 
 const LutEntry* LatencyTable::find(const Layer& layer, const Shape& in) const {

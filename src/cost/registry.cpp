@@ -36,9 +36,32 @@ std::unique_ptr<CostModel> CostModelRegistry::make(const Value& type, Fields& op
   return model;
 }
 
+std::string default_calibration_path(const std::string& table) {
+  const std::string ext = ".json";
+  const bool has_ext =
+      table.size() > ext.size() && table.compare(table.size() - ext.size(), ext.size(), ext) == 0;
+  return (has_ext ? table.substr(0, table.size() - ext.size()) : table) + ".calib.json";
+}
+
 void register_builtin_cost_models(CostModelRegistry& r) {
   r.add("flops", "latency proportional to MACs (gmacs_per_s, overhead_ms)",
         [](Fields& f) { return std::make_unique<FlopsModel>(FlopsModelOptions::read(f)); });
+  auto table_of = [](Fields& f) {
+    auto path = resolve_input_path(f.get_string("table"), f.file());
+    return std::make_shared<const LatencyTable>(load_latency_table(path));
+  };
+  r.add("lut", "sum of a latency table's per-layer statistic (table)",
+        [table_of](Fields& f) { return std::make_unique<LutModel>(table_of(f)); });
+  r.add("lut-calibrated",
+        "latency table corrected by whole-network measurements (table, calibration)",
+        [table_of](Fields& f) {
+          auto table = table_of(f);
+          auto calib_path = f.has("calibration")
+                                ? resolve_input_path(f.get_string("calibration"), f.file())
+                                : default_calibration_path(table->file);
+          return std::make_unique<LutModel>(table, LutCalibration::read(load_document(calib_path)),
+                                            true);
+        });
 }
 
 }  // namespace hwnas

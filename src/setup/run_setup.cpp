@@ -7,6 +7,7 @@
 #include "hwnas/common/error.h"
 #include "hwnas/common/text.h"
 #include "hwnas/cost/ir_counts.h"
+#include "hwnas/cost/lut_model.h"
 
 namespace hwnas {
 namespace fs = std::filesystem;
@@ -112,6 +113,12 @@ RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
   for (const auto& spec : c.cost_models) {
     Fields f = spec.node->as_object();
     auto model = registry.make(f.get("type"), f);
+    // A table measured for another space would only fail later, on a missing entry.
+    if (auto* lut = dynamic_cast<const LutModel*>(model.get());
+        lut && lut->table().space != s.space.name)
+      throw ConfigError(spec.node->place(),
+                        fmt::format("{}: was measured for space {}, not {}", lut->table().file,
+                                    lut->table().space, s.space.name));
     try {
       s.models[spec.name] = price(std::move(model), s.space);
     } catch (const InputError& e) {

@@ -29,11 +29,11 @@ TEST_CASE("the quickstart config reads as written", "[config]") {
   CHECK(c.data.dataset == "fashion-mnist");
   CHECK(c.data.train_limit == 10000);
   CHECK(c.cost_models.size() == 1);
-  CHECK(c.cost_models[0].type == "flops");
+  CHECK(c.cost_models[0].type == "lut-calibrated");
   REQUIRE(c.constraints.size() == 2);
   CHECK(c.constraints[0].model == "lat");
   CHECK(c.constraints[0].metric == Metric::LatencyMs);
-  CHECK(*c.constraints[0].max == 3.5);
+  CHECK(*c.constraints[0].max == 6.0);
   CHECK(c.constraints[1].model.empty());
   CHECK(c.strategy.type == "proxyless");
   CHECK(c.train.epochs == 3);
@@ -82,8 +82,8 @@ TEST_CASE("every shipped search config sets up and the loss binds to the latency
       prepare_run(load_run_config(test::source_path("configs/quickstart.yaml")), builtin());
   CHECK(q.strategy.loss.model == "lat");
   const CostTable& t = *q.models.at("lat").table;
-  CHECK(t.min_cost().latency_ms() < 3.5);
-  CHECK(t.max_cost().latency_ms() > 3.5);
+  CHECK(t.min_cost().latency_ms() < 6.0);
+  CHECK(t.max_cost().latency_ms() > 6.0);
 }
 
 TEST_CASE("setup errors name the config's place", "[config]") {

@@ -1,29 +1,49 @@
 // Conformance: every registered cost model through CostTable agrees with the
 // model's own whole-network evaluation.
+#include <deque>
+
 #include <catch2/catch.hpp>
 
 #include "../support.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/files.h"
 #include "hwnas/cost/cost_table.h"
 #include "hwnas/cost/flops_model.h"
 #include "hwnas/cost/ir_counts.h"
+#include "hwnas/cost/lut_model.h"
 #include "hwnas/cost/registry.h"
 
 using namespace hwnas;
 
 namespace {
+// A table for `space` from a made-up device: 1 ms per GMAC + 0.01 ms per layer.
+std::string synthetic_table(const Space& space) {
+  LatencyTable t;
+  t.space = space.name;
+  for (const auto& [l, in] : distinct_layers(space))
+    t.add({l, in, double(layer_stats(l, in).macs) * 1e-6 + 0.01, 0.05, 100});
+  auto dir = test::temp_dir("lut-" + space.name);
+  save_latency_table(t, dir + "/t.json");
+  LutCalibration c = fit_calibration({1, 2, 3, 4}, {10, 12, 11, 15}, {1.5, 2.6, 3.55, 4.8});
+  write_file_atomic(dir + "/t.calib.json", c.to_json("t.json").dump());
+  return dir + "/t.json";
+}
+
 // One instance of every registered type, made from typical options.
-std::vector<std::unique_ptr<CostModel>> all_models() {
+std::vector<std::unique_ptr<CostModel>> all_models(const Space& space) {
   CostModelRegistry reg;
   register_builtin_cost_models(reg);
+  const std::string table = synthetic_table(space);
   std::map<std::string, std::string> options = {
-      {"flops", "{type: flops, gmacs_per_s: 4, overhead_ms: 0.3}"}};
+      {"flops", "{type: flops, gmacs_per_s: 4, overhead_ms: 0.3}"},
+      {"lut", "{type: lut, table: " + table + "}"},
+      {"lut-calibrated", "{type: lut-calibrated, table: " + table + "}"}};
   std::vector<std::unique_ptr<CostModel>> out;
   out.push_back(std::make_unique<IrCountsModel>());
   for (const auto& t : reg.types()) {
     INFO(t);
     REQUIRE(options.count(t));  // a new model type must be added to this suite
-    static std::vector<Document> docs;
+    static std::deque<Document> docs;
     docs.push_back(parse_yaml(options[t], t + ".yaml"));
     Fields f = Value(docs.back(), docs.back().root, "", "").as_object();
     out.push_back(reg.make(f.get("type"), f));
@@ -36,10 +56,9 @@ bool close(double a, double b) {
 }  // namespace
 
 TEST_CASE("CostTable sums equal whole-network costs for every model and space", "[cost]") {
-  auto models = all_models();
   for (const auto& name : list_spaces()) {
     Space s = load_space(name);
-    for (const auto& m : models) {
+    for (const auto& m : all_models(s)) {
       INFO(name << " / " << m->name());
       CostTable t(s, *m);
       Rng rng(1);
@@ -115,5 +134,5 @@ TEST_CASE("the registry lists its types when one is unknown", "[cost]") {
   Fields f = Value(doc, doc.root, "", "").as_object();
   CHECK_THROWS_WITH(reg.make(f.get("type"), f),
                     "m.yaml:1:8: type: unknown cost model type 'flopz' (did you mean 'flops'?); "
-                    "this build has: flops");
+                    "this build has: flops, lut, lut-calibrated");
 }

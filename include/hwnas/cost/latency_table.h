@@ -42,6 +42,12 @@ std::string lut_key(const Layer& layer, const Shape& in);
 /// Layers that cost nothing at inference and are never tabled (zero, identity skip, dropout).
 bool is_free_at_inference(const Layer& layer, const Shape& in);
 
+struct Space;
+
+/// Every distinct (layer, input) a space can produce that costs time at
+/// inference: its fixed layers and every candidate at every position.
+std::vector<std::pair<Layer, Shape>> distinct_layers(const Space& space);
+
 struct LatencyTable {
   std::string file;
   std::string space;

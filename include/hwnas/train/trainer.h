@@ -9,6 +9,7 @@
 #include <string>
 
 #include "hwnas/common/run_dir.h"
+#include "hwnas/common/stop.h"
 #include "hwnas/config/run_config.h"
 #include "hwnas/data/datasets.h"
 #include "hwnas/nn/network.h"
@@ -52,11 +53,6 @@ struct TrainResult {
   double seconds = 0;
   double final_train_loss = 0;
 };
-
-/// Set by SIGINT/SIGTERM once install_stop_handlers() ran; training stops
-/// at the next step boundary.
-std::atomic<bool>& stop_requested();
-void install_stop_handlers();
 
 TrainResult train_network(ArchNet& net, const Datasets& data, const TrainOptions& opt,
                           const RunDir& run);

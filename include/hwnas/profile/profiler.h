@@ -1,0 +1,45 @@
+#pragma once
+// `hwnas profile`: a latency table for every distinct layer a space can
+// produce, measured on this machine with the noise-aware protocol, plus a
+// calibration fitted on whole-network measurements.
+#include <string>
+
+#include "hwnas/cost/lut_model.h"
+#include "hwnas/profile/protocol.h"
+#include "hwnas/space/space.h"
+
+namespace hwnas {
+
+struct ProfileOptions {
+  ProtocolOptions protocol;
+  int batch = 1;
+  int threads = 1;
+  /// Whole networks sampled (seeded by protocol.seed) to fit the calibration
+  /// written beside the table; 0: none. Default: 30.
+  int calibrate = 30;
+  /// Continue from `<out>.partial` (what an interrupted profile kept).
+  bool resume = false;
+  std::string out;
+};
+
+struct ProfileResult {
+  bool interrupted = false;
+  std::int64_t entries = 0, unstable = 0;
+  double seconds = 0;
+  std::string table_path, calibration_path;
+};
+
+/// Throws InputError when `out` has a partial profile and resume is off (or
+/// the other way round), or the partial file belongs to another space.
+ProfileResult profile_space(const Space& space, const ProfileOptions& opt);
+
+/// The fingerprint of this machine for a CPU measurement (with libtorch's
+/// version and today's date).
+DeviceFingerprint current_device(int threads, int batch);
+
+/// Whole-network latency of `archs` on this machine with the protocol.
+/// Empty when stopped by a signal.
+std::vector<Measurement> measure_networks(const std::vector<Arch>& archs, int batch,
+                                          const ProtocolOptions& opt);
+
+}  // namespace hwnas

@@ -1,0 +1,76 @@
+// hwnas profile: build a latency table for a space on this machine.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "hwnas/common/error.h"
+#include "hwnas/common/stop.h"
+#include "hwnas/profile/profiler.h"
+
+namespace hwnas::cli {
+
+namespace {
+
+struct ProfileCli {
+  std::string space, device = "cpu";
+  ProfileOptions opt;
+};
+
+void run_profile(ProfileCli o, Context& ctx) {
+  if (o.device != "cpu")
+    throw InputError("--device",
+                     "only cpu profiling is built in this version (got '" + o.device + "')");
+  Space space = load_space(o.space);
+  o.opt.threads = set_threads(o.opt.threads);
+  install_stop_handlers();
+  ProfileResult r = profile_space(space, o.opt);
+  if (r.interrupted) {
+    std::cerr << "hwnas: profile interrupted; continue with: hwnas profile --space " << o.space
+              << " --out " << o.opt.out << " --resume\n";
+    if (ctx.json) print_json({{"interrupted", true}, {"partial", o.opt.out + ".partial"}});
+    ctx.exit_code = 130;
+    return;
+  }
+  if (ctx.json)
+    return print_json({{"entries", r.entries},
+                       {"seconds", r.seconds},
+                       {"unstable", r.unstable},
+                       {"table", r.table_path},
+                       {"calibration", r.calibration_path}});
+  std::cout << fmt::format("{} entries ({} needed extra rounds) in {:.1f} s -> {}\n", r.entries,
+                           r.unstable, r.seconds, r.table_path);
+  if (!r.calibration_path.empty()) std::cout << "calibration -> " << r.calibration_path << "\n";
+}
+
+}  // namespace
+
+void register_profile(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<ProfileCli>();
+  auto* cmd = app.add_subcommand("profile", "Measure a latency table for a space on this machine");
+  cmd->add_option("--space", o->space, "Search space name or path")->required();
+  cmd->add_option("--out", o->opt.out, "Latency table to write (latency_models/NAME.json)")
+      ->required();
+  cmd->add_option("--device", o->device, "cpu")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--batch", o->opt.batch, "Batch size (default 1)")->check(CLI::Range(1, 4096));
+  cmd->add_option("--threads", o->opt.threads, "Intra-op threads (default 1)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--rounds", o->opt.protocol.rounds, "Shuffled passes over all layers")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--reps", o->opt.protocol.reps, "Timed runs per layer per round")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--warmup", o->opt.protocol.warmup, "Untimed runs per layer per round")
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--statistic", o->opt.protocol.statistic, "min, p10, p25 or median")
+      ->check(CLI::IsMember({"min", "p10", "p25", "median"}));
+  cmd->add_option("--calibrate", o->opt.calibrate,
+                  "Networks measured whole to fit the calibration (0: none)")
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--seed", o->opt.protocol.seed, "Seed (round order, calibration archs)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--resume", o->opt.resume, "Continue an interrupted profile of --out");
+  o->opt.threads = 1;
+  cmd->callback([o, &ctx] { ctx.run = [o, &ctx] { run_profile(*o, ctx); }; });
+}
+
+}  // namespace hwnas::cli

@@ -1,0 +1,193 @@
+#include "hwnas/profile/profiler.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "hwnas/common/error.h"
+#include "hwnas/common/files.h"
+#include "hwnas/common/stop.h"
+#include "hwnas/cost/registry.h"
+#include "hwnas/ir/arch_json.h"
+#include "hwnas/nn/network.h"
+#include "hwnas/space/genotype.h"
+
+namespace hwnas {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kPartialFormat = "hwnas.lut-partial/1";
+
+std::string today_utc() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// One inference of a module on a fixed input, without autograd.
+std::function<void()> inference_of(std::shared_ptr<torch::nn::Module> module,
+                                   std::function<torch::Tensor(torch::Tensor)> forward,
+                                   torch::Tensor x) {
+  return [module, forward, x] {
+    torch::InferenceMode guard;
+    forward(x);
+  };
+}
+
+// Progress with an ETA, and a stop check, after every round.
+std::function<bool(int, const Samples&)> round_reporter(
+    const std::string& what, int rounds, const std::function<void(int, const Samples&)>& save) {
+  auto t0 = std::chrono::steady_clock::now();
+  return [=](int round, const Samples& samples) {
+    save(round, samples);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (round <= rounds)
+      spdlog::info("{}: round {}/{} ({:.0f} s, ETA {:.0f} s)", what, round, rounds, secs,
+                   secs / round * (rounds - round));
+    else
+      spdlog::info("{}: extra round {} for unstable items", what, round - rounds);
+    return !stop_requested().load();
+  };
+}
+
+}  // namespace
+
+DeviceFingerprint current_device(int threads, int batch) {
+  DeviceFingerprint d = local_cpu_fingerprint(threads, batch);
+  d.libtorch = TORCH_VERSION;
+  d.date = today_utc();
+  return d;
+}
+
+std::vector<Measurement> measure_networks(const std::vector<Arch>& archs, int batch,
+                                          const ProtocolOptions& opt) {
+  std::vector<std::function<void()>> items;
+  for (const auto& a : archs) {
+    auto net = std::make_shared<ArchNetImpl>(a);
+    net->eval();
+    auto x = torch::randn({batch, a.input.c, a.input.h, a.input.w});
+    items.push_back(inference_of(
+        net, [net](torch::Tensor t) { return net->forward(t); }, x));
+  }
+  Samples samples;
+  return measure_interleaved(items, opt, samples, 0,
+                             round_reporter("networks", opt.rounds, [](int, const Samples&) {}));
+}
+
+ProfileResult profile_space(const Space& space, const ProfileOptions& opt) {
+  ProfileResult res;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string partial = opt.out + ".partial";
+  auto layers = distinct_layers(space);
+  std::vector<std::string> keys;
+  for (const auto& [l, in] : layers) keys.push_back(lut_key(l, in));
+
+  Samples samples;
+  int rounds_done = 0;
+  if (fs::exists(partial) && !opt.resume)
+    throw InputError(partial, "an interrupted profile of " + opt.out +
+                                  " is here; continue it with --resume, "
+                                  "or delete it to start over");
+  if (opt.resume) {
+    if (!fs::exists(partial))
+      throw InputError(partial, "no interrupted profile to resume (--resume)");
+    Document doc = load_document(partial);
+    Fields f = Value(doc, doc.root, "", "").as_object();
+    if (f.get_string("format") != kPartialFormat) f.get("format").fail("not a partial profile");
+    if (f.get_string("space") != space.name || f.get("keys").raw() != json(keys))
+      f.fail("was made for another space or version of space " + space.name);
+    rounds_done = int(f.get_int("rounds_done", 0, 1 << 20));
+    samples = f.get("samples").raw().get<Samples>();
+    f.get_int("batch", 1, 1 << 20);
+    f.finish();
+    spdlog::info("resuming {} after round {}", opt.out, rounds_done);
+  }
+
+  std::vector<std::function<void()>> items;
+  for (const auto& [l, in] : layers) {
+    auto m = make_layer_module(l, in);
+    m->eval();
+    items.push_back(inference_of(
+        m, [m](torch::Tensor t) { return m->forward(t); },
+        torch::randn({opt.batch, in.c, in.h, in.w})));
+  }
+  spdlog::info("profiling {} distinct layers of {} (batch {}, {} threads, {} rounds x {} reps)",
+               items.size(), space.name, opt.batch, opt.threads, opt.protocol.rounds,
+               opt.protocol.reps);
+  auto save = [&](int round, const Samples& s) {
+    write_file_atomic(partial, json{{"format", kPartialFormat},
+                                    {"space", space.name},
+                                    {"batch", opt.batch},
+                                    {"keys", keys},
+                                    {"rounds_done", round},
+                                    {"samples", s}}
+                                   .dump());
+  };
+  auto ms = measure_interleaved(items, opt.protocol, samples, rounds_done,
+                                round_reporter("layers", opt.protocol.rounds, save));
+  if (ms.empty()) {
+    res.interrupted = true;
+    return res;
+  }
+
+  LatencyTable table;
+  table.space = space.name;
+  table.statistic = opt.protocol.statistic;
+  table.device = current_device(opt.threads, opt.batch);
+  table.protocol = {{"rounds", opt.protocol.rounds},
+                    {"reps", opt.protocol.reps},
+                    {"warmup", opt.protocol.warmup},
+                    {"unstable_ratio", opt.protocol.unstable},
+                    {"extra_rounds", opt.protocol.extra_rounds},
+                    {"order", "shuffled per round"},
+                    {"mode", "inference, no autograd"}};
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    table.add({layers[i].first, layers[i].second, ms[i].value_ms, ms[i].spread, ms[i].repeats});
+    res.unstable += ms[i].unstable;
+  }
+  table.file = opt.out;
+  res.entries = std::int64_t(table.entries.size());
+
+  if (opt.calibrate > 0) {
+    Rng rng(opt.protocol.seed + 1);
+    std::vector<Arch> archs;
+    for (int i = 0; i < opt.calibrate; ++i) archs.push_back(decode(space, sample(space, rng)));
+    auto nets = measure_networks(archs, opt.batch, opt.protocol);
+    if (nets.empty()) {
+      res.interrupted = true;  // the layer samples stay in the partial file
+      return res;
+    }
+    LutModel lut(std::make_shared<const LatencyTable>(table));
+    std::vector<double> sums, counts, measured;
+    for (std::size_t i = 0; i < archs.size(); ++i) {
+      sums.push_back(lut.network(archs[i]).latency_ms());
+      counts.push_back(tabled_layers(archs[i]));
+      measured.push_back(nets[i].value_ms);
+    }
+    LutCalibration calib = fit_calibration(sums, counts, measured);
+    for (std::size_t i = 0; i < archs.size(); ++i)
+      calib.points[i]["macs"] = count_totals(archs[i]).macs;
+    res.calibration_path = default_calibration_path(opt.out);
+    write_file_atomic(res.calibration_path,
+                      calib.to_json(fs::path(opt.out).filename().string()).dump(1) + "\n");
+    spdlog::info(
+        "calibration on {} networks: scale {:.3f}, per layer {:.4f} ms, per network {:.4f} ms "
+        "(fit RMSE {:.4f} ms)",
+        archs.size(), calib.scale, calib.per_layer_ms, calib.per_network_ms, calib.fit_rmse_ms);
+  }
+  save_latency_table(table, opt.out);
+  fs::remove(partial);
+  res.table_path = opt.out;
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace hwnas

@@ -1,0 +1,194 @@
+#include "hwnas/profile/validate.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "hwnas/common/error.h"
+#include "hwnas/cost/flops_model.h"
+#include "hwnas/nn/network.h"
+#include "hwnas/profile/profiler.h"
+#include "hwnas/space/genotype.h"
+
+namespace hwnas {
+
+namespace {
+
+json agreement_json(const Agreement& a) {
+  return {{"within_5pct", a.within_5pct},
+          {"within_10pct", a.within_10pct},
+          {"kendall_tau", a.kendall_tau},
+          {"spearman", a.spearman},
+          {"mape", a.mape},
+          {"rmse_ms", a.rmse}};
+}
+
+// latency = macs / (gmacs_per_s * 1e6) + overhead, least squares on (macs, ms) points.
+std::optional<FlopsModelOptions> fit_flops(const LutCalibration& c) {
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const auto& p : c.points) {
+    if (!p.contains("macs")) return std::nullopt;
+    double x = p["macs"].get<double>(), y = p["measured_ms"].get<double>();
+    n += 1, sx += x, sy += y, sxx += x * x, sxy += x * y;
+  }
+  const double det = n * sxx - sx * sx;
+  if (n < 3 || det <= 0) return std::nullopt;
+  const double slope = (n * sxy - sx * sy) / det, icpt = (sy - slope * sx) / n;
+  if (slope <= 0) return std::nullopt;
+  FlopsModelOptions o;
+  o.gmacs_per_s = 1.0 / (slope * 1e6);
+  o.overhead_ms = icpt;
+  return o;
+}
+
+}  // namespace
+
+const PredictorResult& ValidationReport::best() const {
+  HWNAS_ASSERT(!predictors.empty(), "no predictors");
+  const PredictorResult* b = &predictors[0];
+  auto rank = [](const Agreement& a) {
+    return std::make_tuple(a.within_10pct, a.within_5pct, a.kendall_tau);
+  };
+  for (const auto& p : predictors)
+    if (rank(p.agreement) > rank(b->agreement)) b = &p;
+  return *b;
+}
+
+json ValidationReport::to_json() const {
+  json preds = json::object();
+  for (const auto& p : predictors) preds[p.name] = agreement_json(p.agreement);
+  json j = {{"samples", samples},
+            {"space", space},
+            {"table", table},
+            {"predictors", preds},
+            {"best", predictors.empty() ? "" : best().name},
+            {"noise_floor", agreement_json(noise_floor)},
+            {"naive_floor", agreement_json(naive_floor)}};
+  if (!device_warning.empty()) j["warning"] = device_warning;
+  return j;
+}
+
+std::string ValidationReport::markdown() const {
+  std::string md = fmt::format("# Latency validation: {} ({} random archs)\n\nTable: `{}`\n\n",
+                               space, samples, table);
+  if (!device_warning.empty()) md += "**Warning:** " + device_warning + "\n\n";
+  md +=
+      "| predictor | within 5% | within 10% | Kendall tau | Spearman | MAPE | RMSE (ms) "
+      "|\n|---|---|---|---|---|---|---|\n";
+  auto row = [&](const std::string& name, const Agreement& a) {
+    md += fmt::format("| {} | {:.1f}% | {:.1f}% | {:.3f} | {:.3f} | {:.1f}% | {:.4f} |\n", name,
+                      100 * a.within_5pct, 100 * a.within_10pct, a.kendall_tau, a.spearman,
+                      100 * a.mape, a.rmse);
+  };
+  for (const auto& p : predictors) row(p.name, p.agreement);
+  row("noise floor (protocol, 2nd pass)", noise_floor);
+  row("noise floor (naive median)", naive_floor);
+  md +=
+      "\nThe noise floors compare two independent measurements of the same archs: no predictor can "
+      "agree with a measurement better than the measurement agrees with itself.\n";
+  return md;
+}
+
+ValidationReport validate_latency(const Space& space, std::shared_ptr<const LatencyTable> table,
+                                  const std::optional<LutCalibration>& calib,
+                                  const ValidateOptions& opt) {
+  ValidationReport r;
+  r.space = space.name;
+  r.table = table->file;
+  if (table->space != space.name)
+    throw InputError(table->file,
+                     fmt::format("was measured for space {}, not {}", table->space, space.name));
+  auto diff = table->device.differences(current_device(at::get_num_threads(), opt.batch));
+  if (!diff.empty()) r.device_warning = "the table was measured on other hardware: " + diff;
+  Rng rng(opt.seed);
+  std::vector<Arch> archs;
+  for (int i = 0; i < opt.samples; ++i) archs.push_back(decode(space, sample(space, rng)));
+  for (const auto& a : archs) r.macs.push_back(double(count_totals(a).macs));
+
+  // Predictions first: a missing table entry fails before minutes of measuring.
+  std::vector<std::pair<std::string, std::unique_ptr<CostModel>>> models;
+  models.emplace_back("lut", std::make_unique<LutModel>(table));
+  if (calib) {
+    models.emplace_back("lut-calibrated", std::make_unique<LutModel>(table, *calib, true));
+    if (auto f = fit_flops(*calib)) models.emplace_back("flops", std::make_unique<FlopsModel>(*f));
+  }
+  for (auto& [name, m] : models) {
+    PredictorResult p;
+    p.name = name;
+    for (const auto& a : archs) p.predicted.push_back(m->network(a).latency_ms());
+    r.predictors.push_back(std::move(p));
+  }
+
+  auto first = measure_networks(archs, opt.batch, opt.protocol);
+  if (first.empty()) return r;
+  // The naive protocol: consecutive runs, plain median, two passes.
+  std::vector<std::function<void()>> items;
+  std::vector<std::shared_ptr<ArchNetImpl>> nets;
+  for (const auto& a : archs) {
+    auto net = std::make_shared<ArchNetImpl>(a);
+    net->eval();
+    auto x = torch::randn({opt.batch, a.input.c, a.input.h, a.input.w});
+    items.push_back([net, x] {
+      torch::InferenceMode g;
+      net->forward(x);
+    });
+  }
+  for (auto& f : items) r.naive.push_back(measure_naive(f, opt.naive_runs));
+  ProtocolOptions second_opt = opt.protocol;
+  second_opt.seed += 104729;  // another interleaving order
+  auto second = measure_networks(archs, opt.batch, second_opt);
+  if (second.empty()) return r;
+  for (auto& f : items) r.naive_again.push_back(measure_naive(f, opt.naive_runs));
+  for (std::size_t i = 0; i < archs.size(); ++i) {
+    r.measured.push_back(first[i].value_ms);
+    r.remeasured.push_back(second[i].value_ms);
+  }
+  for (auto& p : r.predictors) p.agreement = agreement(p.predicted, r.measured);
+  r.noise_floor = agreement(r.remeasured, r.measured);
+  r.naive_floor = agreement(r.naive_again, r.naive);
+  r.samples = opt.samples;
+  return r;
+}
+
+bool write_scatter_png(const ValidationReport& r, const std::string& path) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
+  namespace fs = std::filesystem;
+  const std::string data = path + ".dat";
+  {
+    std::ofstream out(data);
+    for (std::size_t i = 0; i < r.measured.size(); ++i) {
+      out << r.measured[i];
+      for (const auto& p : r.predictors) out << ' ' << p.predicted[i];
+      out << '\n';
+    }
+  }
+  double hi = 0;
+  for (double m : r.measured) hi = std::max(hi, m);
+  for (const auto& p : r.predictors)
+    for (double v : p.predicted) hi = std::max(hi, v);
+  hi *= 1.05;
+  std::string script = fmt::format(
+      "set terminal png size 800,800 noenhanced\nset output '{}'\nset title 'Latency: predicted vs "
+      "measured ({}, {} archs)'\nset xlabel 'measured (ms)'\nset ylabel 'predicted (ms)'\nset "
+      "xrange [0:{}]\n"
+      "set yrange [0:{}]\nset key top left\nplot x title 'exact' lc 'black', 1.1*x dt 2 lc 'gray' "
+      "title "
+      "'+/-10%', 0.9*x dt 2 lc 'gray' notitle",
+      path, r.space, r.samples, hi, hi);
+  for (std::size_t k = 0; k < r.predictors.size(); ++k)
+    script += fmt::format(", '{}' using 1:{} with points pt 7 ps 0.6 title '{}'", data, k + 2,
+                          r.predictors[k].name);
+  script += "\n";
+  FILE* gp = popen("gnuplot 2>/dev/null", "w");
+  if (!gp) return false;
+  fputs(script.c_str(), gp);
+  bool ok = pclose(gp) == 0;
+  fs::remove(data);
+  return ok && fs::exists(path);
+}
+
+}  // namespace hwnas

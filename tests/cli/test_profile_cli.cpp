@@ -1,0 +1,149 @@
+// `hwnas profile` and `hwnas latency` on a tiny space, as a user runs them.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "../support.h"
+#include "hwnas/common/document.h"
+#include "hwnas/common/files.h"
+#include "hwnas/cost/latency_table.h"
+
+using namespace hwnas;
+using test::run_hwnas;
+namespace fs = std::filesystem;
+
+namespace {
+const char* kTinySpace = R"(name: tinylat
+input: [1, 16, 16]
+num_classes: 4
+candidates:
+  a: {op: mbconv, k: 3, e: 2}
+  b: {op: mbconv, k: 5, e: 3}
+  z: {op: zero}
+layers:
+  - {op: conv, out: 8, k: 3, stride: 2}
+  - {stage: {out: 12, depth: 2, stride: 1, choices: [a, b, z]}}
+  - {op: gap}
+  - {op: linear, out: 4}
+)";
+}  // namespace
+
+TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
+  auto dir = test::temp_dir("profile");
+  write_file_atomic(dir + "/tinylat.yaml", kTinySpace);
+  const std::string table = dir + "/tinylat.cpu.json";
+  auto p = run_hwnas({"profile", "--space", dir + "/tinylat.yaml", "--out", table, "--rounds", "2",
+                      "--reps", "3", "--calibrate", "6", "--json"});
+  INFO(p.err);
+  REQUIRE(p.rc == 0);
+  json pj = json::parse(p.out);
+  // stem, the 2 candidates on each of the 2 inputs (zero is free), gap, linear
+  CHECK(pj["entries"] == 7);
+  CHECK(fs::exists(dir + "/tinylat.cpu.calib.json"));
+  CHECK_FALSE(fs::exists(table + ".partial"));
+  LatencyTable t = load_latency_table(table);
+  for (const auto& e : t.entries) CHECK(e.value_ms > 0);
+  CHECK(t.device.threads == 1);
+
+  write_file_atomic(dir + "/a.arch.json",
+                    R"({"format": "hwnas.arch/1", "name": "a", "input": [1, 16, 16],
+    "num_classes": 4, "layers": [{"op": "conv", "out": 8, "k": 3, "stride": 2},
+    {"op": "mbconv", "out": 12, "k": 5, "e": 3}, {"op": "zero"}, {"op": "gap"}, {"op": "linear", "out": 4}]})");
+  auto pr =
+      run_hwnas({"latency", "predict", "--arch", dir + "/a.arch.json", "--model", table, "--json"});
+  REQUIRE(pr.rc == 0);
+  json prj = json::parse(pr.out);
+  CHECK(prj["latency_ms"].get<double>() > 0);
+  CHECK(prj["layers"].size() == 5);
+  CHECK(prj["layers"][2]["latency_ms"] == 0.0);  // zero costs nothing
+
+  auto v = run_hwnas({"latency", "validate", "--space", dir + "/tinylat.yaml", "--model", table,
+                      "--samples", "6", "--rounds", "2", "--reps", "3", "--report", dir + "/val",
+                      "--json"});
+  INFO(v.err);
+  REQUIRE(v.rc == 0);
+  json vj = json::parse(v.out);
+  CHECK(vj["samples"] == 6);
+  for (auto k : {"lut", "lut-calibrated", "flops"})
+    CHECK(vj["predictors"][k].contains("kendall_tau"));
+  CHECK(vj["noise_floor"].contains("within_10pct"));
+  CHECK(fs::exists(dir + "/val/report.md"));
+
+  // An arch outside the table fails naming the op and the shape.
+  write_file_atomic(dir + "/b.arch.json",
+                    R"({"format": "hwnas.arch/1", "name": "b", "input": [1, 16, 16],
+    "num_classes": 4, "layers": [{"op": "conv", "out": 8, "k": 5, "stride": 2}, {"op": "gap"},
+    {"op": "linear", "out": 4}]})");
+  auto miss = run_hwnas({"latency", "predict", "--arch", dir + "/b.arch.json", "--model", table});
+  CHECK(miss.rc == 2);
+  CHECK_THAT(miss.err, Catch::Contains("no entry for conv k5 s2 on input 1x16x16"));
+  // A space other than the table's is refused.
+  auto other = run_hwnas(
+      {"latency", "validate", "--space", "proxyless-fmnist", "--model", table, "--samples", "3"});
+  CHECK(other.rc == 2);
+  CHECK_THAT(other.err, Catch::Contains("was measured for space tinylat, not proxyless-fmnist"));
+}
+
+TEST_CASE("an interrupted profile resumes from what it kept", "[cli][latency]") {
+  auto dir = test::temp_dir("profile-resume");
+  write_file_atomic(dir + "/tinylat.yaml", kTinySpace);
+  const std::string table = dir + "/t.json", space = dir + "/tinylat.yaml";
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stderr);
+    execl(HWNAS_BIN, HWNAS_BIN, "profile", "--space", space.c_str(), "--out", table.c_str(),
+          "--rounds", "1000000", "--reps", "2", "--calibrate", "0", (char*)nullptr);
+    _exit(127);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  while (!fs::exists(table + ".partial") &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(fs::exists(table + ".partial"));
+  CHECK_FALSE(fs::exists(table));
+  // Starting over would lose what was measured: refused without --resume.
+  auto again =
+      run_hwnas({"profile", "--space", space, "--out", table, "--rounds", "2", "--calibrate", "0"});
+  CHECK(again.rc == 2);
+  CHECK_THAT(again.err, Catch::Contains("--resume"));
+  auto partial = load_document(table + ".partial");
+  const auto done = partial.root["rounds_done"].get<int>();
+  CHECK(done >= 1);
+  auto r =
+      run_hwnas({"profile", "--space", space, "--out", table, "--rounds", std::to_string(done + 2),
+                 "--reps", "2", "--calibrate", "0", "--resume", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  CHECK(fs::exists(table));
+  CHECK_FALSE(fs::exists(table + ".partial"));
+  for (const auto& e : load_latency_table(table).entries) CHECK(e.repeats >= (done + 2) * 2);
+}
+
+TEST_CASE("profile and latency flags and files are checked", "[cli][latency]") {
+  CHECK(run_hwnas({"profile", "--space", "proxyless-fmnist"}).rc == 2);  // --out missing
+  CHECK(run_hwnas({"profile", "--space", "nope", "--out", "x.json"}).rc == 2);
+  CHECK(run_hwnas({"profile", "--space", "proxyless-fmnist", "--out", "x.json", "--device", "cuda"})
+            .rc == 2);
+  CHECK(run_hwnas({"profile", "--space", "proxyless-fmnist", "--out", "x.json", "--rounds", "0"})
+            .rc == 2);
+  CHECK(run_hwnas({"latency", "predict", "--arch", "configs/archs/fbnet-a.arch.json", "--model",
+                   "missing.json"})
+            .rc == 2);
+  CHECK(run_hwnas({"latency", "predict", "--arch", "configs/archs/fbnet-a.arch.json", "--model",
+                   "configs/archs/fbnet-a.arch.json"})
+            .rc == 2);  // not a table
+  CHECK(run_hwnas({"latency"}).rc == 2);
+  CHECK_FALSE(fs::exists(test::source_path("x.json")));
+}
