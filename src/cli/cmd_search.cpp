@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/text.h"
+#include "hwnas/profile/measured_model.h"
 #include "hwnas/setup/run_setup.h"
 #include "hwnas/space/genotype.h"
 
@@ -42,8 +43,10 @@ void run_dry(const RunSetup& s, const std::string& run_dir, const Context& ctx) 
   json costs = cost_ranges(s);
   json constraints = json::array();
   for (const auto& c : s.config.constraints) constraints.push_back(c.describe());
+  for (const auto& w : s.warnings) spdlog::warn("{}", w);
   if (ctx.json) {
     print_json({{"dry_run", true},
+                {"warnings", s.warnings},
                 {"run_dir", run_dir},
                 {"config", config},
                 {"space",
@@ -78,6 +81,7 @@ void run_search(const SearchOptions& o, const Context& ctx) {
   if (o.seed >= 0) config.seed = std::uint64_t(o.seed);
   CostModelRegistry registry;
   register_builtin_cost_models(registry);
+  register_torch_cost_models(registry);
   spdlog::debug("config {}: space {}, {} cost models, strategy {}", config.file, config.space,
                 config.cost_models.size(), config.strategy.type);
   RunSetup setup = prepare_run(std::move(config), registry);

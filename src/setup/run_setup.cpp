@@ -113,12 +113,17 @@ RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
   for (const auto& spec : c.cost_models) {
     Fields f = spec.node->as_object();
     auto model = registry.make(f.get("type"), f);
-    // A table measured for another space would only fail later, on a missing entry.
-    if (auto* lut = dynamic_cast<const LutModel*>(model.get());
-        lut && lut->table().space != s.space.name)
-      throw ConfigError(spec.node->place(),
-                        fmt::format("{}: was measured for space {}, not {}", lut->table().file,
-                                    lut->table().space, s.space.name));
+    if (auto* lut = dynamic_cast<const LutModel*>(model.get())) {
+      // A table of another space would only fail later, on a missing entry.
+      const LatencyTable& t = lut->table();
+      if (t.space != s.space.name)
+        throw ConfigError(spec.node->place(), fmt::format("{}: was measured for space {}, not {}",
+                                                          t.file, t.space, s.space.name));
+      auto diff = t.device.differences(local_cpu_fingerprint(t.device.threads, t.device.batch));
+      if (!diff.empty())
+        s.warnings.push_back(fmt::format("cost model '{}': {} was measured on other hardware ({})",
+                                         spec.name, t.file, diff));
+    }
     try {
       s.models[spec.name] = price(std::move(model), s.space);
     } catch (const InputError& e) {

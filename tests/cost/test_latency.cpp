@@ -167,3 +167,22 @@ TEST_CASE("a config refuses a table of another space", "[latency]") {
   CHECK_THAT(r.err, Catch::Contains("fb.json") &&
                         Catch::Contains("measured for space fbnet, not proxyless-fmnist"));
 }
+
+TEST_CASE("a table from other hardware gives a warning in the log and in --json", "[latency]") {
+  auto dir = test::temp_dir("lutwarn");
+  LatencyTable t =
+      load_latency_table(test::source_path("latency_models/proxyless-fmnist.cpu.json"));
+  t.device.cpu_model = "Some Other CPU";
+  t.device.cores = 64;
+  save_latency_table(t, dir + "/t.json");
+  write_file_atomic(dir + "/c.yaml",
+                    "space: proxyless-fmnist\nstrategy: {type: proxyless}\n"
+                    "cost_models: {lat: {type: lut, table: t.json}}\n");
+  auto r = test::run_hwnas({"search", "--config", dir + "/c.yaml", "--dry-run", "--json"});
+  REQUIRE(r.rc == 0);
+  CHECK_THAT(r.err, Catch::Contains("measured on other hardware"));
+  auto w = json::parse(r.out)["warnings"];
+  REQUIRE(w.size() == 1);
+  CHECK_THAT(w[0].get<std::string>(),
+             Catch::Contains("CPU Some Other CPU vs") && Catch::Contains("cores 64 vs"));
+}

@@ -25,6 +25,9 @@ struct RunSetup {
   /// By config name, plus "ir" (MACs and params from the IR).
   std::map<std::string, PricedModel> models;
   SupernetOptions strategy;
+  /// Things to tell the user that do not stop the run (a latency table
+  /// measured on other hardware).
+  std::vector<std::string> warnings;
 
   /// The model a constraint binds to ("ir" when it names none).
   const PricedModel& model_for(const Constraint& c) const;
