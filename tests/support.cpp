@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "hwnas/common/error.h"
+
 namespace hwnas::test {
 namespace fs = std::filesystem;
 
@@ -61,6 +63,15 @@ CliResult run_hwnas(const std::vector<std::string>& args, const std::string& cwd
   r.err = slurp(err);
   fs::remove_all(dir);
   return r;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace hwnas::test

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests: paths into the source tree and running the
 // real `hwnas` binary.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,8 @@ struct CliResult {
 };
 /// Runs the built `hwnas` with `args` in folder `cwd` (default: source root).
 CliResult run_hwnas(const std::vector<std::string>& args, const std::string& cwd = "");
+
+/// The message of the InputError `f` throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace hwnas::test

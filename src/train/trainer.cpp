@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 #include <random>
 
@@ -107,24 +106,7 @@ std::int64_t load_checkpoint(const RunDir& run, torch::nn::Module& net,
   return step.item<std::int64_t>();
 }
 
-std::atomic<bool> g_stop{false};
-void on_signal(int) {
-  g_stop.store(true);
-}
-
 }  // namespace
-
-std::atomic<bool>& stop_requested() {
-  return g_stop;
-}
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
 
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;

@@ -10,18 +10,10 @@
 #include "hwnas/common/text.h"
 
 using namespace hwnas;
+using test::error_of;
 namespace fs = std::filesystem;
 
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("YAML scalars are typed by the core schema and quoted ones stay strings", "[common]") {
   auto d = parse_yaml(

@@ -13,6 +13,7 @@
 #include "hwnas/space/genotype.h"
 
 using namespace hwnas;
+using test::error_of;
 
 namespace {
 
@@ -42,15 +43,6 @@ LatencyTable table_of(const Space& s, double per_gmac_ms) {
   for (const auto& [l, in] : distinct_layers(s))
     t.add({l, in, double(layer_stats(l, in).macs) * 1e-9 * per_gmac_ms * 1e3 + 0.02, 0.1, 50});
   return t;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "hwnas/data/readers.h"
 
 using namespace hwnas;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -45,14 +46,6 @@ std::vector<std::uint8_t> idx_labels(const std::vector<std::uint8_t>& labels) {
   b.insert(b.end(), n.begin(), n.end());
   b.insert(b.end(), labels.begin(), labels.end());
   return b;
-}
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 // npy v1 file with the given dtype/shape header and raw data.
 void write_npy(const std::string& path, const std::string& descr, const std::string& shape,
