@@ -22,6 +22,7 @@ namespace {
 struct LatencyCli {
   std::string arch, space, model, report;
   int threads = 1;
+  bool pin = false;
   ValidateOptions opt;
 };
 
@@ -65,6 +66,8 @@ void run_validate(const LatencyCli& o, Context& ctx) {
   auto table = std::make_shared<const LatencyTable>(load_latency_table(o.model));
   auto calib = calibration_beside(o.model);
   set_threads(o.threads);
+  if (o.pin && !pin_to_first_cpus(o.threads))
+    throw std::runtime_error("cannot pin to CPUs (sched_setaffinity)");
   install_stop_handlers();
   ValidationReport r = validate_latency(space, table, calib, o.opt);
   if (r.samples == 0) {
@@ -110,6 +113,7 @@ void register_latency(CLI::App& app, Context& ctx) {
   val->add_option("--reps", o->opt.protocol.reps, "Timed runs per arch per round")
       ->check(CLI::Range(1, 100000));
   val->add_option("--report", o->report, "Folder for report.md, report.json, scatter.png");
+  val->add_flag("--pin", o->pin, "Pin the measuring threads to CPUs 0..threads-1");
   val->callback([o, &ctx] { ctx.run = [o, &ctx] { run_validate(*o, ctx); }; });
 }
 

@@ -14,6 +14,7 @@ namespace {
 
 struct ProfileCli {
   std::string space, device = "cpu";
+  bool pin = false;
   ProfileOptions opt;
 };
 
@@ -23,6 +24,9 @@ void run_profile(ProfileCli o, Context& ctx) {
                      "only cpu profiling is built in this version (got '" + o.device + "')");
   Space space = load_space(o.space);
   o.opt.threads = set_threads(o.opt.threads);
+  if (o.pin && !pin_to_first_cpus(o.opt.threads))
+    throw std::runtime_error("cannot pin to CPUs (sched_setaffinity)");
+  o.opt.pinned = o.pin;
   install_stop_handlers();
   ProfileResult r = profile_space(space, o.opt);
   if (r.interrupted) {
@@ -69,6 +73,7 @@ void register_profile(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed", o->opt.protocol.seed, "Seed (round order, calibration archs)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--resume", o->opt.resume, "Continue an interrupted profile of --out");
+  cmd->add_flag("--pin", o->pin, "Pin the measuring threads to CPUs 0..threads-1");
   o->opt.threads = 1;
   cmd->callback([o, &ctx] { ctx.run = [o, &ctx] { run_profile(*o, ctx); }; });
 }

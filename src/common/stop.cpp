@@ -1,5 +1,7 @@
 #include "hwnas/common/stop.h"
 
+#include <sched.h>
+
 #include <csignal>
 
 namespace hwnas {
@@ -21,6 +23,13 @@ void install_stop_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool pin_to_first_cpus(int n) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int i = 0; i < n && i < CPU_SETSIZE; ++i) CPU_SET(i, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0;
 }
 
 }  // namespace hwnas

@@ -148,7 +148,8 @@ ProfileResult profile_space(const Space& space, const ProfileOptions& opt) {
                     {"unstable_ratio", opt.protocol.unstable},
                     {"extra_rounds", opt.protocol.extra_rounds},
                     {"order", "shuffled per round"},
-                    {"mode", "inference, no autograd"}};
+                    {"mode", "inference, no autograd"},
+                    {"pinned", opt.pinned}};
   for (std::size_t i = 0; i < layers.size(); ++i) {
     table.add({layers[i].first, layers[i].second, ms[i].value_ms, ms[i].spread, ms[i].repeats});
     res.unstable += ms[i].unstable;

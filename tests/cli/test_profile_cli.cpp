@@ -50,6 +50,7 @@ TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
   LatencyTable t = load_latency_table(table);
   for (const auto& e : t.entries) CHECK(e.value_ms > 0);
   CHECK(t.device.threads == 1);
+  CHECK(t.protocol["pinned"] == true);
 
   write_file_atomic(dir + "/a.arch.json",
                     R"({"format": "hwnas.arch/1", "name": "a", "input": [1, 16, 16],

@@ -9,4 +9,8 @@ std::atomic<bool>& stop_requested();
 /// Installs handlers that set stop_requested() (instead of killing the process).
 void install_stop_handlers();
 
+/// Pins this process (and the threads it starts later) to CPUs 0..n-1, so
+/// timings do not migrate between cores. Returns false when the OS refuses.
+bool pin_to_first_cpus(int n);
+
 }  // namespace hwnas

@@ -19,6 +19,7 @@ struct ProfileOptions {
   int calibrate = 30;
   /// Continue from `<out>.partial` (what an interrupted profile kept).
   bool resume = false;
+  bool pinned = false;  ///< recorded in the table's protocol
   std::string out;
 };
 
