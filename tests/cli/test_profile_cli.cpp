@@ -39,7 +39,7 @@ TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
   write_file_atomic(dir + "/tinylat.yaml", kTinySpace);
   const std::string table = dir + "/tinylat.cpu.json";
   auto p = run_hwnas({"profile", "--space", dir + "/tinylat.yaml", "--out", table, "--rounds", "2",
-                      "--reps", "3", "--calibrate", "6", "--json"});
+                      "--reps", "3", "--calibrate", "6", "--pin", "--json"});
   INFO(p.err);
   REQUIRE(p.rc == 0);
   json pj = json::parse(p.out);
