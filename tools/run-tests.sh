@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # README command 2 (and CI's): install, build, run every test but the opt-in
-# `long` ones. HWNAS_TEST_ARGS adds ctest arguments (e.g. "-L long").
+# `long` ones. HWNAS_TEST_ARGS replaces the label filter (e.g. "-L long").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/tools/build.sh"
 cd "${HWNAS_BUILD_DIR:-$root/build}"
 # shellcheck disable=SC2086
-ctest --output-on-failure --parallel "$(nproc)" -LE long ${HWNAS_TEST_ARGS:-}
+ctest --output-on-failure --parallel "$(nproc)" ${HWNAS_TEST_ARGS:--LE long}
