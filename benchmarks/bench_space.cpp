@@ -43,10 +43,9 @@ void BM_DecodeAndCount(benchmark::State& state, const std::string& name) {
   state.SetLabel("archs/s = items_per_second");
 }
 
-void BM_CostTableLookup(benchmark::State& state, const std::string& name) {
-  const Space& s = space_named(name);
-  FlopsModel flops({5.0, 0.0});
-  CostTable table(s, flops);
+// Genotype -> cost through a CostTable of `model`: the search's hot loop.
+void time_table_costs(benchmark::State& state, const Space& s, const CostModel& model) {
+  CostTable table(s, model);
   auto gs = samples(s, 1024);
   std::size_t i = 0;
   for (auto _ : state) {
@@ -55,6 +54,10 @@ void BM_CostTableLookup(benchmark::State& state, const std::string& name) {
   }
   state.SetItemsProcessed(state.iterations());
   state.SetLabel("archs/s = items_per_second");
+}
+
+void BM_CostTableLookup(benchmark::State& state, const std::string& name) {
+  time_table_costs(state, space_named(name), FlopsModel({5.0, 0.0}));
 }
 
 // LUT prediction of whole proxyless-mobile archs: through the CostTable the
@@ -69,16 +72,7 @@ void BM_LutPredict(benchmark::State& state, const std::string& name) {
     table.space = name;
     for (const auto& [l, in] : distinct_layers(s)) table.add({l, in, 0.1, 0, 1});
   }
-  LutModel lut(std::make_shared<const LatencyTable>(table));
-  CostTable ct(s, lut);
-  auto gs = samples(s, 1024);
-  std::size_t i = 0;
-  for (auto _ : state) {
-    Cost c = ct.cost(gs[i++ & 1023]);
-    benchmark::DoNotOptimize(c);
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.SetLabel("archs/s = items_per_second");
+  time_table_costs(state, s, LutModel(std::make_shared<const LatencyTable>(table)));
 }
 
 void BM_AnalyzeFull(benchmark::State& state, const std::string& name) {
