@@ -1,8 +1,8 @@
 #include "hwnas/nn/weights.h"
 
 #include <filesystem>
-#include <random>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -22,20 +22,50 @@ std::map<std::string, torch::Tensor> named_tensors(torch::nn::Module& m) {
 }
 }  // namespace
 
-void save_weights(torch::nn::Module& module, const std::string& path) {
-  torch::serialize::OutputArchive archive;
+void write_tensors(torch::nn::Module& module, torch::serialize::OutputArchive& archive) {
   for (const auto& p : module.named_parameters())
     archive.write(p.key(), p.value().detach().contiguous());
   for (const auto& b : module.named_buffers()) archive.write(b.key(), b.value().contiguous(), true);
-  fs::path target(path);
-  fs::path tmp = target.parent_path() /
-                 fmt::format(".{}.tmp{:08x}", target.filename().string(), std::random_device{}());
-  archive.save_to(tmp.string());
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp);
-    throw std::runtime_error(fmt::format("{}: cannot write: {}", path, ec.message()));
+}
+
+void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path) {
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_file_atomic(path, bytes.str());
+}
+
+void save_weights(torch::nn::Module& module, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  write_tensors(module, archive);
+  save_archive_atomic(archive, path);
+}
+
+void read_tensors(torch::nn::Module& module, torch::serialize::InputArchive& archive,
+                  const std::string& source) {
+  auto wanted = named_tensors(module);
+  std::set<std::string> in_file;
+  for (const auto& k : archive.keys()) in_file.insert(k);
+  for (const auto& [name, dest] : wanted) {
+    torch::Tensor t;
+    if (!archive.try_read(name, t))
+      throw InputError(source,
+                       fmt::format("has no tensor '{}' (weights of another architecture?)", name));
+    if (t.sizes() != dest.sizes())
+      throw InputError(
+          source, fmt::format("tensor '{}' has shape [{}] but the architecture needs [{}]", name,
+                              fmt::join(t.sizes(), ", "), fmt::join(dest.sizes(), ", ")));
+    in_file.erase(name);
+  }
+  if (!in_file.empty())
+    throw InputError(source,
+                     fmt::format("has tensor '{}' that the architecture does not have (weights of "
+                                 "another architecture?)",
+                                 *in_file.begin()));
+  torch::NoGradGuard no_grad;
+  for (auto& [name, dest] : wanted) {
+    torch::Tensor t;
+    archive.try_read(name, t);
+    dest.copy_(t);
   }
 }
 
@@ -47,31 +77,7 @@ void load_weights(torch::nn::Module& module, const std::string& path) {
   } catch (const c10::Error&) {
     throw InputError(path, "not a weights file (a libtorch archive written by hwnas)");
   }
-  auto wanted = named_tensors(module);
-  std::set<std::string> in_file;
-  for (const auto& k : archive.keys()) in_file.insert(k);
-  for (const auto& [name, dest] : wanted) {
-    torch::Tensor t;
-    if (!archive.try_read(name, t))
-      throw InputError(path,
-                       fmt::format("has no tensor '{}' (weights of another architecture?)", name));
-    if (t.sizes() != dest.sizes())
-      throw InputError(
-          path, fmt::format("tensor '{}' has shape [{}] but the architecture needs [{}]", name,
-                            fmt::join(t.sizes(), ", "), fmt::join(dest.sizes(), ", ")));
-    in_file.erase(name);
-  }
-  if (!in_file.empty())
-    throw InputError(path,
-                     fmt::format("has tensor '{}' that the architecture does not have (weights of "
-                                 "another architecture?)",
-                                 *in_file.begin()));
-  torch::NoGradGuard no_grad;
-  for (auto& [name, dest] : wanted) {
-    torch::Tensor t;
-    archive.try_read(name, t);
-    dest.copy_(t);
-  }
+  read_tensors(module, archive, path);
 }
 
 }  // namespace hwnas

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "hwnas/common/error.h"
+#include "hwnas/nn/weights.h"
 #include "hwnas/train/loader.h"
 
 namespace hwnas {
@@ -59,18 +60,13 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& net,
 void save_checkpoint(const RunDir& run, torch::nn::Module& net, torch::optim::Optimizer& opt,
                      std::int64_t step) {
   torch::serialize::OutputArchive ar, model, optim;
-  for (const auto& p : net.named_parameters())
-    model.write(p.key(), p.value().detach().contiguous());
-  for (const auto& b : net.named_buffers()) model.write(b.key(), b.value().contiguous(), true);
+  write_tensors(net, model);
   opt.save(optim);
   ar.write("model", model);
   ar.write("optimizer", optim);
   ar.write("step", torch::tensor(step, torch::kInt64));
   ar.write("rng", at::detail::getDefaultCPUGenerator().get_state());
-  const std::string path = run.file("checkpoints/last.ckpt");
-  const std::string tmp = path + ".tmp";
-  ar.save_to(tmp);
-  fs::rename(tmp, path);
+  save_archive_atomic(ar, run.file("checkpoints/last.ckpt"));
 }
 
 std::int64_t load_checkpoint(const RunDir& run, torch::nn::Module& net,
@@ -85,18 +81,7 @@ std::int64_t load_checkpoint(const RunDir& run, torch::nn::Module& net,
   } catch (const c10::Error&) {
     throw InputError(path, "is not a hwnas checkpoint");
   }
-  torch::NoGradGuard no_grad;
-  for (auto& p : net.named_parameters()) {
-    torch::Tensor t;
-    if (!model.try_read(p.key(), t) || t.sizes() != p.value().sizes())
-      throw InputError(path, "was written for another architecture (tensor " + p.key() + ")");
-    p.value().copy_(t);
-  }
-  for (auto& b : net.named_buffers()) {
-    torch::Tensor t;
-    if (!model.try_read(b.key(), t, true)) throw InputError(path, "lacks buffer " + b.key());
-    b.value().copy_(t);
-  }
+  read_tensors(net, model, path);
   opt.load(optim);
   torch::Tensor step, rng;
   ar.read("step", step);

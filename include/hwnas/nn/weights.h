@@ -10,6 +10,16 @@ namespace hwnas {
 /// Writes atomically (temp file + rename).
 void save_weights(torch::nn::Module& module, const std::string& path);
 
+/// The module's parameters and buffers into `archive` under their flat names
+/// (weights files and training checkpoints share this layout).
+void write_tensors(torch::nn::Module& module, torch::serialize::OutputArchive& archive);
+/// Reads them back into `module`; throws InputError naming `source` and the
+/// first tensor that is missing, has another shape, or is not the module's.
+void read_tensors(torch::nn::Module& module, torch::serialize::InputArchive& archive,
+                  const std::string& source);
+/// Serialises `archive` and writes it with write_file_atomic (fsync + rename).
+void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path);
+
 /// Loads into `module`; throws InputError naming the file and the first
 /// tensor that is missing, has another shape, or is not part of the module
 /// (e.g. weights of another arch).
