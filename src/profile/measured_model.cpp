@@ -28,15 +28,9 @@ Cost MeasuredModel::layer(const LayerContext& ctx) const {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = cache_.find(key); it != cache_.end()) return c[Metric::LatencyMs] = it->second, c;
   }
-  auto m = make_layer_module(ctx.layer, ctx.in);
-  m->eval();
-  auto x = torch::randn({batch_, ctx.in.c, ctx.in.h, ctx.in.w});
-  std::vector<std::function<void()>> items = {[m, x] {
-    torch::InferenceMode g;
-    m->forward(x);
-  }};
   Samples samples;
-  auto r = measure_interleaved(items, opt_, samples, 0, [](int, const Samples&) { return true; });
+  auto r = measure_interleaved({layer_run(ctx.layer, ctx.in, batch_)}, opt_, samples, 0,
+                               [](int, const Samples&) { return true; });
   std::lock_guard<std::mutex> lock(mu_);
   cache_[key] = r[0].value_ms;
   c[Metric::LatencyMs] = r[0].value_ms;
@@ -52,7 +46,7 @@ Cost MeasuredModel::network(const Arch& arch) const {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = cache_.find(key); it != cache_.end()) return c[Metric::LatencyMs] = it->second, c;
   }
-  auto r = measure_networks({arch}, batch_, opt_);
+  auto r = measure_networks(network_runs({arch}, batch_), opt_);
   HWNAS_ASSERT(!r.empty(), "measurement stopped");
   std::lock_guard<std::mutex> lock(mu_);
   cache_[key] = r[0].value_ms;

@@ -32,12 +32,13 @@ std::string today_utc() {
 }
 
 // One inference of a module on a fixed input, without autograd.
-std::function<void()> inference_of(std::shared_ptr<torch::nn::Module> module,
-                                   std::function<torch::Tensor(torch::Tensor)> forward,
-                                   torch::Tensor x) {
-  return [module, forward, x] {
+template <class Module>
+std::function<void()> inference_of(std::shared_ptr<Module> module, const Shape& in, int batch) {
+  module->eval();
+  auto x = torch::randn({batch, in.c, in.h, in.w});
+  return [module, x] {
     torch::InferenceMode guard;
-    forward(x);
+    module->forward(x);
   };
 }
 
@@ -67,18 +68,21 @@ DeviceFingerprint current_device(int threads, int batch) {
   return d;
 }
 
-std::vector<Measurement> measure_networks(const std::vector<Arch>& archs, int batch,
+std::vector<std::function<void()>> network_runs(const std::vector<Arch>& archs, int batch) {
+  std::vector<std::function<void()>> runs;
+  for (const auto& a : archs)
+    runs.push_back(inference_of(std::make_shared<ArchNetImpl>(a), a.input, batch));
+  return runs;
+}
+
+std::function<void()> layer_run(const Layer& layer, const Shape& in, int batch) {
+  return inference_of(make_layer_module(layer, in), in, batch);
+}
+
+std::vector<Measurement> measure_networks(const std::vector<std::function<void()>>& runs,
                                           const ProtocolOptions& opt) {
-  std::vector<std::function<void()>> items;
-  for (const auto& a : archs) {
-    auto net = std::make_shared<ArchNetImpl>(a);
-    net->eval();
-    auto x = torch::randn({batch, a.input.c, a.input.h, a.input.w});
-    items.push_back(inference_of(
-        net, [net](torch::Tensor t) { return net->forward(t); }, x));
-  }
   Samples samples;
-  return measure_interleaved(items, opt, samples, 0,
+  return measure_interleaved(runs, opt, samples, 0,
                              round_reporter("networks", opt.rounds, [](int, const Samples&) {}));
 }
 
@@ -112,13 +116,7 @@ ProfileResult profile_space(const Space& space, const ProfileOptions& opt) {
   }
 
   std::vector<std::function<void()>> items;
-  for (const auto& [l, in] : layers) {
-    auto m = make_layer_module(l, in);
-    m->eval();
-    items.push_back(inference_of(
-        m, [m](torch::Tensor t) { return m->forward(t); },
-        torch::randn({opt.batch, in.c, in.h, in.w})));
-  }
+  for (const auto& [l, in] : layers) items.push_back(layer_run(l, in, opt.batch));
   spdlog::info("profiling {} distinct layers of {} (batch {}, {} threads, {} rounds x {} reps)",
                items.size(), space.name, opt.batch, opt.threads, opt.protocol.rounds,
                opt.protocol.reps);
@@ -161,7 +159,7 @@ ProfileResult profile_space(const Space& space, const ProfileOptions& opt) {
     Rng rng(opt.protocol.seed + 1);
     std::vector<Arch> archs;
     for (int i = 0; i < opt.calibrate; ++i) archs.push_back(decode(space, sample(space, rng)));
-    auto nets = measure_networks(archs, opt.batch, opt.protocol);
+    auto nets = measure_networks(network_runs(archs, opt.batch), opt.protocol);
     if (nets.empty()) {
       res.interrupted = true;  // the layer samples stay in the partial file
       return res;

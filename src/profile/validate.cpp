@@ -123,26 +123,17 @@ ValidationReport validate_latency(const Space& space, std::shared_ptr<const Late
     r.predictors.push_back(std::move(p));
   }
 
-  auto first = measure_networks(archs, opt.batch, opt.protocol);
+  // The same built networks serve both protocols and both passes.
+  const auto runs = network_runs(archs, opt.batch);
+  auto first = measure_networks(runs, opt.protocol);
   if (first.empty()) return r;
   // The naive protocol: consecutive runs, plain median, two passes.
-  std::vector<std::function<void()>> items;
-  std::vector<std::shared_ptr<ArchNetImpl>> nets;
-  for (const auto& a : archs) {
-    auto net = std::make_shared<ArchNetImpl>(a);
-    net->eval();
-    auto x = torch::randn({opt.batch, a.input.c, a.input.h, a.input.w});
-    items.push_back([net, x] {
-      torch::InferenceMode g;
-      net->forward(x);
-    });
-  }
-  for (auto& f : items) r.naive.push_back(measure_naive(f, opt.naive_runs));
+  for (const auto& f : runs) r.naive.push_back(measure_naive(f, opt.naive_runs));
   ProtocolOptions second_opt = opt.protocol;
   second_opt.seed += 104729;  // another interleaving order
-  auto second = measure_networks(archs, opt.batch, second_opt);
+  auto second = measure_networks(runs, second_opt);
   if (second.empty()) return r;
-  for (auto& f : items) r.naive_again.push_back(measure_naive(f, opt.naive_runs));
+  for (const auto& f : runs) r.naive_again.push_back(measure_naive(f, opt.naive_runs));
   for (std::size_t i = 0; i < archs.size(); ++i) {
     r.measured.push_back(first[i].value_ms);
     r.remeasured.push_back(second[i].value_ms);

@@ -2,6 +2,7 @@
 // `hwnas profile`: a latency table for every distinct layer a space can
 // produce, measured on this machine with the noise-aware protocol, plus a
 // calibration fitted on whole-network measurements.
+#include <functional>
 #include <string>
 
 #include "hwnas/cost/lut_model.h"
@@ -38,9 +39,15 @@ ProfileResult profile_space(const Space& space, const ProfileOptions& opt);
 /// version and today's date).
 DeviceFingerprint current_device(int threads, int batch);
 
-/// Whole-network latency of `archs` on this machine with the protocol.
-/// Empty when stopped by a signal.
-std::vector<Measurement> measure_networks(const std::vector<Arch>& archs, int batch,
+/// One inference (inference mode, fixed random input) of each arch, or of
+/// one layer: the items the protocol times. Build them once and time them
+/// as often as needed.
+std::vector<std::function<void()>> network_runs(const std::vector<Arch>& archs, int batch);
+std::function<void()> layer_run(const Layer& layer, const Shape& in, int batch);
+
+/// Whole-network latency of prepared runs with the protocol (progress
+/// logged, stop signals honoured). Empty when stopped by a signal.
+std::vector<Measurement> measure_networks(const std::vector<std::function<void()>>& runs,
                                           const ProtocolOptions& opt);
 
 }  // namespace hwnas
