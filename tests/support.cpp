@@ -3,11 +3,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "hwnas/common/error.h"
 
@@ -63,6 +67,29 @@ CliResult run_hwnas(const std::vector<std::string>& args, const std::string& cwd
   r.err = slurp(err);
   fs::remove_all(dir);
   return r;
+}
+
+int interrupt_hwnas(const std::vector<std::string>& args, const std::string& started, int signal) {
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    if (::chdir(HWNAS_SOURCE_DIR) != 0 || !std::freopen("/dev/null", "w", stderr)) ::_exit(127);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    std::string bin = HWNAS_BIN;
+    argv.push_back(bin.data());
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  while (!fs::exists(started) && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ::kill(pid, signal);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string error_of(const std::function<void()>& f) {

@@ -20,6 +20,11 @@ struct CliResult {
 /// Runs the built `hwnas` with `args` in folder `cwd` (default: source root).
 CliResult run_hwnas(const std::vector<std::string>& args, const std::string& cwd = "");
 
+/// Starts `hwnas args` (in the source root, stderr discarded), waits until
+/// `started` exists (at most 60 s), sends `signal`, and returns the exit code
+/// (128 + signal number when the signal killed it).
+int interrupt_hwnas(const std::vector<std::string>& args, const std::string& started, int signal);
+
 /// The message of the InputError `f` throws, or "(no error)".
 std::string error_of(const std::function<void()>& f);
 

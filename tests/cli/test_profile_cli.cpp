@@ -1,11 +1,7 @@
 // `hwnas profile` and `hwnas latency` on a tiny space, as a user runs them.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -95,23 +91,9 @@ TEST_CASE("an interrupted profile resumes from what it kept", "[cli][latency]") 
   auto dir = test::temp_dir("profile-resume");
   write_file_atomic(dir + "/tinylat.yaml", kTinySpace);
   const std::string table = dir + "/t.json", space = dir + "/tinylat.yaml";
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    freopen("/dev/null", "w", stderr);
-    execl(HWNAS_BIN, HWNAS_BIN, "profile", "--space", space.c_str(), "--out", table.c_str(),
-          "--rounds", "1000000", "--reps", "2", "--calibrate", "0", (char*)nullptr);
-    _exit(127);
-  }
-  auto t0 = std::chrono::steady_clock::now();
-  while (!fs::exists(table + ".partial") &&
-         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  kill(pid, SIGINT);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(test::interrupt_hwnas({"profile", "--space", space, "--out", table, "--rounds", "1000000",
+                               "--reps", "2", "--calibrate", "0"},
+                              table + ".partial", SIGINT) == 130);
   CHECK(fs::exists(table + ".partial"));
   CHECK_FALSE(fs::exists(table));
   // Starting over would lose what was measured: refused without --resume.

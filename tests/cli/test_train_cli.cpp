@@ -1,13 +1,9 @@
 // `hwnas train`, `eval` and `bench train` as a user runs them: outputs,
 // interruption by a real signal, resume, and broken data files.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -83,25 +79,9 @@ TEST_CASE("SIGTERM checkpoints and exits 130 and resume finishes the run", "[cli
                           "data: {dataset: synthetic, train_limit: 3200, test_limit: 128}\n"
                           "train: {epochs: 20, batch: 32}\n");
   const std::string run = dir + "/run";
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (chdir(HWNAS_SOURCE_DIR) != 0) _exit(127);
-    freopen("/dev/null", "w", stderr);
-    execl(HWNAS_BIN, HWNAS_BIN, "train", "--arch", kArch.c_str(), "--config", cfg.c_str(), "--out",
-          run.c_str(), (char*)nullptr);
-    _exit(127);
-  }
-  // Wait for training to have started (the first progress event), then stop it.
-  auto t0 = std::chrono::steady_clock::now();
-  while (!fs::exists(run + "/events.jsonl") &&
-         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 130);
+  // Stop it once training has started (the first progress event).
+  CHECK(test::interrupt_hwnas({"train", "--arch", kArch, "--config", cfg, "--out", run},
+                              run + "/events.jsonl", SIGTERM) == 130);
   CHECK(fs::exists(run + "/checkpoints/last.ckpt"));
   CHECK_FALSE(fs::exists(run + "/model.weights"));
   auto r = run_hwnas({"train", "--resume", run, "--json"});
