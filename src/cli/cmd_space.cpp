@@ -54,21 +54,24 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
   if (ctx.json) {
     json positions = json::array();
     for (const auto& p : s.positions) {
-      json choices = json::array();
+      json choices = json::array(), layers = json::array();
       for (int c : p.choices) choices.push_back(s.candidates[c].name);
+      for (const auto& l : p.layers) layers.push_back(layer_to_json(l));
       positions.push_back({{"stage", p.stage},
                            {"layer", p.layer_index},
                            {"in", {p.in.c, p.in.h, p.in.w}},
                            {"out", {p.out.c, p.out.h, p.out.w}},
                            {"stride", p.stride},
-                           {"choices", choices}});
+                           {"choices", choices},
+                           {"layers", layers}});
     }
     json j = {{"name", s.name},
               {"file", s.file},
               {"positions", s.positions.size()},
               {"size", space_size(s)},
               {"size_log10", space_size_log10(s)},
-              {"position_list", positions}};
+              {"position_list", positions},
+              {"skeleton", arch_to_json(s.skeleton)}};
     if (!samples.empty()) j["samples"] = samples;
     return print_json(j);
   }

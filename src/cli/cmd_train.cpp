@@ -29,7 +29,8 @@ void run_train(const TrainCliOptions& o, Context& ctx) {
   if (o.seed >= 0) cfg.seed = std::uint64_t(o.seed);
   cfg.threads = set_threads(o.threads > 0 ? o.threads : cfg.threads);
   Arch arch = load_arch(o.resume.empty() ? o.arch : (fs::path(o.resume) / "arch.json").string());
-  Datasets data = load_datasets(cfg.data, arch.input, arch.num_classes, cfg.seed, false);
+  Datasets data =
+      load_datasets(cfg.data.for_retrain(), arch.input, arch.num_classes, cfg.seed, false);
   if (arch.preprocess)
     data.norm = {arch.preprocess->mean, arch.preprocess->std};
   else

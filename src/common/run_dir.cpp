@@ -34,18 +34,19 @@ std::string RunDir::file(const std::string& name) const {
   return (fs::path(path_) / name).string();
 }
 
-void RunDir::event(const json& j) const {
+void RunDir::append(const std::string& name, const json& j) const {
   // One write of a whole line with O_APPEND: a reader never sees half a line.
   std::string line = j.dump() + "\n";
-  int fd = ::open(file("events.jsonl").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(file("events.jsonl") + ": cannot open for appending");
+  const std::string path = file(name);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(path + ": cannot open for appending");
   ssize_t n = ::write(fd, line.data(), line.size());
   ::close(fd);
-  if (n != ssize_t(line.size())) throw std::runtime_error(file("events.jsonl") + ": write failed");
+  if (n != ssize_t(line.size())) throw std::runtime_error(path + ": write failed");
 }
 
-void RunDir::truncate_events(std::int64_t step) const {
-  std::ifstream in(file("events.jsonl"));
+void RunDir::truncate(const std::string& name, std::int64_t step) const {
+  std::ifstream in(file(name));
   if (!in) return;
   std::string line, kept;
   while (std::getline(in, line)) {
@@ -54,7 +55,7 @@ void RunDir::truncate_events(std::int64_t step) const {
     if (j.contains("step") && j["step"].get<std::int64_t>() > step) continue;
     kept += line + "\n";
   }
-  write_file_atomic(file("events.jsonl"), kept);
+  write_file_atomic(file(name), kept);
 }
 
 }  // namespace hwnas

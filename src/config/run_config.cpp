@@ -66,6 +66,7 @@ DataConfig DataConfig::read(Fields& f) {
                          d.dataset == "folder" || d.dataset == "npy"))
     f.fail(fmt::format("dataset {} needs a path (the folder holding its files)", d.dataset));
   d.train_limit = f.get_int("train_limit", 0, kMaxImages, 0);
+  d.retrain_limit = f.get_int("retrain_limit", -1, kMaxImages, -1);
   d.val_fraction = f.get_number("val_fraction", 0, 0.9, d.val_fraction);
   d.test_limit = f.get_int("test_limit", 0, kMaxImages, 0);
   const bool cifar = d.dataset == "cifar10" || d.dataset == "cifar100";
@@ -87,10 +88,17 @@ json DataConfig::to_json() const {
   json j = {{"dataset", dataset}};
   if (!path.empty()) j["path"] = path;
   j["train_limit"] = train_limit;
+  if (retrain_limit >= 0) j["retrain_limit"] = retrain_limit;
   j["val_fraction"] = val_fraction;
   j["test_limit"] = test_limit;
   j["augment"] = {{"crop_pad", crop_pad}, {"flip", flip}, {"cutout", cutout}};
   return j;
+}
+
+DataConfig DataConfig::for_retrain() const {
+  DataConfig d = *this;
+  if (retrain_limit >= 0) d.train_limit = retrain_limit;
+  return d;
 }
 
 OptimizerConfig OptimizerConfig::read(Fields& f) {

@@ -148,7 +148,9 @@ class DropoutBlock : public LayerModule {
   double p_;
 };
 
-void init_weights(torch::nn::Module& m) {
+}  // namespace
+
+void init_module_weights(torch::nn::Module& m) {
   torch::NoGradGuard no_grad;
   for (auto& sub : m.modules(/*include_self=*/false)) {
     if (auto* c = sub->as<torch::nn::Conv2d>()) {
@@ -163,8 +165,6 @@ void init_weights(torch::nn::Module& m) {
     }
   }
 }
-
-}  // namespace
 
 std::shared_ptr<LayerModule> make_layer_module(const Layer& l, const Shape& in) {
   const Shape out = infer_shape(l, in, "layer");
@@ -201,30 +201,29 @@ ArchNetImpl::ArchNetImpl(const Arch& arch) : arch_(arch) {
     list_->push_back(m);
     layers_.push_back(m);
   }
-  init_weights(*this);
+  init_module_weights(*this);
 }
-
-namespace {
-// Like Python's `t.to(memory_format=...)`: restrides even tensors whose
-// layout is ambiguous (one channel), which `contiguous(fmt)` leaves alone;
-// convolutions pick their output layout from these strides.
-torch::Tensor to_format(const torch::Tensor& t, at::MemoryFormat fmt) {
-  return t.to(t.options(), /*non_blocking=*/false, /*copy=*/false, fmt);
-}
-}  // namespace
 
 torch::Tensor ArchNetImpl::forward(torch::Tensor x) {
-  if (channels_last_) x = to_format(x, at::MemoryFormat::ChannelsLast);
+  if (channels_last_) x = to_memory_format(x, at::MemoryFormat::ChannelsLast);
   for (auto& l : layers_) x = l->forward(x);
   return x.flatten(1);
 }
 
 void ArchNetImpl::set_channels_last(bool on) {
+  set_module_channels_last(*this, on);
+  channels_last_ = on;
+}
+
+torch::Tensor to_memory_format(const torch::Tensor& t, at::MemoryFormat fmt) {
+  return t.to(t.options(), /*non_blocking=*/false, /*copy=*/false, fmt);
+}
+
+void set_module_channels_last(torch::nn::Module& m, bool on) {
   torch::NoGradGuard no_grad;
   const auto fmt = on ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
-  for (auto& p : parameters())
-    if (p.dim() == 4) p.set_data(to_format(p, fmt));
-  channels_last_ = on;
+  for (auto& p : m.parameters())
+    if (p.dim() == 4) p.set_data(to_memory_format(p, fmt));
 }
 
 std::int64_t count_parameters(torch::nn::Module& m) {

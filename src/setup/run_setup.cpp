@@ -64,6 +64,11 @@ void resolve_loss_model(RunSetup& s, const Value& strategy_node) {
       strategy_node.fail(fmt::format("loss.model '{}' is not a key of cost_models", loss.model));
     if (!gives_latency(loss.model))
       strategy_node.fail(fmt::format("loss.model '{}' does not give latency_ms", loss.model));
+    if (!s.models.at(loss.model).table->metrics().test(static_cast<int>(Metric::LatencyMs)))
+      strategy_node.fail(fmt::format(
+          "loss.model '{}' prices whole networks only (its latency is not a sum over layers), so "
+          "the supernet cannot take its expectation; use a lut or lut-calibrated model",
+          loss.model));
     return;
   }
   for (const auto& c : s.config.constraints)
@@ -81,6 +86,13 @@ void resolve_loss_model(RunSetup& s, const Value& strategy_node) {
 
 const PricedModel& RunSetup::model_for(const Constraint& c) const {
   return models.at(c.model.empty() ? "ir" : c.model);
+}
+
+std::vector<CostBound> RunSetup::bounds() const {
+  std::vector<CostBound> out;
+  for (const auto& c : config.constraints)
+    out.push_back({model_for(c).table.get(), c.metric, c.max, c.min});
+  return out;
 }
 
 std::string resolve_config_space(const RunConfig& config) {
@@ -131,9 +143,20 @@ RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
     }
   }
   for (const auto& con : c.constraints) check_constraint(s, con);
+  if (c.constraints.size() > 1 &&
+      best_feasible(frugal_scores(s.bounds()), s.bounds(), 4096, 1).empty())
+    throw ConfigError(c.constraints.back().place,
+                      fmt::format("no architecture of space {} was found that meets all {} "
+                                  "constraints together (each alone can be met)",
+                                  s.space.name, c.constraints.size()));
   Fields sf = c.strategy.node->as_object();
   s.strategy = read_supernet_options(sf);
   resolve_loss_model(s, *c.strategy.node);
+  if (s.strategy.warmup_epochs >= c.train.epochs)
+    throw ConfigError(c.strategy.node->place(),
+                      fmt::format("warmup_epochs ({}) must be less than train.epochs ({}), or no "
+                                  "architecture step would run",
+                                  s.strategy.warmup_epochs, c.train.epochs));
   return s;
 }
 

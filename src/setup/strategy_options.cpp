@@ -32,6 +32,7 @@ SupernetOptions read_supernet_options(Fields& f) {
   o.warmup_epochs = int(f.get_int("warmup_epochs", 0, 10000, o.warmup_epochs));
   o.arch_lr = f.get_number("arch_lr", 1e-8, 10, o.arch_lr);
   o.arch_every = int(f.get_int("arch_every", 1, 10000, o.arch_every));
+  o.penalty = f.get_number("penalty", 0, 1e6, o.penalty);
   if (fb) {
     o.temperature = f.get_number("temperature", 1e-4, 1e4, o.temperature);
     o.temperature_decay = f.get_number("temperature_decay", 1e-3, 1, o.temperature_decay);
@@ -51,7 +52,8 @@ json SupernetOptions::to_json() const {
             {"mode", mode},
             {"warmup_epochs", warmup_epochs},
             {"arch_lr", arch_lr},
-            {"arch_every", arch_every}};
+            {"arch_every", arch_every},
+            {"penalty", penalty}};
   if (type == "fbnet") j["temperature"] = temperature, j["temperature_decay"] = temperature_decay;
   j["loss"] = loss.to_json();
   return j;

@@ -31,11 +31,12 @@ std::string eta(double seconds) {
                    : fmt::format("{}m{:02d}s", s / 60, s % 60);
 }
 
-// Two groups: weights (decayed) and BN/bias vectors (never decayed).
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& net,
+}  // namespace
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::vector<torch::Tensor>& params,
                                                         const OptimizerConfig& o) {
   std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : net.parameters()) (p.dim() > 1 ? decay : no_decay).push_back(p);
+  for (const auto& p : params) (p.dim() > 1 ? decay : no_decay).push_back(p);
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto add = [&](auto options) {
     using Opt = decltype(options);
@@ -56,6 +57,8 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& net,
   add(opts);
   return std::make_unique<torch::optim::AdamW>(std::move(groups), opts);
 }
+
+namespace {
 
 void save_checkpoint(const RunDir& run, torch::nn::Module& net, torch::optim::Optimizer& opt,
                      std::int64_t step) {
@@ -162,6 +165,31 @@ EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm,
   return r;
 }
 
+void recalibrate_batchnorm(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batches,
+                           int batch) {
+  std::vector<torch::nn::BatchNorm2dImpl*> bns;
+  for (auto& m : net->modules(/*include_self=*/false))
+    if (auto* bn = m->as<torch::nn::BatchNorm2d>()) bns.push_back(bn);
+  for (auto* bn : bns) {
+    bn->reset_running_stats();
+    bn->options.momentum(c10::nullopt);  // cumulative moving average
+  }
+  LoaderOptions lo;
+  lo.batch = batch;
+  lo.drop_last = false;
+  lo.mean = norm.mean;
+  lo.std = norm.std;
+  BatchLoader loader(set, lo);
+  const bool was_training = net->is_training();
+  net->train();
+  torch::NoGradGuard no_grad;
+  const auto dev = net->parameters().front().device();
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(batches, loader.batches_per_epoch()); ++i)
+    net->forward(loader.make(0, i).x.to(dev));
+  for (auto* bn : bns) bn->options.momentum(0.1);
+  if (!was_training) net->eval();
+}
+
 TrainResult train_network(ArchNet& net, const Datasets& data, const TrainOptions& opt,
                           const RunDir& run) {
   const TrainConfig& cfg = opt.cfg;
@@ -176,7 +204,7 @@ TrainResult train_network(ArchNet& net, const Datasets& data, const TrainOptions
   BatchLoader loader(data.train, lo);
   const std::int64_t spe = loader.batches_per_epoch();
   const std::int64_t total = std::int64_t(cfg.epochs) * spe;
-  auto optimizer = make_optimizer(*net, cfg.optimizer);
+  auto optimizer = make_optimizer(net->parameters(), cfg.optimizer);
 
   std::int64_t step = 0;
   if (opt.resume) {

@@ -18,9 +18,12 @@ class RunDir {
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const;
   /// Appends one line to events.jsonl.
-  void event(const json& j) const;
+  void event(const json& j) const { append("events.jsonl", j); }
   /// Keeps only the events whose "step" is <= step (after a resume).
-  void truncate_events(std::int64_t step) const;
+  void truncate_events(std::int64_t step) const { truncate("events.jsonl", step); }
+  /// The same for any JSON-lines file of the run.
+  void append(const std::string& name, const json& j) const;
+  void truncate(const std::string& name, std::int64_t step) const;
 
  private:
   explicit RunDir(std::string path) : path_(std::move(path)) {}

@@ -24,6 +24,9 @@ struct DataConfig {
   std::string path;
   /// Use at most this many training images (0: all). Default: 0.
   std::int64_t train_limit = 0;
+  /// Training images of the final training (a search's retrain stage, `hwnas
+  /// train`): -1 means train_limit, 0 all. Default: -1.
+  std::int64_t retrain_limit = -1;
   /// Fraction of the training images held out for validation (search). Default: 0.2.
   double val_fraction = 0.2;
   /// Evaluate on at most this many test images (0: all). Default: 0.
@@ -37,6 +40,8 @@ struct DataConfig {
 
   static DataConfig read(Fields& f);
   json to_json() const;
+  /// This config with train_limit = retrain_limit (when set).
+  DataConfig for_retrain() const;
 };
 
 struct OptimizerConfig {

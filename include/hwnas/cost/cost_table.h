@@ -19,6 +19,7 @@ class CostTable {
   const Cost& fixed() const { return fixed_; }
   const Cost& entry(int position, int choice) const { return entries_[position][choice]; }
   int positions() const { return int(entries_.size()); }
+  int choices(int position) const { return int(entries_[position].size()); }
   MetricSet metrics() const { return metrics_; }
 
   /// fixed + sum of the genotype's entries (genotype must be valid).

@@ -22,6 +22,10 @@ class LayerModule : public torch::nn::Module {
 /// Builds the module of `layer` on input `in` (shapes must be valid).
 std::shared_ptr<LayerModule> make_layer_module(const Layer& layer, const Shape& in);
 
+/// The usual initialisation (Kaiming-normal fan-out convs, unit BN,
+/// N(0, 0.01) linear), drawn from torch's global generator.
+void init_module_weights(torch::nn::Module& m);
+
 class ArchNetImpl : public torch::nn::Module {
  public:
   /// Validates the arch (InputError) and builds it with the usual
@@ -41,6 +45,13 @@ class ArchNetImpl : public torch::nn::Module {
   bool channels_last_ = false;
 };
 TORCH_MODULE(ArchNet);
+
+/// Like Python's `t.to(memory_format=...)`: restrides even tensors whose
+/// layout is ambiguous (one channel), which `contiguous(fmt)` leaves alone;
+/// convolutions pick their output layout from these strides.
+torch::Tensor to_memory_format(const torch::Tensor& t, at::MemoryFormat fmt);
+/// Moves a module's 4-D parameters to channels-last (or back to contiguous).
+void set_module_channels_last(torch::nn::Module& m, bool on);
 
 /// Trainable parameters, as torch counts them (equals the IR's `params`).
 std::int64_t count_parameters(torch::nn::Module& m);

@@ -35,6 +35,9 @@ struct SupernetOptions {
   int arch_every = 1;                ///< one architecture step per N weight steps. Default: 1.
   double temperature = 5.0;          ///< fbnet: initial Gumbel-softmax temperature. Default: 5.0.
   double temperature_decay = 0.956;  ///< fbnet: per-epoch factor. Default: 0.956.
+  /// Weight of the constraint penalty rho * (r + r^2), r = relative excess of
+  /// an expected cost over its bound. Default: 2.0.
+  double penalty = 2.0;
   CostLossOptions loss;
 
   json to_json() const;

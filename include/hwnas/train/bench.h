@@ -1,7 +1,9 @@
 #pragma once
 // Training-step benchmark: full steps (forward, backward, SGD) on synthetic
 // data of the arch's input shape, as `hwnas bench train` reports them.
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "hwnas/ir/arch.h"
 
@@ -25,5 +27,12 @@ struct TrainBenchResult {
 };
 
 TrainBenchResult bench_train_steps(const Arch& arch, const TrainBenchOptions& opt);
+
+/// Runs `step` warmup + steps times; the timed steps' milliseconds.
+std::vector<double> time_steps_ms(const std::function<void()>& step, int warmup, int steps);
+/// Fills the timing fields of `r` from `ms` and the memory fields from the
+/// process's peak RSS, minus `rss_before_model_mib`.
+void summarize_bench(TrainBenchResult& r, const std::vector<double>& ms, int batch,
+                     double rss_before_model_mib);
 
 }  // namespace hwnas

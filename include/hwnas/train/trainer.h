@@ -19,12 +19,23 @@ namespace hwnas {
 /// lr at `step` of `total_steps` (steps_per_epoch converts epochs).
 double lr_at(const TrainConfig& cfg, std::int64_t step, std::int64_t steps_per_epoch);
 
+/// The config's optimizer over `params` in two groups: weights (decayed) and
+/// BN/bias vectors (never decayed).
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::vector<torch::Tensor>& params,
+                                                        const OptimizerConfig& o);
+
 struct EvalResult {
   double top1 = 0, top5 = 0, loss = 0, images_per_s = 0;
   std::int64_t images = 0;
 };
 /// Accuracy and mean cross-entropy over `set`, in eval mode.
 EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batch = 256);
+
+/// Re-estimates every BatchNorm's running statistics from `batches` batches
+/// of `set` (train-mode forward, no gradients, cumulative averages): weights
+/// inherited from a supernet carry statistics of a mixture of paths.
+void recalibrate_batchnorm(ArchNet& net, const ImageSet& set, const ChannelStats& norm,
+                           int batches = 50, int batch = 128);
 
 /// "cpu" or "cuda[:N]"; throws InputError when CUDA is asked for and absent.
 torch::Device parse_device(const std::string& name);

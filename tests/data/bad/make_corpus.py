@@ -177,6 +177,18 @@ config("huge-seed", "seed: expected an integer", **{"name: bad\n": "name: bad\ns
 config("wrong-type", "train: expected a mapping", **{"train: {epochs: 2, batch: 64, optimizer: {type: sgd, lr: 0.05}}": "train: 3"})
 config("duplicate-key", "duplicate key 'space'", **{"space: proxyless-fmnist\n": "space: proxyless-fmnist\nspace: fbnet\n"})
 config("min-above-max", "min is larger than max", **{"max: 400000}": "max: 400000, min: 500000}"})
+config("jointly-infeasible", "meets all 2 constraints together",
+       **{"{model: lat, metric: latency_ms, max: 3.5}": "{model: lat, metric: latency_ms, min: 6.9}"})
+config("warmup-too-long", "warmup_epochs (2) must be less than train.epochs (2)",
+       **{"type: proxyless, loss": "type: proxyless, warmup_epochs: 2, loss"})
+config("zero-penalty-range", "penalty: expected a number in [0,", **{"type: proxyless, loss": "type: proxyless, penalty: -1, loss"})
+config("bad-mode", "unknown value 'three'", **{"type: proxyless, loss": "type: proxyless, mode: three, loss"})
+config("fbnet-decay", "temperature_decay: expected a number in [0.001, 1], got 1.5",
+       **{"type: proxyless, loss: {lambda: 0.1}": "type: fbnet, temperature_decay: 1.5"})
+config("loss-model-unknown", "loss.model 'latency' is not a key of cost_models",
+       **{"loss: {lambda: 0.1}": "loss: {model: latency, lambda: 0.1}"})
+config("negative-retrain-limit", "retrain_limit: expected an integer in [-1,",
+       **{"val_fraction: 0.2": "val_fraction: 0.2, retrain_limit: -5"})
 config("bad-name", "a run name cannot contain '/'", **{"name: bad": "name: ../escape/x"})
 write("config/alias-bomb.yaml",
       "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" +

@@ -1,0 +1,465 @@
+#include "hwnas/search/supernet_search.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "hwnas/common/error.h"
+#include "hwnas/common/stop.h"
+#include "hwnas/nn/weights.h"
+#include "hwnas/train/loader.h"
+#include "hwnas/train/trainer.h"
+
+namespace hwnas {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// A generator that depends only on (seed, step, purpose).
+Rng step_rng(std::uint64_t seed, std::int64_t step, std::uint32_t purpose) {
+  std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(step),
+                    std::uint32_t(std::uint64_t(step) >> 32), purpose};
+  return Rng(seq);
+}
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  auto c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+int draw(const std::vector<double>& p, Rng& rng) {
+  std::discrete_distribution<int> d(p.begin(), p.end());
+  return d(rng);
+}
+
+torch::Tensor one_hot(int n, int i, const torch::TensorOptions& o) {
+  auto t = torch::zeros({n}, o);
+  t[i] = 1.0;
+  return t;
+}
+
+// onehot(active) + w - stop_grad(w): the value of a binary gate, the
+// gradient of w (ProxylessNAS' estimator, FBNet's straight-through).
+torch::Tensor binary_gate(int active, const torch::Tensor& w) {
+  return one_hot(int(w.size(0)), active, w.options()) + w - w.detach();
+}
+
+std::vector<int> all_but(int n, int skip) {
+  std::vector<int> v;
+  for (int j = 0; j < n; ++j)
+    if (j != skip) v.push_back(j);
+  return v;
+}
+
+// softmax((alpha + Gumbel noise) / tau), the noise from `rng`.
+torch::Tensor gumbel_softmax(const torch::Tensor& alpha, double tau, Rng& rng) {
+  std::uniform_real_distribution<double> u(1e-10, 1.0);
+  std::vector<float> g(std::size_t(alpha.size(0)));
+  for (auto& v : g) v = float(-std::log(-std::log(u(rng))));
+  auto noise = torch::tensor(g).to(alpha.device());
+  return torch::softmax((alpha + noise) / tau, 0);
+}
+
+void clear_grads(const std::vector<torch::Tensor>& params) {
+  for (auto p : params)
+    if (p.grad().defined()) p.mutable_grad().reset();
+}
+
+void save_search_checkpoint(const RunDir& run, Supernet& net, torch::optim::Optimizer& wopt,
+                            torch::optim::Optimizer& aopt, std::int64_t step) {
+  torch::serialize::OutputArchive ar, model, w, a;
+  write_tensors(*net, model);
+  wopt.save(w);
+  aopt.save(a);
+  ar.write("model", model);
+  ar.write("weight_optimizer", w);
+  ar.write("arch_optimizer", a);
+  ar.write("step", torch::tensor(step, torch::kInt64));
+  save_archive_atomic(ar, run.file("checkpoints/last.ckpt"));
+}
+
+std::int64_t load_search_checkpoint(const RunDir& run, Supernet& net, torch::optim::Optimizer& wopt,
+                                    torch::optim::Optimizer& aopt) {
+  const std::string path = run.file("checkpoints/last.ckpt");
+  if (!fs::exists(path)) throw InputError(run.path(), "has no search checkpoint to resume from");
+  torch::serialize::InputArchive ar, model, w, a;
+  torch::Tensor step;
+  try {
+    ar.load_from(path);
+    ar.read("model", model);
+    ar.read("weight_optimizer", w);
+    ar.read("arch_optimizer", a);
+    ar.read("step", step);
+  } catch (const c10::Error&) {
+    throw InputError(path, "is not a hwnas search checkpoint");
+  }
+  read_tensors(*net, model, path);
+  wopt.load(w);
+  aopt.load(a);
+  return step.item<std::int64_t>();
+}
+
+json expected_costs(const RunSetup& setup, const std::vector<std::vector<double>>& probs) {
+  json j = json::object();
+  for (const auto& [name, pm] : setup.models) {
+    Cost c = pm.table->expected(probs);
+    json m = json::object();
+    for (int k = 0; k < kNumMetrics; ++k)
+      if (pm.table->metrics().test(k)) m[metric_names()[k]] = c.v[k];
+    if (!m.empty()) j[name] = m;
+  }
+  return j;
+}
+
+Genotype most_probable(const std::vector<std::vector<double>>& probs) {
+  Genotype g;
+  for (const auto& p : probs) g.push_back(int(std::max_element(p.begin(), p.end()) - p.begin()));
+  return g;
+}
+
+}  // namespace
+
+void check_search_splits(const RunSetup& setup, const Datasets& data) {
+  const int batch = setup.config.train.batch;
+  if (data.train.size() < batch || data.val.size() < batch)
+    throw InputError(
+        setup.config.file,
+        fmt::format("the train split ({} images) and the validation split ({} "
+                    "images) must each hold at least one batch of {} (data.train_limit, "
+                    "data.val_fraction, train.batch)",
+                    data.train.size(), data.val.size(), batch));
+}
+
+std::vector<double> entropies(const std::vector<std::vector<double>>& probs) {
+  std::vector<double> out;
+  for (const auto& p : probs) {
+    double h = 0;
+    for (double v : p)
+      if (v > 0) h -= v * std::log(v);
+    out.push_back(h);
+  }
+  return out;
+}
+
+ExpectedCost::ExpectedCost(const CostTable& table, Metric metric) : fixed_(table.fixed()[metric]) {
+  for (int p = 0; p < table.positions(); ++p) {
+    std::vector<float> v;
+    for (int c = 0; c < table.choices(p); ++c) v.push_back(float(table.entry(p, c)[metric]));
+    per_position_.push_back(torch::tensor(v));
+  }
+}
+
+torch::Tensor ExpectedCost::operator()(const std::vector<torch::Tensor>& weights) const {
+  HWNAS_ASSERT(weights.size() == per_position_.size(), "ExpectedCost: one weight per position");
+  torch::Tensor sum = torch::full({}, fixed_, weights[0].options());
+  for (std::size_t p = 0; p < weights.size(); ++p)
+    sum = sum + (weights[p] * per_position_[p].to(weights[p].device())).sum();
+  return sum;
+}
+
+SearchLoss::SearchLoss(const RunSetup& s)
+    : opt_(s.strategy.loss), penalty_weight_(s.strategy.penalty) {
+  if (!opt_.model.empty()) {
+    const CostTable& t = *s.models.at(opt_.model).table;
+    latency_.emplace(t, Metric::LatencyMs);
+    reference_ms_ = opt_.reference_ms > 0 ? opt_.reference_ms : t.min_cost().latency_ms();
+  }
+  for (const auto& c : s.config.constraints) {
+    const CostTable& t = *s.model_for(c).table;
+    if (t.metrics().test(static_cast<int>(c.metric)))
+      bounds_.push_back({ExpectedCost(t, c.metric), c.max, c.min});
+  }
+}
+
+SearchLoss::Terms SearchLoss::operator()(const torch::Tensor& logits, const torch::Tensor& y,
+                                         const std::vector<torch::Tensor>& w) const {
+  Terms t;
+  t.ce = torch::nn::functional::cross_entropy(logits, y);
+  t.total = t.ce;
+  t.expected_latency_ms = std::nan("");
+  if (latency_) {
+    torch::Tensor rel = (*latency_)(w) / reference_ms_;
+    t.expected_latency_ms = rel.item<double>() * reference_ms_;
+    if (opt_.form == "add")
+      t.total = t.ce + opt_.lambda * rel;
+    else if (opt_.form == "mul")
+      t.total = t.ce * torch::pow(rel, opt_.beta);
+    else  // fbnet; +1 keeps the log positive below the reference
+      t.total = t.ce * opt_.alpha * torch::pow(torch::log(rel + 1.0), opt_.beta);
+  }
+  for (const auto& b : bounds_) {
+    torch::Tensor e = b.cost(w);
+    torch::Tensor r;
+    if (b.max) r = torch::relu(e / *b.max - 1.0);
+    if (b.min) {
+      auto under = torch::relu(1.0 - e / *b.min);
+      r = r.defined() ? r + under : under;
+    }
+    auto pen = penalty_weight_ * (r + r * r);
+    t.penalty += pen.item<double>();
+    t.total = t.total + pen;
+  }
+  return t;
+}
+
+double PathSampler::temperature(int epoch) const {
+  return opt_.temperature * std::pow(opt_.temperature_decay, epoch);
+}
+
+std::vector<PathGate> PathSampler::weight_gates(Supernet& net, std::int64_t step, int epoch) const {
+  Rng rng = step_rng(seed_, step, 1);
+  std::vector<PathGate> gates(std::size_t(net->positions()));
+  torch::NoGradGuard no_grad;
+  for (int p = 0; p < net->positions(); ++p) {
+    const torch::Tensor& alpha = net->mixed(p)->alpha;
+    if (opt_.type == "proxyless") {
+      gates[p].active = draw(to_vector(torch::softmax(alpha, 0)), rng);
+      continue;
+    }
+    torch::Tensor w = gumbel_softmax(alpha, temperature(epoch), rng);
+    if (opt_.mode == "hard") {
+      gates[p].active = int(w.argmax().item<std::int64_t>());
+    } else {
+      gates[p].gates = w;
+      gates[p].soft = true;
+    }
+  }
+  return gates;
+}
+
+std::vector<PathGate> PathSampler::arch_gates(Supernet& net, std::int64_t step, int epoch,
+                                              std::vector<torch::Tensor>& cost_weights,
+                                              std::vector<std::vector<int>>& pairs) const {
+  Rng rng = step_rng(seed_, step, 2);
+  const int n_pos = net->positions();
+  std::vector<PathGate> gates(static_cast<std::size_t>(n_pos));
+  cost_weights.assign(std::size_t(n_pos), torch::Tensor());
+  pairs.assign(std::size_t(n_pos), {});
+  for (int p = 0; p < n_pos; ++p) {
+    const torch::Tensor& alpha = net->mixed(p)->alpha;
+    const int n = int(alpha.size(0));
+    PathGate& g = gates[p];
+    if (opt_.type == "fbnet") {
+      torch::Tensor w = gumbel_softmax(alpha, temperature(epoch), rng);
+      cost_weights[p] = w;
+      if (opt_.mode == "soft") {
+        g.gates = w;
+        g.soft = true;
+      } else {
+        g.active = int(w.argmax().item<std::int64_t>());
+        g.gates = binary_gate(g.active, w);
+        g.probe = all_but(n, g.active);
+      }
+      continue;
+    }
+    torch::Tensor probs = torch::softmax(alpha, 0);
+    cost_weights[p] = probs;
+    if (n < 2) continue;  // nothing to choose: a plain path
+    std::vector<double> pv = to_vector(probs);
+    if (opt_.mode == "full_v2") {
+      g.active = draw(pv, rng);
+      g.gates = binary_gate(g.active, probs);
+      g.probe = all_but(n, g.active);
+      continue;
+    }
+    // two: a pair drawn without replacement, its probabilities renormalised
+    const int a = draw(pv, rng);
+    pv[std::size_t(a)] = 0;
+    const int b = draw(pv, rng);
+    auto idx = torch::tensor(std::vector<std::int64_t>{a, b}, torch::kInt64).to(alpha.device());
+    torch::Tensor pair_probs = torch::softmax(alpha.index_select(0, idx), 0);
+    torch::Tensor w = torch::zeros({n}, alpha.options()).scatter(0, idx, pair_probs);
+    const int active = draw(to_vector(pair_probs), rng) == 0 ? a : b;
+    g.active = active;
+    g.gates = binary_gate(active, w);
+    g.probe = {active == a ? b : a};
+    pairs[p] = {a, b};
+  }
+  return gates;
+}
+
+void rescale_pairs(Supernet& net, const std::vector<std::vector<int>>& pairs,
+                   const std::vector<std::vector<double>>& old_logits) {
+  torch::NoGradGuard no_grad;
+  for (int p = 0; p < net->positions(); ++p) {
+    if (pairs[p].size() != 2) continue;
+    torch::Tensor alpha = net->mixed(p)->alpha;
+    const int a = pairs[p][0], b = pairs[p][1];
+    auto lse = [](double x, double y) {
+      return std::max(x, y) + std::log1p(std::exp(-std::abs(x - y)));
+    };
+    const double before = lse(old_logits[p][a], old_logits[p][b]);
+    const double after = lse(alpha[a].item<double>(), alpha[b].item<double>());
+    alpha[a] -= (after - before);
+    alpha[b] -= (after - before);
+  }
+}
+
+SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Datasets& data,
+                                  const SearchRunOptions& opt, const RunDir& run) {
+  const TrainConfig& cfg = setup.config.train;
+  const SupernetOptions& so = setup.strategy;
+  const std::uint64_t seed = setup.config.seed;
+  LoaderOptions lo;
+  lo.batch = cfg.batch;
+  lo.seed = seed;
+  lo.mean = data.norm.mean;
+  lo.std = data.norm.std;
+  lo.crop_pad = setup.config.data.crop_pad;
+  lo.flip = setup.config.data.flip;
+  lo.cutout = setup.config.data.cutout;
+  BatchLoader loader(data.train, lo);
+  LoaderOptions vlo = lo;
+  vlo.crop_pad = vlo.cutout = 0;
+  vlo.flip = false;
+  vlo.seed = seed + 1;
+  BatchLoader val_loader(data.val, vlo);
+  check_search_splits(setup, data);
+  const std::int64_t spe = loader.batches_per_epoch(), vspe = val_loader.batches_per_epoch();
+  const std::int64_t total = std::int64_t(cfg.epochs) * spe;
+  const std::int64_t warm = std::int64_t(so.warmup_epochs) * spe;
+
+  auto wopt = make_optimizer(net->weights(), cfg.optimizer);
+  // ProxylessNAS uses beta1 = 0, so that unsampled logits (zero gradient in
+  // `two` mode) do not move on stale momentum.
+  const double beta1 = so.type == "proxyless" ? 0.0 : 0.9;
+  torch::optim::Adam aopt(
+      net->logits(),
+      torch::optim::AdamOptions(so.arch_lr).betas({beta1, 0.999}).eps(1e-8).weight_decay(0));
+  std::int64_t step = 0;
+  if (opt.resume) {
+    step = load_search_checkpoint(run, net, *wopt, aopt);
+    run.truncate_events(step);
+    run.truncate("arch_probs.jsonl", step);
+    spdlog::info("resuming search {} at step {}/{}", run.path(), step, total);
+  }
+  const PathSampler sampler(so, seed);
+  const SearchLoss search_loss(setup);
+  const auto weights = net->weights(), logits = net->logits();
+  bool searchable = false;  // a space of single-choice positions has nothing to learn
+  for (const auto& a : logits) searchable = searchable || a.numel() > 1;
+  torch::nn::functional::CrossEntropyFuncOptions ce;
+  ce.label_smoothing(cfg.label_smoothing);
+
+  loader.start(step / spe, step % spe);
+  net->train();
+  SearchOutcome out;
+  const auto t0 = Clock::now();
+  const std::int64_t first_step = step;
+  struct Window {
+    double loss = 0, correct = 0, seen = 0, arch_loss = 0, arch_correct = 0, arch_seen = 0,
+           latency = 0, penalty = 0, arch_steps = 0;
+  } win;
+  auto win_t0 = Clock::now();
+  while (step < total) {
+    if (stop_requested().load() || (opt.stop_after > 0 && step >= opt.stop_after)) {
+      save_search_checkpoint(run, net, *wopt, aopt, step);
+      run.event({{"event", "interrupted"}, {"step", step}});
+      out.interrupted = true;
+      break;
+    }
+    const int epoch = int(step / spe);
+    Batch b = loader.next();
+    if (opt.device.is_cuda()) b.x = b.x.to(opt.device), b.y = b.y.to(opt.device);
+    const double lr = lr_at(cfg, step, spe);
+    for (auto& g : wopt->param_groups()) g.options().set_lr(lr);
+
+    // Weight step: one sampled path (FBNet soft: the weighted mixture).
+    auto gates = sampler.weight_gates(net, step, epoch);
+    auto y_hat = net->forward(b.x, gates);
+    auto loss = torch::nn::functional::cross_entropy(y_hat, b.y, ce);
+    clear_grads(weights);  // unsampled paths keep no gradient, so SGD leaves them alone
+    loss.backward();
+    if (cfg.grad_clip > 0) torch::nn::utils::clip_grad_norm_(weights, cfg.grad_clip);
+    wopt->step();
+    win.loss += loss.item<double>() * double(b.y.size(0));
+    win.correct += y_hat.argmax(1).eq(b.y).sum().item<double>();
+    win.seen += double(b.y.size(0));
+
+    // Architecture step on the validation split.
+    if (step >= warm && (step - warm) % so.arch_every == 0 && searchable) {
+      const std::int64_t k = (step - warm) / so.arch_every;
+      Batch vb = val_loader.make(k / vspe, k % vspe);
+      if (opt.device.is_cuda()) vb.x = vb.x.to(opt.device), vb.y = vb.y.to(opt.device);
+      std::vector<torch::Tensor> cost_w;
+      std::vector<std::vector<int>> pairs;
+      auto agates = sampler.arch_gates(net, step, epoch, cost_w, pairs);
+      for (auto w : weights) w.requires_grad_(false);  // only the logits learn here
+      auto v_hat = net->forward(vb.x, agates);
+      auto terms = search_loss(v_hat, vb.y, cost_w);
+      clear_grads(logits);
+      terms.total.backward();
+      for (auto w : weights) w.requires_grad_(true);
+      std::vector<std::vector<double>> old;
+      for (auto& a : logits) old.push_back(to_vector(a));
+      aopt.step();
+      if (so.type == "proxyless" && so.mode == "two") rescale_pairs(net, pairs, old);
+      win.arch_loss += terms.ce.item<double>() * double(vb.y.size(0));
+      win.arch_correct += v_hat.argmax(1).eq(vb.y).sum().item<double>();
+      win.arch_seen += double(vb.y.size(0));
+      win.latency += terms.expected_latency_ms;
+      win.penalty += terms.penalty;
+      win.arch_steps += 1;
+    }
+    ++step;
+
+    const bool epoch_end = step % spe == 0;
+    if (step % opt.log_every == 0 || epoch_end) {
+      const auto probs = net->probabilities();
+      const double ips = win.seen / std::max(seconds_since(win_t0), 1e-9);
+      const double per_step = seconds_since(t0) / double(step - first_step);
+      json e = {{"step", step},
+                {"epoch", epoch},
+                {"phase", step <= warm ? "warmup" : "search"},
+                {"loss", win.loss / win.seen},
+                {"accuracy", win.correct / win.seen},
+                {"lr", lr},
+                {"images_per_s", ips},
+                {"entropy", entropies(probs)}};
+      std::string arch_part;
+      if (win.arch_steps > 0) {
+        e["arch_loss"] = win.arch_loss / win.arch_seen;
+        e["arch_accuracy"] = win.arch_correct / win.arch_seen;
+        e["penalty"] = win.penalty / win.arch_steps;
+        if (search_loss.has_latency()) e["expected_latency_ms"] = win.latency / win.arch_steps;
+        arch_part = fmt::format(
+            " | arch loss {:.4f} acc {:.1f}% E[lat] {:.3f} ms", win.arch_loss / win.arch_seen,
+            100 * win.arch_correct / win.arch_seen, win.latency / win.arch_steps);
+      }
+      if (so.type == "fbnet") e["temperature"] = sampler.temperature(epoch);
+      run.event(e);
+      spdlog::info("epoch {}/{} step {}/{} loss {:.4f} acc {:.1f}%{} | {:.0f} img/s ETA {:.0f} s",
+                   epoch + 1, cfg.epochs, (step - 1) % spe + 1, spe, win.loss / win.seen,
+                   100 * win.correct / win.seen, arch_part, ips, per_step * double(total - step));
+      win = Window{};
+      win_t0 = Clock::now();
+    }
+    if (epoch_end) {
+      const auto probs = net->probabilities();
+      run.append("arch_probs.jsonl", {{"step", step},
+                                      {"epoch", epoch},
+                                      {"probs", probs},
+                                      {"most_probable", most_probable(probs)},
+                                      {"entropy", entropies(probs)},
+                                      {"expected", expected_costs(setup, probs)}});
+      save_search_checkpoint(run, net, *wopt, aopt, step);
+    } else if (step % opt.checkpoint_every == 0) {
+      save_search_checkpoint(run, net, *wopt, aopt, step);
+    }
+  }
+  out.steps = step;
+  out.seconds = seconds_since(t0);
+  out.probs = net->probabilities();
+  return out;
+}
+
+}  // namespace hwnas

@@ -1,0 +1,153 @@
+// `hwnas search` as a user runs it: the run directory and --json keys of
+// the contract, the retrained weights loaded by eval and export, a real
+// SIGTERM and --resume ending where an uninterrupted search ends, and
+// configs that must be refused before anything is written.
+#include <signal.h>
+
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "../support.h"
+#include "hwnas/common/document.h"
+#include "hwnas/common/files.h"
+
+using namespace hwnas;
+using test::run_hwnas;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A short search on synthetic 28x28 images over the quickstart's space and
+// latency table.
+std::string search_config(const std::string& dir, int epochs, const std::string& extra = "") {
+  const std::string table = test::source_path("latency_models/proxyless-fmnist.cpu.json");
+  write_file_atomic(
+      dir + "/c.yaml",
+      "name: s\nseed: 5\nthreads: 2\nspace: proxyless-fmnist\n"
+      "data: {dataset: synthetic, train_limit: 320, val_fraction: 0.2, test_limit: 128}\n"
+      "cost_models: {lat: {type: lut-calibrated, table: " +
+          table +
+          "}}\n"
+          "constraints:\n  - {model: lat, metric: latency_ms, max: 5.0}\n"
+          "  - {metric: params, max: 300000}\n"
+          "strategy: {type: proxyless, mode: two, warmup_epochs: 1, arch_lr: 0.01}\n"
+          "train: {epochs: " +
+          std::to_string(epochs) +
+          ", batch: 16, optimizer: {lr: 0.05}}\n"
+          "retrain: {epochs: 1, batch: 32, optimizer: {lr: 0.05}}\n" +
+          extra);
+  return dir + "/c.yaml";
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    out.push_back(text.substr(start, nl - start));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("search writes the run directory and the contract's keys", "[cli][search]") {
+  auto dir = test::temp_dir("search-cli");
+  auto cfg = search_config(dir, 2);
+  auto r = run_hwnas({"search", "--config", cfg, "--out", dir + "/run", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  json j = json::parse(r.out);
+  for (auto k : {"run_dir", "arch", "weights", "test_accuracy", "macs", "params", "costs"})
+    CHECK(j.contains(k));
+  CHECK(j["run_dir"] == dir + "/run");
+  for (auto f : {"config.yaml", "events.jsonl", "arch_probs.jsonl", "best.arch.json",
+                 "best.weights", "summary.md", "checkpoints/last.ckpt", "retrain/events.jsonl"})
+    CHECK(fs::exists(dir + "/run/" + f));
+  // The derived arch meets both bounds by the models they name.
+  CHECK(j["costs"]["lat"]["latency_ms"].get<double>() <= 5.0);
+  CHECK(j["params"].get<double>() <= 300000);
+  CHECK(j["costs"]["ir"]["params"] == j["params"]);
+  // One arch_probs line per search epoch, each distribution summing to 1.
+  auto lines = read_text_file(dir + "/run/arch_probs.jsonl");
+  CHECK(std::count(lines.begin(), lines.end(), '\n') == 2);
+  json last = json::parse(lines.substr(lines.rfind('\n', lines.size() - 2) + 1));
+  for (const auto& p : last["probs"]) {
+    double sum = 0;
+    for (double v : p) sum += v;
+    CHECK(sum == Approx(1.0));
+  }
+  // Per-step events carry the losses, expected latency and entropies.
+  bool saw_arch_event = false;
+  for (const auto& line : split_lines(read_text_file(dir + "/run/events.jsonl"))) {
+    json e = json::parse(line);
+    if (e.contains("arch_loss")) {
+      saw_arch_event = true;
+      CHECK(e["expected_latency_ms"].get<double>() > 0);
+      CHECK(e["entropy"].size() == 10);
+    }
+  }
+  CHECK(saw_arch_event);
+  // The retrained weights load in eval (same accuracy) and export.
+  auto e = run_hwnas(
+      {"eval", "--arch", j["arch"], "--weights", j["weights"], "--config", cfg, "--json"});
+  INFO(e.err);
+  REQUIRE(e.rc == 0);
+  CHECK(json::parse(e.out)["test_accuracy"] == j["test_accuracy"]);
+  auto x = run_hwnas({"export", "--arch", j["arch"], "--weights", j["weights"], "--out",
+                      dir + "/m.onnx", "--json"});
+  INFO(x.err);
+  CHECK(x.rc == 0);
+  // Searching into the same folder again is refused and changes nothing.
+  auto before = read_text_file(dir + "/run/events.jsonl");
+  auto again = run_hwnas({"search", "--config", cfg, "--out", dir + "/run"});
+  CHECK(again.rc == 2);
+  CHECK_THAT(again.err, Catch::Contains("already holds a run"));
+  CHECK(read_text_file(dir + "/run/events.jsonl") == before);
+}
+
+TEST_CASE("an interrupted search resumes to the uninterrupted result", "[cli][search]") {
+  auto dir = test::temp_dir("search-resume");
+  auto cfg = search_config(dir, 5);
+  auto whole = run_hwnas({"search", "--config", cfg, "--out", dir + "/whole", "--json"});
+  INFO(whole.err);
+  REQUIRE(whole.rc == 0);
+  const std::string run = dir + "/cut";
+  // SIGTERM once the first epoch has ended (its arch_probs line exists).
+  CHECK(test::interrupt_hwnas({"search", "--config", cfg, "--out", run}, run + "/arch_probs.jsonl",
+                              SIGTERM) == 130);
+  CHECK(fs::exists(run + "/checkpoints/last.ckpt"));
+  CHECK_FALSE(fs::exists(run + "/best.arch.json"));
+  auto r = run_hwnas({"search", "--resume", run, "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  CHECK(read_text_file(run + "/arch_probs.jsonl") ==
+        read_text_file(dir + "/whole/arch_probs.jsonl"));
+  CHECK(read_text_file(run + "/best.arch.json") == read_text_file(dir + "/whole/best.arch.json"));
+  json a = json::parse(whole.out), b = json::parse(r.out);
+  CHECK(a["test_accuracy"] == b["test_accuracy"]);
+  CHECK(a["genotype"] == b["genotype"]);
+}
+
+TEST_CASE("search refuses configs it cannot run before writing anything", "[cli][search][bad]") {
+  auto dir = test::temp_dir("search-bad");
+  // No validation split: nothing to learn the architecture on.
+  {
+    auto cfg = search_config(dir, 2);
+    auto text = read_text_file(cfg);
+    text.replace(text.find("val_fraction: 0.2"), 17, "val_fraction: 0");
+    write_file_atomic(cfg, text);
+    auto r = run_hwnas({"search", "--config", cfg, "--out", dir + "/run"});
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains("validation split (0 images)"));
+    CHECK_FALSE(fs::exists(dir + "/run"));
+  }
+  // --resume of a folder that holds no run.
+  fs::create_directories(dir + "/empty");
+  auto r = run_hwnas({"search", "--resume", dir + "/empty"});
+  CHECK(r.rc == 2);
+  CHECK_THAT(r.err, Catch::Contains("config.yaml"));
+  // Neither --config nor --resume.
+  auto n = run_hwnas({"search"});
+  CHECK(n.rc == 2);
+  CHECK_THAT(n.err, Catch::Contains("--resume"));
+}
