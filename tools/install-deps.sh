@@ -11,6 +11,12 @@ PACKAGES=(
   dataset-fashion-mnist
 )
 
+# The ONNX-runtime tests run onnxruntime-node (from the npm registry) in node;
+# any node >= 16 with npm serves, so Debian's is installed only when none is.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

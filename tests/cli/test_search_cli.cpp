@@ -151,3 +151,23 @@ TEST_CASE("search refuses configs it cannot run before writing anything", "[cli]
   CHECK(n.rc == 2);
   CHECK_THAT(n.err, Catch::Contains("--resume"));
 }
+
+TEST_CASE("bench supernet reports every mode and refuses bad genotypes", "[cli][bench]") {
+  for (auto mode : {"weight", "arch", "child"}) {
+    INFO(mode);
+    auto r =
+        run_hwnas({"bench", "supernet", "--space", "proxyless-fmnist", "--mode", mode, "--batch",
+                   "8", "--threads", "1", "--steps", "2", "--warmup", "1", "--json"});
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    json j = json::parse(r.out);
+    CHECK(j["mode"] == mode);
+    CHECK(j["ms_per_step"].get<double>() > 0);
+    CHECK(j["images_per_s"].get<double>() > 0);
+    CHECK(j["peak_rss_mib"].get<double>() >= j["model_rss_mib"].get<double>());
+  }
+  auto bad = run_hwnas({"bench", "supernet", "--space", "proxyless-fmnist", "--mode", "child",
+                        "--genotype", "0,1,9"});
+  CHECK(bad.rc == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--genotype"));
+}
