@@ -3,7 +3,9 @@
 # search under several latency bounds, each child retrained (10,000 images,
 # 4 epochs: shorter than the quickstart's retrain) and tested on the full
 # test set. Writes OUT/sweep.tsv and OUT/latency_accuracy.png (gnuplot).
-#   benchmarks/latency_accuracy_sweep.sh OUT [BOUND_MS...]
+# PENALTY and LAMBDA override the quickstart's constraint penalty and loss
+# lambda (PENALTY=0 LAMBDA=0: the bound acts at derivation only).
+#   [PENALTY=p] [LAMBDA=l] benchmarks/latency_accuracy_sweep.sh OUT [BOUND_MS...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: latency_accuracy_sweep.sh OUT [BOUND_MS...]}
@@ -18,6 +20,8 @@ for b in "${bounds[@]}"; do
   sed -e "s/metric: latency_ms, max: 6.0/metric: latency_ms, max: $b/" \
       -e "s/retrain_limit: 30000/retrain_limit: 10000/" \
       -e "/^retrain:/,/^  epochs:/s/^  epochs: .*/  epochs: 4/" \
+      -e "s/^  penalty: .*/  penalty: ${PENALTY:-0.3}/" \
+      -e "s/lambda: [0-9.]*}/lambda: ${LAMBDA:-0.01}}/" \
       -e "s/^name: quickstart/name: bound-$b/" "$root/configs/quickstart.yaml" > "$cfg"
   (cd "$root" && "$hwnas" search --config "$cfg" --out "$out/run-$b" --json > "$out/run-$b.json" 2> "$out/run-$b.log")
   python3 - "$b" "$out/run-$b.json" >> "$out/sweep.tsv" <<'PY'

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "hwnas/common/files.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/nn/weights.h"
 #include "hwnas/train/trainer.h"
@@ -13,7 +14,7 @@ namespace hwnas::cli {
 namespace {
 
 struct EvalOptions {
-  std::string arch, weights, config;
+  std::string arch, weights, config, predictions;
   int threads = 0, batch = 256;
 };
 
@@ -26,7 +27,13 @@ void run_eval(const EvalOptions& o, const Context& ctx) {
   load_weights(*net, o.weights);
   Datasets data = load_datasets(cfg.data, arch.input, arch.num_classes, cfg.seed, false);
   if (arch.preprocess) data.norm = {arch.preprocess->mean, arch.preprocess->std};
-  EvalResult r = evaluate(net, data.test, data.norm, o.batch);
+  std::vector<std::int64_t> top1;
+  EvalResult r = evaluate(net, data.test, data.norm, o.batch, &top1);
+  if (!o.predictions.empty()) {
+    std::string text;
+    for (auto c : top1) text += std::to_string(c) + "\n";
+    write_file_atomic(o.predictions, text);
+  }
   if (ctx.json)
     return print_json({{"test_accuracy", r.top1},
                        {"top5", r.top5},
@@ -47,6 +54,8 @@ void register_eval(CLI::App& app, Context& ctx) {
   cmd->add_option("--weights", o->weights, "Weights file")->required();
   cmd->add_option("--config", o->config, "Run config for the dataset (default: Fashion-MNIST)");
   cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::Range(1, 65536));
+  cmd->add_option("--predictions", o->predictions,
+                  "Write each test image's top-1 class here, one per line, in file order");
   cmd->add_option("--threads", o->threads, "Threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
   cmd->callback([o, &ctx] { ctx.run = [o, &ctx] { run_eval(*o, ctx); }; });

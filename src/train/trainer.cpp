@@ -125,7 +125,8 @@ double lr_at(const TrainConfig& cfg, std::int64_t step, std::int64_t steps_per_e
   return s.min_lr + (base - s.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
 }
 
-EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batch) {
+EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batch,
+                    std::vector<std::int64_t>* predictions) {
   LoaderOptions lo;
   lo.batch = batch;
   lo.shuffle = false;
@@ -152,6 +153,11 @@ EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm,
     const int k = std::min<int>(5, int(logits.size(1)));
     auto topk = std::get<1>(logits.topk(k, 1));
     auto hit = topk.eq(b.y.unsqueeze(1));
+    if (predictions) {
+      auto top = topk.select(1, 0).to(torch::kCPU).contiguous();
+      predictions->insert(predictions->end(), top.data_ptr<std::int64_t>(),
+                          top.data_ptr<std::int64_t>() + top.numel());
+    }
     top1 += hit.select(1, 0).sum().item<std::int64_t>();
     top5 += hit.any(1).sum().item<std::int64_t>();
     r.images += b.y.size(0);

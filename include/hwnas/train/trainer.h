@@ -28,8 +28,10 @@ struct EvalResult {
   double top1 = 0, top5 = 0, loss = 0, images_per_s = 0;
   std::int64_t images = 0;
 };
-/// Accuracy and mean cross-entropy over `set`, in eval mode.
-EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batch = 256);
+/// Accuracy and mean cross-entropy over `set`, in eval mode; the top-1 class
+/// of every image, in set order, into `predictions` when given.
+EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batch = 256,
+                    std::vector<std::int64_t>* predictions = nullptr);
 
 /// Re-estimates every BatchNorm's running statistics from `batches` batches
 /// of `set` (train-mode forward, no gradients, cumulative averages): weights
