@@ -152,6 +152,7 @@ RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
   Fields sf = c.strategy.node->as_object();
   s.strategy = read_supernet_options(sf);
   resolve_loss_model(s, *c.strategy.node);
+  if (s.strategy.warmup_epochs < 0) s.strategy.warmup_epochs = c.train.epochs > 1 ? 1 : 0;
   if (s.strategy.warmup_epochs >= c.train.epochs)
     throw ConfigError(c.strategy.node->place(),
                       fmt::format("warmup_epochs ({}) must be less than train.epochs ({}), or no "

@@ -19,7 +19,7 @@ namespace {
 const std::string kArch = "tests/data/tiny-fmnist.arch.json";
 
 std::string write_config(const std::string& dir, const std::string& body) {
-  write_file_atomic(dir + "/c.yaml", "name: t\nthreads: 2\n" + body);
+  write_file_atomic(dir + "/c.yaml", "name: t\nthreads: 1\n" + body);
   return dir + "/c.yaml";
 }
 

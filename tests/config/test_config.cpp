@@ -36,7 +36,8 @@ TEST_CASE("the quickstart config reads as written", "[config]") {
   CHECK(*c.constraints[0].max == 6.0);
   CHECK(c.constraints[1].model.empty());
   CHECK(c.strategy.type == "proxyless");
-  CHECK(c.train.epochs == 3);
+  CHECK(c.train.epochs == 5);
+  CHECK(c.data.retrain_limit == 30000);
   REQUIRE(c.retrain);
   CHECK(c.retrain->label_smoothing == 0.1);
 }

@@ -28,9 +28,11 @@ struct CostLossOptions {
 };
 
 struct SupernetOptions {
-  std::string type;                  ///< proxyless | fbnet
-  std::string mode;                  ///< proxyless: two | full_v2; fbnet: soft | hard
-  int warmup_epochs = 1;             ///< weight-only epochs before architecture steps. Default: 1.
+  std::string type;  ///< proxyless | fbnet
+  std::string mode;  ///< proxyless: two | full_v2; fbnet: soft | hard
+  /// Weight-only epochs before architecture steps. Default: 1 (0 when
+  /// train.epochs is 1); -1 until prepare_run resolves it.
+  int warmup_epochs = -1;
   double arch_lr = 1e-3;             ///< Adam lr of the architecture logits. Default: 1e-3.
   int arch_every = 1;                ///< one architecture step per N weight steps. Default: 1.
   double temperature = 5.0;          ///< fbnet: initial Gumbel-softmax temperature. Default: 5.0.
