@@ -32,10 +32,6 @@ TrainBenchResult bench_supernet_steps(const Space& space, const SupernetBenchOpt
   so.mode = "two";
   const PathSampler sampler(so, 0);
   std::int64_t step = 0;
-  auto clear = [](const std::vector<torch::Tensor>& ps) {
-    for (auto p : ps)
-      if (p.grad().defined()) p.mutable_grad().reset();
-  };
   auto weight_step = [&] {
     std::vector<PathGate> gates;
     if (o.genotype) {
@@ -45,7 +41,7 @@ TrainBenchResult bench_supernet_steps(const Space& space, const SupernetBenchOpt
       gates = sampler.weight_gates(net, step, 0);
     }
     auto loss = torch::nn::functional::cross_entropy(net->forward(x, gates), y);
-    clear(weights);
+    clear_grads(weights);
     loss.backward();
     wopt.step();
     ++step;
@@ -56,14 +52,10 @@ TrainBenchResult bench_supernet_steps(const Space& space, const SupernetBenchOpt
     auto gates = sampler.arch_gates(net, step, 0, cost_w, pairs);
     for (auto w : weights) w.requires_grad_(false);
     auto loss = torch::nn::functional::cross_entropy(net->forward(x, gates), y);
-    clear(logits);
+    clear_grads(logits);
     loss.backward();
     for (auto w : weights) w.requires_grad_(true);
-    std::vector<std::vector<double>> old;
-    for (auto& a : logits) {
-      auto c = a.detach().to(torch::kFloat64).contiguous();
-      old.emplace_back(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-    }
+    const auto old = logit_values(net);
     aopt.step();
     rescale_pairs(net, pairs, old);
     ++step;

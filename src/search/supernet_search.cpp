@@ -69,11 +69,6 @@ torch::Tensor gumbel_softmax(const torch::Tensor& alpha, double tau, Rng& rng) {
   return torch::softmax((alpha + noise) / tau, 0);
 }
 
-void clear_grads(const std::vector<torch::Tensor>& params) {
-  for (auto p : params)
-    if (p.grad().defined()) p.mutable_grad().reset();
-}
-
 void save_search_checkpoint(const RunDir& run, Supernet& net, torch::optim::Optimizer& wopt,
                             torch::optim::Optimizer& aopt, std::int64_t step) {
   torch::serialize::OutputArchive ar, model, w, a;
@@ -287,6 +282,17 @@ std::vector<PathGate> PathSampler::arch_gates(Supernet& net, std::int64_t step, 
   return gates;
 }
 
+void clear_grads(const std::vector<torch::Tensor>& params) {
+  for (auto p : params)
+    if (p.grad().defined()) p.mutable_grad().reset();
+}
+
+std::vector<std::vector<double>> logit_values(Supernet& net) {
+  std::vector<std::vector<double>> out;
+  for (auto& a : net->logits()) out.push_back(to_vector(a));
+  return out;
+}
+
 void rescale_pairs(Supernet& net, const std::vector<std::vector<int>>& pairs,
                    const std::vector<std::vector<double>>& old_logits) {
   torch::NoGradGuard no_grad;
@@ -399,8 +405,7 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
       clear_grads(logits);
       terms.total.backward();
       for (auto w : weights) w.requires_grad_(true);
-      std::vector<std::vector<double>> old;
-      for (auto& a : logits) old.push_back(to_vector(a));
+      const auto old = logit_values(net);
       aopt.step();
       if (so.type == "proxyless" && so.mode == "two") rescale_pairs(net, pairs, old);
       win.arch_loss += terms.ce.item<double>() * double(vb.y.size(0));

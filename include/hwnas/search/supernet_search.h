@@ -88,6 +88,12 @@ class PathSampler {
   std::uint64_t seed_;
 };
 
+/// Sets the gradients of `params` to undefined, so optimizers skip the
+/// ones the next backward pass does not reach (unsampled candidates).
+void clear_grads(const std::vector<torch::Tensor>& params);
+/// The logits' current values, per position (for rescale_pairs).
+std::vector<std::vector<double>> logit_values(Supernet& net);
+
 /// After an Adam step in `two` mode: shifts the two updated logits of each
 /// position so that the probability mass of the unsampled ones is unchanged.
 void rescale_pairs(Supernet& net, const std::vector<std::vector<int>>& pairs,
