@@ -1,12 +1,12 @@
 #include "hwnas/search/supernet_search.h"
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "hwnas/common/clock.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/nn/weights.h"
@@ -17,12 +17,6 @@ namespace hwnas {
 namespace fs = std::filesystem;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 // A generator that depends only on (seed, step, purpose).
 Rng step_rng(std::uint64_t seed, std::int64_t step, std::uint32_t purpose) {

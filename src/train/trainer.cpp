@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "hwnas/common/clock.h"
 #include "hwnas/common/error.h"
 #include "hwnas/nn/weights.h"
 #include "hwnas/train/loader.h"
@@ -17,12 +18,6 @@ namespace hwnas {
 namespace fs = std::filesystem;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 std::string eta(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -125,15 +120,22 @@ double lr_at(const TrainConfig& cfg, std::int64_t step, std::int64_t steps_per_e
   return s.min_lr + (base - s.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
 }
 
-EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batch,
-                    std::vector<std::int64_t>* predictions) {
+namespace {
+// Every image once, in set order, normalised, not augmented.
+LoaderOptions in_order(int batch, const ChannelStats& norm) {
   LoaderOptions lo;
   lo.batch = batch;
   lo.shuffle = false;
   lo.drop_last = false;
   lo.mean = norm.mean;
   lo.std = norm.std;
-  BatchLoader loader(set, lo);
+  return lo;
+}
+}  // namespace
+
+EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm, int batch,
+                    std::vector<std::int64_t>* predictions) {
+  BatchLoader loader(set, in_order(batch, norm));
   const bool was_training = net->is_training();
   net->eval();
   torch::NoGradGuard no_grad;
@@ -180,11 +182,8 @@ void recalibrate_batchnorm(ArchNet& net, const ImageSet& set, const ChannelStats
     bn->reset_running_stats();
     bn->options.momentum(c10::nullopt);  // cumulative moving average
   }
-  LoaderOptions lo;
-  lo.batch = batch;
-  lo.drop_last = false;
-  lo.mean = norm.mean;
-  lo.std = norm.std;
+  LoaderOptions lo = in_order(batch, norm);
+  lo.shuffle = true;  // a mix of classes in every batch
   BatchLoader loader(set, lo);
   const bool was_training = net->is_training();
   net->train();
