@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -129,4 +130,34 @@ TEST_CASE("profile and latency flags and files are checked", "[cli][latency]") {
             .rc == 2);  // not a table
   CHECK(run_hwnas({"latency"}).rc == 2);
   CHECK_FALSE(fs::exists(test::source_path("x.json")));
+}
+
+TEST_CASE("latency probes cover every tabled layer of a space", "[cli][latency][export]") {
+  auto dir = test::temp_dir("probes");
+  const std::string out = dir + "/probes";
+  auto r =
+      run_hwnas({"export", "--space", "proxyless-fmnist", "--out-latency-probe", out, "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  // One probe per distinct layer: exactly the keys the shipped CPU table has.
+  LatencyTable t =
+      load_latency_table(test::source_path("latency_models/proxyless-fmnist.cpu.json"));
+  json probes = json::parse(read_text_file(out + "/probes.json"));
+  CHECK(probes["space"] == "proxyless-fmnist");
+  REQUIRE(probes["probes"].size() == t.entries.size());
+  std::set<std::string> keys;
+  for (const auto& p : probes["probes"]) {
+    keys.insert(p["key"].get<std::string>());
+    CHECK(fs::file_size(out + "/" + p["file"].get<std::string>()) > 0);
+  }
+  for (const auto& e : t.entries) CHECK(keys.count(lut_key(e.layer, e.in)) == 1);
+  auto csv = read_text_file(out + "/timings.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == int(t.entries.size()) + 1);
+  CHECK_FALSE(fs::exists(out + ".partial"));
+  // An existing folder is never written into; --space is required.
+  auto again = run_hwnas({"export", "--space", "proxyless-fmnist", "--out-latency-probe", out});
+  CHECK(again.rc == 2);
+  CHECK_THAT(again.err, Catch::Contains("already exists"));
+  CHECK(run_hwnas({"export", "--out-latency-probe", dir + "/other"}).rc == 2);
+  CHECK_FALSE(fs::exists(dir + "/other"));
 }
