@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/stop.h"
+#include "hwnas/cost/lut_import.h"
 #include "hwnas/profile/profiler.h"
 
 namespace hwnas::cli {
@@ -13,10 +14,21 @@ namespace hwnas::cli {
 namespace {
 
 struct ProfileCli {
-  std::string space, device = "cpu";
+  std::string space, device = "cpu", import_csv;
   bool pin = false;
   ProfileOptions opt;
 };
+
+// A table from probe timings measured on another device (no measuring here).
+void run_import(const ProfileCli& o, const Context& ctx) {
+  Space space = load_space(o.space);
+  LatencyTable t = import_probe_timings(space, o.import_csv);
+  save_latency_table(t, o.opt.out);
+  if (ctx.json)
+    return print_json({{"entries", t.entries.size()}, {"seconds", 0}, {"table", o.opt.out}});
+  std::cout << fmt::format("{} entries imported from {} -> {}\n", t.entries.size(), o.import_csv,
+                           o.opt.out);
+}
 
 void run_profile(ProfileCli o, Context& ctx) {
   if (o.device != "cpu")
@@ -72,10 +84,17 @@ void register_profile(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--seed", o->opt.protocol.seed, "Seed (round order, calibration archs)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_flag("--resume", o->opt.resume, "Continue an interrupted profile of --out");
+  auto* resume =
+      cmd->add_flag("--resume", o->opt.resume, "Continue an interrupted profile of --out");
+  cmd->add_option("--import", o->import_csv,
+                  "Build --out from timings.csv of `hwnas export --out-latency-probe` "
+                  "(probes.json beside it) instead of measuring")
+      ->excludes(resume);
   cmd->add_flag("--pin", o->pin, "Pin the measuring threads to CPUs 0..threads-1");
   o->opt.threads = 1;
-  cmd->callback([o, &ctx] { ctx.run = [o, &ctx] { run_profile(*o, ctx); }; });
+  cmd->callback([o, &ctx] {
+    ctx.run = [o, &ctx] { o->import_csv.empty() ? run_profile(*o, ctx) : run_import(*o, ctx); };
+  });
 }
 
 }  // namespace hwnas::cli

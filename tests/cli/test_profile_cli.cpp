@@ -161,3 +161,66 @@ TEST_CASE("latency probes cover every tabled layer of a space", "[cli][latency][
   CHECK(run_hwnas({"export", "--out-latency-probe", dir + "/other"}).rc == 2);
   CHECK_FALSE(fs::exists(dir + "/other"));
 }
+
+TEST_CASE("probe timings import into a table that predicts", "[cli][latency]") {
+  auto dir = test::temp_dir("import");
+  const std::string probes = dir + "/probes";
+  REQUIRE(run_hwnas({"export", "--space", "proxyless-fmnist", "--out-latency-probe", probes}).rc ==
+          0);
+  // "Measure" every probe on the other device: 0.01 ms x (index + 1).
+  auto fill = [&](const std::string& text) { write_file_atomic(probes + "/timings.csv", text); };
+  std::string good = "probe,latency_ms\n";
+  json pj = json::parse(read_text_file(probes + "/probes.json"));
+  for (std::size_t i = 0; i < pj["probes"].size(); ++i)
+    good +=
+        pj["probes"][i]["probe"].get<std::string>() + "," + std::to_string(0.01 * (i + 1)) + "\n";
+  fill(good);
+  const std::string table = dir + "/t.json";
+  auto r = run_hwnas({"profile", "--space", "proxyless-fmnist", "--import", probes + "/timings.csv",
+                      "--out", table, "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  CHECK(json::parse(r.out)["entries"] == pj["probes"].size());
+  LatencyTable t = load_latency_table(table);
+  CHECK(t.device.kind == "imported");
+  CHECK(t.entries.size() == pj["probes"].size());
+  auto p =
+      run_hwnas({"latency", "predict", "--arch", "tests/data/archs/proxyless-fmnist-0000.arch.json",
+                 "--model", table, "--json"});
+  INFO(p.err);
+  CHECK(p.rc == 0);
+  CHECK(json::parse(p.out)["latency_ms"].get<double>() > 0);
+  // Broken timings: exit 2 naming the file and line, and no table written.
+  const std::string first = pj["probes"][0]["probe"], second = pj["probes"][1]["probe"];
+  auto without_last_row = good.substr(0, good.rfind('\n', good.size() - 2) + 1);
+  struct Case {
+    std::string text, expect;
+  };
+  std::vector<Case> cases = {
+      {"probe;latency_ms\n", "timings.csv:1: expected the header"},
+      {"probe,latency_ms\nprobe-999,1.0\n", "timings.csv:2: unknown probe 'probe-999'"},
+      {"probe,latency_ms\n" + first + ",1\n" + first + ",2\n",
+       "timings.csv:3: probe '" + first + "' is timed twice"},
+      {"probe,latency_ms\n" + first + ",\n", "timings.csv:2: probe '" + first + "' has no latency"},
+      {"probe,latency_ms\n" + first + ",-0.5\n", "expected a number of milliseconds > 0"},
+      {"probe,latency_ms\n" + first + ",fast\n", "got 'fast'"},
+      {"probe,latency_ms\n" + first + ",1\n", "probe '" + second + "'"},
+      {without_last_row, "has no row"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.expect);
+    fill(c.text);
+    const std::string out = dir + "/bad.json";
+    auto b = run_hwnas({"profile", "--space", "proxyless-fmnist", "--import",
+                        probes + "/timings.csv", "--out", out});
+    CHECK(b.rc == 2);
+    CHECK_THAT(b.err, Catch::Contains(c.expect));
+    CHECK_FALSE(fs::exists(out));
+  }
+  // Probes of another space are refused.
+  fill(good);
+  auto other = run_hwnas({"profile", "--space", "fbnet", "--import", probes + "/timings.csv",
+                          "--out", dir + "/o.json"});
+  CHECK(other.rc == 2);
+  CHECK_THAT(other.err, Catch::Contains("the probes are of space proxyless-fmnist, not fbnet"));
+}

@@ -15,7 +15,7 @@ inline constexpr const char* kLutFormat = "hwnas.lut/1";
 
 /// What a measurement ran on; a table is never silently used elsewhere.
 struct DeviceFingerprint {
-  std::string kind = "cpu";  ///< cpu | cuda
+  std::string kind = "cpu";  ///< cpu | cuda | imported (timed elsewhere, `profile --import`)
   std::string cpu_model;
   int cores = 0, threads = 0, batch = 1;
   std::string governor;     ///< CPU frequency governor, when readable
