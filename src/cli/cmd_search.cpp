@@ -140,7 +140,6 @@ struct FinalChild {
   std::string weights;
   EvalResult test;
   bool retrained = false;
-  double seconds = 0;
 };
 
 // Retrain stage: the derived child from scratch with `retrain:`, in
@@ -178,7 +177,6 @@ std::optional<FinalChild> final_stage(const RunSetup& s, const Arch& arch, const
     if (r.interrupted) return std::nullopt;
     save_weights(*child, out.weights);
     out.retrained = true;
-    out.seconds = r.seconds;
   }
   out.test = evaluate(child, data.test, data.norm);
   return out;
@@ -196,7 +194,8 @@ void write_summary(const RunSetup& s, const Arch& arch, const json& costs, const
       md += fmt::format("| {} | {} | {} |\n", model, metric, format_number(v.get<double>()));
   md += "\n| constraint | value | met |\n|---|---|---|\n";
   for (const auto& c : s.config.constraints) {
-    const double v = s.model_for(c).model->network(arch)[c.metric];
+    const double v =
+        costs.at(c.model.empty() ? "ir" : c.model).at(metric_name(c.metric)).get<double>();
     md += fmt::format("| {} | {} | {} |\n", c.describe(), format_number(v),
                       c.satisfied_by(v) ? "yes" : "NO");
   }

@@ -9,9 +9,8 @@ namespace hwnas {
 TrainBenchResult bench_supernet_steps(const Space& space, const SupernetBenchOptions& o) {
   if (o.genotype) check_genotype(space, *o.genotype);
   if (o.mode == "child") {
-    TrainBenchOptions t = o.train;
     return bench_train_steps(
-        decode(space, o.genotype.value_or(Genotype(space.positions.size(), 0))), t);
+        decode(space, o.genotype.value_or(Genotype(space.positions.size(), 0))), o.train);
   }
   HWNAS_ASSERT(o.mode == "weight" || o.mode == "arch", "bench mode");
   TrainBenchResult r;
@@ -24,23 +23,18 @@ TrainBenchResult bench_supernet_steps(const Space& space, const SupernetBenchOpt
   net->train();
   r.channels_last = o.train.channels_last != "off";
   net->set_channels_last(r.channels_last);
-  const auto weights = net->weights(), logits = net->logits();
+  const auto weights = net->weights();
   torch::optim::SGD wopt(weights, torch::optim::SGDOptions(0.01).momentum(0.9));
-  torch::optim::Adam aopt(logits, torch::optim::AdamOptions(1e-3).betas({0.0, 0.999}));
+  torch::optim::Adam aopt(net->logits(), torch::optim::AdamOptions(1e-3).betas({0.0, 0.999}));
   SupernetOptions so;
   so.type = "proxyless";
   so.mode = "two";
   const PathSampler sampler(so, 0);
   std::int64_t step = 0;
   auto weight_step = [&] {
-    std::vector<PathGate> gates;
-    if (o.genotype) {
-      gates.resize(o.genotype->size());
-      for (std::size_t p = 0; p < gates.size(); ++p) gates[p].active = (*o.genotype)[p];
-    } else {
-      gates = sampler.weight_gates(net, step, 0);
-    }
-    auto loss = torch::nn::functional::cross_entropy(net->forward(x, gates), y);
+    auto logits_out = o.genotype ? net->forward_child(x, *o.genotype)
+                                 : net->forward(x, sampler.weight_gates(net, step, 0));
+    auto loss = torch::nn::functional::cross_entropy(logits_out, y);
     clear_grads(weights);
     loss.backward();
     wopt.step();
@@ -50,14 +44,9 @@ TrainBenchResult bench_supernet_steps(const Space& space, const SupernetBenchOpt
     std::vector<torch::Tensor> cost_w;
     std::vector<std::vector<int>> pairs;
     auto gates = sampler.arch_gates(net, step, 0, cost_w, pairs);
-    for (auto w : weights) w.requires_grad_(false);
-    auto loss = torch::nn::functional::cross_entropy(net->forward(x, gates), y);
-    clear_grads(logits);
-    loss.backward();
-    for (auto w : weights) w.requires_grad_(true);
-    const auto old = logit_values(net);
-    aopt.step();
-    rescale_pairs(net, pairs, old);
+    architecture_step(net, weights, aopt, pairs, [&] {
+      return torch::nn::functional::cross_entropy(net->forward(x, gates), y);
+    });
     ++step;
   };
   std::function<void()> fn =

@@ -1,7 +1,5 @@
 #include "hwnas/search/supernet.h"
 
-#include <map>
-
 #include "hwnas/common/error.h"
 
 namespace hwnas {

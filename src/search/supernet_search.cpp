@@ -115,6 +115,13 @@ Genotype most_probable(const std::vector<std::vector<double>>& probs) {
   return g;
 }
 
+// The logits' current values, per position (for rescale_pairs).
+std::vector<std::vector<double>> logit_values(Supernet& net) {
+  std::vector<std::vector<double>> out;
+  for (auto& a : net->logits()) out.push_back(to_vector(a));
+  return out;
+}
+
 }  // namespace
 
 void check_search_splits(const RunSetup& setup, const Datasets& data) {
@@ -281,10 +288,17 @@ void clear_grads(const std::vector<torch::Tensor>& params) {
     if (p.grad().defined()) p.mutable_grad().reset();
 }
 
-std::vector<std::vector<double>> logit_values(Supernet& net) {
-  std::vector<std::vector<double>> out;
-  for (auto& a : net->logits()) out.push_back(to_vector(a));
-  return out;
+void architecture_step(Supernet& net, const std::vector<torch::Tensor>& weights,
+                       torch::optim::Optimizer& opt, const std::vector<std::vector<int>>& pairs,
+                       const std::function<torch::Tensor()>& loss) {
+  for (auto w : weights) w.requires_grad_(false);
+  torch::Tensor l = loss();
+  clear_grads(net->logits());
+  l.backward();
+  for (auto w : weights) w.requires_grad_(true);
+  const auto old = logit_values(net);
+  opt.step();
+  rescale_pairs(net, pairs, old);
 }
 
 void rescale_pairs(Supernet& net, const std::vector<std::vector<int>>& pairs,
@@ -344,9 +358,9 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
   }
   const PathSampler sampler(so, seed);
   const SearchLoss search_loss(setup);
-  const auto weights = net->weights(), logits = net->logits();
+  const auto weights = net->weights();
   bool searchable = false;  // a space of single-choice positions has nothing to learn
-  for (const auto& a : logits) searchable = searchable || a.numel() > 1;
+  for (const auto& a : net->logits()) searchable = searchable || a.numel() > 1;
   torch::nn::functional::CrossEntropyFuncOptions ce;
   ce.label_smoothing(cfg.label_smoothing);
 
@@ -393,15 +407,13 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
       std::vector<torch::Tensor> cost_w;
       std::vector<std::vector<int>> pairs;
       auto agates = sampler.arch_gates(net, step, epoch, cost_w, pairs);
-      for (auto w : weights) w.requires_grad_(false);  // only the logits learn here
-      auto v_hat = net->forward(vb.x, agates);
-      auto terms = search_loss(v_hat, vb.y, cost_w);
-      clear_grads(logits);
-      terms.total.backward();
-      for (auto w : weights) w.requires_grad_(true);
-      const auto old = logit_values(net);
-      aopt.step();
-      if (so.type == "proxyless" && so.mode == "two") rescale_pairs(net, pairs, old);
+      torch::Tensor v_hat;
+      SearchLoss::Terms terms;
+      architecture_step(net, weights, aopt, pairs, [&] {
+        v_hat = net->forward(vb.x, agates);
+        terms = search_loss(v_hat, vb.y, cost_w);
+        return terms.total;
+      });
       win.arch_loss += terms.ce.item<double>() * double(vb.y.size(0));
       win.arch_correct += v_hat.argmax(1).eq(vb.y).sum().item<double>();
       win.arch_seen += double(vb.y.size(0));
@@ -412,8 +424,9 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
     ++step;
 
     const bool epoch_end = step % spe == 0;
-    if (step % opt.log_every == 0 || epoch_end) {
-      const auto probs = net->probabilities();
+    const bool log_now = step % opt.log_every == 0 || epoch_end;
+    const auto probs = log_now ? net->probabilities() : std::vector<std::vector<double>>{};
+    if (log_now) {
       const double ips = win.seen / std::max(seconds_since(win_t0), 1e-9);
       const double per_step = seconds_since(t0) / double(step - first_step);
       json e = {{"step", step},
@@ -443,7 +456,6 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
       win_t0 = Clock::now();
     }
     if (epoch_end) {
-      const auto probs = net->probabilities();
       run.append("arch_probs.jsonl", {{"step", step},
                                       {"epoch", epoch},
                                       {"probs", probs},

@@ -178,7 +178,9 @@ void recalibrate_batchnorm(ArchNet& net, const ImageSet& set, const ChannelStats
   std::vector<torch::nn::BatchNorm2dImpl*> bns;
   for (auto& m : net->modules(/*include_self=*/false))
     if (auto* bn = m->as<torch::nn::BatchNorm2d>()) bns.push_back(bn);
+  std::vector<c10::optional<double>> momentum;
   for (auto* bn : bns) {
+    momentum.push_back(bn->options.momentum());
     bn->reset_running_stats();
     bn->options.momentum(c10::nullopt);  // cumulative moving average
   }
@@ -191,7 +193,7 @@ void recalibrate_batchnorm(ArchNet& net, const ImageSet& set, const ChannelStats
   const auto dev = net->parameters().front().device();
   for (std::int64_t i = 0; i < std::min<std::int64_t>(batches, loader.batches_per_epoch()); ++i)
     net->forward(loader.make(0, i).x.to(dev));
-  for (auto* bn : bns) bn->options.momentum(0.1);
+  for (std::size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momentum[i]);
   if (!was_training) net->eval();
 }
 

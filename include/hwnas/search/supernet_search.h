@@ -6,6 +6,7 @@
 // All sampling draws from generators seeded by (seed, step), so every rank of
 // a distributed run samples the same paths and a resumed search continues
 // bit-for-bit.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -91,8 +92,14 @@ class PathSampler {
 /// Sets the gradients of `params` to undefined, so optimizers skip the
 /// ones the next backward pass does not reach (unsampled candidates).
 void clear_grads(const std::vector<torch::Tensor>& params);
-/// The logits' current values, per position (for rescale_pairs).
-std::vector<std::vector<double>> logit_values(Supernet& net);
+
+/// One architecture step: with the weights frozen (no weight gradients),
+/// `loss()` (the gated forward and its loss) is backpropagated into the
+/// logits, `opt` steps them, and the pairs sampled in `two` mode (empty
+/// entries otherwise) are rescaled.
+void architecture_step(Supernet& net, const std::vector<torch::Tensor>& weights,
+                       torch::optim::Optimizer& opt, const std::vector<std::vector<int>>& pairs,
+                       const std::function<torch::Tensor()>& loss);
 
 /// After an Adam step in `two` mode: shifts the two updated logits of each
 /// position so that the probability mass of the unsampled ones is unchanged.
