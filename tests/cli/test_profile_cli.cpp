@@ -223,4 +223,20 @@ TEST_CASE("probe timings import into a table that predicts", "[cli][latency]") {
                           "--out", dir + "/o.json"});
   CHECK(other.rc == 2);
   CHECK_THAT(other.err, Catch::Contains("the probes are of space proxyless-fmnist, not fbnet"));
+  // A probes.json whose key no longer matches its layer, or that is not JSON.
+  const std::string pj_text = read_text_file(probes + "/probes.json");
+  json edited = pj;
+  edited["probes"][0]["input"] = {1, 14, 14};
+  write_file_atomic(probes + "/probes.json", edited.dump());
+  auto stale = run_hwnas({"profile", "--space", "proxyless-fmnist", "--import",
+                          probes + "/timings.csv", "--out", dir + "/s.json"});
+  CHECK(stale.rc == 2);
+  CHECK_THAT(stale.err, Catch::Contains("probes.json") &&
+                            Catch::Contains("does not match the probe's layer and input"));
+  write_file_atomic(probes + "/probes.json", pj_text.substr(0, pj_text.size() / 2));
+  auto torn = run_hwnas({"profile", "--space", "proxyless-fmnist", "--import",
+                         probes + "/timings.csv", "--out", dir + "/s.json"});
+  CHECK(torn.rc == 2);
+  CHECK_THAT(torn.err, Catch::Contains("probes.json") && Catch::Contains("invalid JSON"));
+  CHECK_FALSE(fs::exists(dir + "/s.json"));
 }
