@@ -28,6 +28,7 @@ void register_bench(CLI::App& app, Context& ctx);
 void register_profile(CLI::App& app, Context& ctx);
 void register_latency(CLI::App& app, Context& ctx);
 void register_export(CLI::App& app, Context& ctx);
+void register_accel(CLI::App& app, Context& ctx);
 
 /// Sets libtorch's intra-op threads (0: all cores); returns the number set.
 int set_threads(int threads);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.h"
+#include "hwnas/accel/accel_model.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
 #include "hwnas/common/text.h"
@@ -213,6 +214,7 @@ void run_search(const SearchOptions& o, Context& ctx) {
   CostModelRegistry registry;
   register_builtin_cost_models(registry);
   register_torch_cost_models(registry);
+  accel::register_accel_cost_models(registry);
   RunSetup setup = prepare_run(std::move(config), registry);
   const RunConfig& cfg = setup.config;
   const std::string run_dir = resume          ? o.resume

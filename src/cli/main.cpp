@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   hwnas::cli::register_profile(app, ctx);
   hwnas::cli::register_latency(app, ctx);
   hwnas::cli::register_export(app, ctx);
+  hwnas::cli::register_accel(app, ctx);
 
   // --json must be known before parsing fails, so an error is shaped right.
   for (int i = 1; i < argc; ++i)

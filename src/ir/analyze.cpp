@@ -24,11 +24,12 @@ void check_groups(const std::string& place, const Layer& l, int in, int mid, int
                      l.groups, in, mid, out));
 }
 
-bool mbconv_residual(const Layer& l, const Shape& in, int stride) {
-  return l.residual.value_or(stride == 1 && in.c == l.out);
-}
 
 }  // namespace
+
+bool mbconv_residual(const Layer& l, const Shape& in) {
+  return l.residual.value_or(l.stride_or_default() == 1 && in.c == l.out);
+}
 
 Shape infer_shape(const Layer& l, const Shape& in, const std::string& place) {
   const int s = l.stride_or_default();
@@ -103,7 +104,7 @@ LayerStats layer_stats(const Layer& l, const Shape& in, int batch) {
     }
     case Op::MBConv: {
       const int mid = mbconv_mid(in.c, l.e), g = l.groups;
-      const bool res = mbconv_residual(l, in, l.stride_or_default());
+      const bool res = mbconv_residual(l, in);
       const std::int64_t mid_in = mid * hw_in, mid_out = mid * hw_out;
       const std::int64_t keep = res ? in.numel() : 0;
       live = 0;

@@ -18,6 +18,8 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 /// "a, b, c".
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
 
+/// Pieces of `text` between `sep`s ("a,,b" -> "a", "", "b").
+std::vector<std::string> split(std::string_view text, char sep);
 /// Byte offset of the first invalid UTF-8 sequence, or npos when valid.
 std::size_t first_invalid_utf8(std::string_view text);
 

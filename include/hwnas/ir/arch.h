@@ -49,6 +49,9 @@ struct ArchStats {
 /// ("layers[3]") when the layer cannot run on that input.
 Shape infer_shape(const Layer& layer, const Shape& in, const std::string& place);
 
+/// Whether an MBConv layer on input `in` adds its input to its output.
+bool mbconv_residual(const Layer& layer, const Shape& in);
+
 /// Counts for `layer` on input `in` (shapes must be valid).
 LayerStats layer_stats(const Layer& layer, const Shape& in, int batch = 1);
 

@@ -1,0 +1,78 @@
+#pragma once
+// An accelerator design as the user writes it (configs/accel/*.yaml): one
+// template with its resources, or several sub-accelerators under a shared
+// budget with a mapping of tasks onto them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hwnas/accel/dataflow.h"
+#include "hwnas/common/document.h"
+
+namespace hwnas::accel {
+
+/// Per-element access energies in units of one MAC's energy (MAESTRO's
+/// relative costs), and the absolute energy of one MAC.
+struct EnergyCosts {
+  double mac = 1, l1 = 1.68, l2 = 18.61;
+  double dram = 200;   ///< Eyeriss (ISCA 2016, Table IV): DRAM ~200x a MAC
+  double mac_pj = -1;  ///< -1: from `bits` (Horowitz, ISSCC 2014, 45 nm)
+};
+
+/// Area constants in um^2 (45 nm). -1: from `bits`.
+struct AreaCosts {
+  double mac_um2 = -1;              ///< Horowitz 2014: multiplier + adder
+  double sram_um2_per_bit = 0.69;   ///< 0.346 um^2 6T cell at ~50% array efficiency
+  double noc_um2_per_pe = -1;       ///< -1: 20% of a PE's MAC + L1 (assumed, configurable)
+};
+
+struct AccelParams {
+  std::string name;
+  std::string template_name;  ///< nvdla | shidiannao | eyeriss
+  std::string dataflow;       ///< kcp_ws | yxp_os | rs (the template's by default)
+  std::int64_t pes = 0;
+  std::int64_t cluster = 0;  ///< PEs per cluster; 0: the dataflow's default
+  std::int64_t l1_bytes = 0, l2_bytes = 0;
+  double noc_bw = 0, offchip_bw = 0;  ///< elements per cycle
+  double hop_latency = 1;             ///< cycles
+  double clock_mhz = 0;
+  int bits = 8;
+  EnergyCosts energy;
+  AreaCosts area;
+
+  const Dataflow& flow() const;
+  int bytes_per_element() const { return (bits + 7) / 8; }
+  double mac_pj() const;
+  double mac_um2() const;
+};
+
+/// Template name -> its dataflow.
+const std::vector<std::pair<std::string, std::string>>& templates();
+std::vector<std::string> template_names();
+
+struct AccelDesign {
+  std::string file, name;
+  std::vector<AccelParams> subs;  ///< one for a single accelerator
+  bool heterogeneous = false;
+  std::int64_t budget_pes = 0;  ///< heterogeneous only: totals the subs must stay within
+  double budget_offchip_bw = 0;
+  std::vector<std::string> mapping;  ///< task i runs on the sub named mapping[i]
+  /// Places of the values above, for messages raised after loading.
+  std::string mapping_place;
+
+  /// Index of the sub task `task` runs on; throws InputError when unmapped.
+  int sub_of_task(int task, const std::string& task_name) const;
+};
+
+/// Reads and validates a design file. Throws InputError naming file:line:col.
+AccelDesign load_accel_design(const std::string& path);
+
+/// Applies `key=value` overrides (`--set`), e.g. `pes=128`, `energy.dram=100`,
+/// or `<sub>.pes=64` in a heterogeneous design; values are validated as in the
+/// file and errors name the override.
+void apply_overrides(AccelDesign& design, const std::vector<std::string>& sets);
+
+/// The parameter keys `--set` and `--sweep` accept.
+std::vector<std::string> parameter_keys();
+
+}  // namespace hwnas::accel

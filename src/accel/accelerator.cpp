@@ -1,0 +1,219 @@
+#include "hwnas/accel/accelerator.h"
+
+#include <fmt/format.h>
+
+#include "hwnas/common/error.h"
+#include "hwnas/common/text.h"
+
+namespace hwnas::accel {
+
+const std::vector<std::pair<std::string, std::string>>& templates() {
+  static const std::vector<std::pair<std::string, std::string>> t = {
+      {"nvdla", "kcp_ws"}, {"shidiannao", "yxp_os"}, {"eyeriss", "rs"}};
+  return t;
+}
+
+std::vector<std::string> template_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, _] : templates()) out.push_back(name);
+  return out;
+}
+
+const Dataflow& AccelParams::flow() const {
+  const Dataflow* d = find_dataflow(dataflow);
+  HWNAS_ASSERT(d != nullptr, "unvalidated dataflow name " + dataflow);
+  return *d;
+}
+
+// Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm, 0.9 V):
+// 8-bit int multiply 0.2 pJ + add 0.03 pJ; fp16 1.1 + 0.4; fp32 3.7 + 0.9.
+double AccelParams::mac_pj() const {
+  if (energy.mac_pj >= 0) return energy.mac_pj;
+  return bits <= 8 ? 0.23 : bits <= 16 ? 1.5 : 4.6;
+}
+
+// Same source, areas: 8-bit int multiply 282 um^2 + add 36; fp16 1640 + 1360;
+// fp32 7700 + 4184.
+double AccelParams::mac_um2() const {
+  if (area.mac_um2 >= 0) return area.mac_um2;
+  return bits <= 8 ? 318 : bits <= 16 ? 3000 : 11884;
+}
+
+std::vector<std::string> parameter_keys() {
+  return {"template",      "dataflow",       "pes",         "cluster",     "l1_bytes",
+          "l2_bytes",      "noc_bw",         "offchip_bw",  "hop_latency", "clock_mhz",
+          "bits",          "energy.mac",     "energy.l1",   "energy.l2",   "energy.dram",
+          "energy.mac_pj", "area.mac_um2",   "area.sram_um2_per_bit",      "area.noc_um2_per_pe"};
+}
+
+namespace {
+
+constexpr std::int64_t kMaxPes = 1 << 24;
+
+/// Reads the parameters present in `f` over `p`; with `required`, the core
+/// resources must all be given (a design file), otherwise any subset (--set).
+void read_params(Fields& f, AccelParams& p, bool required) {
+  auto integer = [&](const char* key, std::int64_t lo, std::int64_t hi, std::int64_t& v) {
+    v = required ? f.get_int(key, lo, hi) : f.get_int(key, lo, hi, v);
+  };
+  auto number = [&](Fields& g, const char* key, double lo, double hi, double& v, bool need) {
+    v = need ? g.get_number(key, lo, hi) : g.get_number(key, lo, hi, v);
+  };
+  if (auto t = f.find("template")) {
+    p.template_name = t->as_choice(template_names());
+    for (const auto& [name, flow] : templates())
+      if (name == p.template_name) p.dataflow = flow;
+  } else if (required) {
+    f.get("template");  // reports the missing key
+  }
+  if (auto d = f.find("dataflow")) p.dataflow = d->as_choice(dataflow_names());
+  integer("pes", 1, kMaxPes, p.pes);
+  p.cluster = f.get_int("cluster", 0, kMaxPes, p.cluster);
+  integer("l1_bytes", 1, std::int64_t(1) << 30, p.l1_bytes);
+  integer("l2_bytes", 1, std::int64_t(1) << 40, p.l2_bytes);
+  number(f, "noc_bw", 1e-6, 1e9, p.noc_bw, required);
+  number(f, "offchip_bw", 1e-6, 1e9, p.offchip_bw, required);
+  number(f, "hop_latency", 0, 1e6, p.hop_latency, false);
+  number(f, "clock_mhz", 1e-3, 1e6, p.clock_mhz, required);
+  p.bits = int(f.get_int("bits", 1, 64, p.bits));
+  if (auto e = f.find("energy")) {
+    Fields g = e->as_object();
+    number(g, "mac", 0, 1e9, p.energy.mac, false);
+    number(g, "l1", 0, 1e9, p.energy.l1, false);
+    number(g, "l2", 0, 1e9, p.energy.l2, false);
+    number(g, "dram", 0, 1e9, p.energy.dram, false);
+    if (g.has("mac_pj")) p.energy.mac_pj = g.get_number("mac_pj", 0, 1e6);
+    g.finish();
+  }
+  if (auto a = f.find("area")) {
+    Fields g = a->as_object();
+    if (g.has("mac_um2")) p.area.mac_um2 = g.get_number("mac_um2", 0, 1e9);
+    number(g, "sram_um2_per_bit", 0, 1e6, p.area.sram_um2_per_bit, false);
+    if (g.has("noc_um2_per_pe")) p.area.noc_um2_per_pe = g.get_number("noc_um2_per_pe", 0, 1e9);
+    g.finish();
+  }
+}
+
+/// Checks across fields; `where` names the file or the override.
+void validate(const AccelDesign& d, const std::string& where) {
+  std::int64_t pes = 0;
+  double bw = 0;
+  for (const AccelParams& p : d.subs) {
+    const std::string who = d.heterogeneous ? fmt::format("sub-accelerator '{}': ", p.name) : "";
+    if (p.cluster > p.pes)
+      throw InputError(where, fmt::format("{}cluster ({}) is larger than pes ({})", who, p.cluster,
+                                          p.pes));
+    pes += p.pes;
+    bw += p.offchip_bw;
+  }
+  if (!d.heterogeneous) return;
+  if (pes > d.budget_pes)
+    throw InputError(where, fmt::format("the sub-accelerators use {} PEs, over the budget of {} "
+                                        "(budget.pes)",
+                                        pes, d.budget_pes));
+  if (bw > d.budget_offchip_bw * (1 + 1e-12))
+    throw InputError(where, fmt::format("the sub-accelerators use {} elements/cycle of off-chip "
+                                        "bandwidth, over the budget of {} (budget.offchip_bw)",
+                                        bw, d.budget_offchip_bw));
+}
+
+int find_sub(const AccelDesign& d, const std::string& name) {
+  for (std::size_t i = 0; i < d.subs.size(); ++i)
+    if (d.subs[i].name == name) return int(i);
+  return -1;
+}
+
+std::vector<std::string> sub_names(const AccelDesign& d) {
+  std::vector<std::string> out;
+  for (const auto& s : d.subs) out.push_back(s.name);
+  return out;
+}
+
+}  // namespace
+
+int AccelDesign::sub_of_task(int task, const std::string& task_name) const {
+  if (!heterogeneous) return 0;
+  if (task >= int(mapping.size()))
+    throw InputError(mapping_place,
+                     fmt::format("task {} ('{}') is not mapped to a sub-accelerator: the mapping "
+                                 "has {} entries; add one naming one of: {}",
+                                 task, task_name, mapping.size(), join(sub_names(*this))));
+  return find_sub(*this, mapping[task]);
+}
+
+AccelDesign load_accel_design(const std::string& path) {
+  Document doc = load_document(path);
+  Value root(doc, doc.root, "", "");
+  Fields f = root.as_object();
+  AccelDesign d;
+  d.file = path;
+  d.name = f.get_string("name");
+  if (auto subs = f.find("sub_accelerators")) {
+    d.heterogeneous = true;
+    Fields budget = f.get("budget").as_object();
+    d.budget_pes = budget.get_int("pes", 1, kMaxPes);
+    d.budget_offchip_bw = budget.get_number("offchip_bw", 1e-6, 1e9);
+    budget.finish();
+    for (const Value& v : subs->as_list(1, 64)) {
+      Fields s = v.as_object();
+      AccelParams p;
+      p.name = s.get_string("name");
+      if (find_sub(d, p.name) >= 0) s.get("name").fail("two sub-accelerators are named '" + p.name + "'");
+      read_params(s, p, true);
+      s.finish();
+      d.subs.push_back(p);
+    }
+    Value mapping = f.get("mapping");
+    d.mapping_place = mapping.place();
+    for (const Value& m : mapping.as_list(1, 1024)) {
+      const std::string name = m.as_string();
+      if (find_sub(d, name) < 0)
+        m.fail(fmt::format("no sub-accelerator is named '{}'; the design has: {}", name,
+                           join(sub_names(d))));
+      d.mapping.push_back(name);
+    }
+  } else {
+    AccelParams p;
+    p.name = d.name;
+    read_params(f, p, true);
+    d.subs.push_back(p);
+  }
+  f.finish();
+  validate(d, path);
+  return d;
+}
+
+void apply_overrides(AccelDesign& d, const std::vector<std::string>& sets) {
+  for (const std::string& set : sets) {
+    const auto eq = set.find('=');
+    const std::string where = "--set " + set;
+    if (eq == std::string::npos || eq == 0)
+      throw InputError(where, "expected key=value, e.g. pes=128 (keys: " + join(parameter_keys()) + ")");
+    std::string key = set.substr(0, eq);
+    const std::string value = set.substr(eq + 1);
+    AccelParams* target = &d.subs[0];
+    if (d.heterogeneous) {
+      const auto dot = key.find('.');
+      const int i = dot == std::string::npos ? -1 : find_sub(d, key.substr(0, dot));
+      if (i < 0)
+        throw InputError(where, "in a heterogeneous design a key names its sub-accelerator "
+                                "first, e.g. " + d.subs[0].name + ".pes=128; the design has: " +
+                                    join(sub_names(d)));
+      target = &d.subs[i];
+      key = key.substr(dot + 1);
+    }
+    // "energy.dram: 100" as a one-line YAML document, read like the file.
+    std::string yaml = key + ": " + value + "\n";
+    const auto dot = key.find('.');
+    if (dot != std::string::npos)
+      yaml = key.substr(0, dot) + ": {" + key.substr(dot + 1) + ": " + value + "}\n";
+    Document doc = parse_yaml(yaml, where);
+    Value root(doc, doc.root, "", "");
+    Fields f = root.as_object();
+    read_params(f, *target, false);
+    f.finish();
+    validate(d, where);
+  }
+}
+
+}  // namespace hwnas::accel

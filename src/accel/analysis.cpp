@@ -1,0 +1,387 @@
+#include "hwnas/accel/analysis.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "hwnas/common/error.h"
+
+namespace hwnas::accel {
+
+namespace {
+
+using Ext = std::array<double, kNumDims>;
+enum Tensor { kW, kI, kO };
+constexpr int kN = 0, kK = 1, kC = 2, kY = 3, kX = 4, kR = 5, kS = 6;
+
+struct Geometry {
+  int stride = 1, dilation = 1;
+  bool depthwise = false;
+};
+
+/// Which loop dimensions index each tensor (a bit per Dim).
+unsigned coupled(const Geometry& g, int tensor) {
+  auto bit = [](int d) { return 1u << d; };
+  switch (tensor) {
+    case kW:
+      return (g.depthwise ? 0 : bit(kK)) | bit(kC) | bit(kR) | bit(kS);
+    case kI:
+      return bit(kN) | bit(kC) | bit(kY) | bit(kX) | bit(kR) | bit(kS);
+    default:
+      return bit(kN) | (g.depthwise ? bit(kC) : bit(kK)) | bit(kY) | bit(kX);
+  }
+}
+
+/// Input rows touched by `out` output rows through `k` filter rows.
+double span(double out, double k, const Geometry& g) {
+  if (out <= 0 || k <= 0) return 0;
+  return (out - 1) * g.stride + (k - 1) * g.dilation + 1;
+}
+
+double footprint(const Geometry& g, int tensor, const Ext& e) {
+  switch (tensor) {
+    case kW:
+      return (g.depthwise ? 1 : e[kK]) * e[kC] * e[kR] * e[kS];
+    case kI:
+      return e[kN] * e[kC] * span(e[kY], e[kR], g) * span(e[kX], e[kS], g);
+    default:
+      return e[kN] * (g.depthwise ? e[kC] : e[kK]) * e[kY] * e[kX];
+  }
+}
+
+/// MAESTRO's NoC delay: the head crosses the hops, the rest pipelines behind.
+double transfer_delay(double elements, const AccelParams& hw) {
+  if (elements <= 0) return 0;
+  return hw.hop_latency + std::max(0.0, std::ceil(elements / hw.noc_bw - 1e-9) - 1);
+}
+
+struct Loop {
+  int d;
+  bool spatial;
+  double n;
+};
+
+/// One level's walk over the extents it receives.
+struct LevelPlan {
+  std::array<Loop, kNumDims> loops{};
+  int nloops = 0;
+  Ext child_full{};  ///< a unit's tile in a full step
+  Ext unit_avg{};    ///< a unit's tile, averaged over the steps (edges included)
+  Ext union_avg{};   ///< all units' tiles together, averaged over the steps
+  Ext union_full{};  ///< all units' tiles together in a full step
+  double steps = 1, active = 1;
+};
+
+struct Hierarchy {
+  const std::array<Level, 2>* levels;
+  std::array<double, 2> units;  ///< clusters, PEs per cluster
+  double cluster;               ///< tile value of kCluster
+};
+
+double resolve(int tile, double parent, double cluster) {
+  double t = tile == kFull ? parent : tile == kCluster ? cluster : double(tile);
+  return std::max(1.0, std::min(t, parent));
+}
+
+LevelPlan plan_level(const Hierarchy& h, int l, const Ext& parent) {
+  LevelPlan p;
+  p.child_full = p.unit_avg = p.union_avg = p.union_full = parent;
+  for (const Directive& dir : (*h.levels)[l].directives) {
+    const int d = static_cast<int>(dir.dim);
+    const double T = parent[d], t = resolve(dir.tile, T, h.cluster);
+    p.child_full[d] = t;
+    double n;
+    if (dir.spatial) {
+      const double U = h.units[l];
+      n = std::ceil(T / (U * t) - 1e-9);
+      const double per_fold = T / n;
+      p.active = std::min(U, std::ceil(per_fold / t - 1e-9));
+      p.unit_avg[d] = per_fold / p.active;
+      p.union_avg[d] = per_fold;
+      p.union_full[d] = std::min(U * t, T);
+    } else {
+      n = std::ceil(T / t - 1e-9);
+      p.unit_avg[d] = p.union_avg[d] = T / n;
+      p.union_full[d] = t;
+    }
+    p.loops[p.nloops++] = {d, dir.spatial, n};
+    p.steps *= n;
+  }
+  return p;
+}
+
+/// Compute cycles along one dimension from level l down, for extent T: a
+/// spatial level's critical unit holds a full tile, a temporal one walks all.
+double dim_work(const Hierarchy& h, int l, int d, double T) {
+  if (l == 2) return T;
+  for (const Directive& dir : (*h.levels)[l].directives) {
+    if (static_cast<int>(dir.dim) != d) continue;
+    const double t = resolve(dir.tile, T, h.cluster);
+    if (dir.spatial) return std::ceil(T / (h.units[l] * t) - 1e-9) * dim_work(h, l + 1, d, t);
+    const double n = std::ceil(T / t - 1e-9), rest = T - (n - 1) * t;
+    return (n - 1) * dim_work(h, l + 1, d, t) + dim_work(h, l + 1, d, rest);
+  }
+  return dim_work(h, l + 1, d, T);
+}
+
+double work(const Hierarchy& h, int l, const Ext& T) {
+  double w = 1;
+  for (int d = 0; d < kNumDims; ++d) w *= dim_work(h, l, d, T[d]);
+  return w;
+}
+
+struct LevelResult {
+  double busy = 0;  ///< compute and steady-state transfers, all steps
+  double fill = 0;  ///< the first step's delivery, which nothing hides
+  double comm = 0;  ///< transfer delays summed (fill included), for the bound
+  double steps = 1, active = 1;
+  std::array<double, 3> ingress{};  ///< W, I delivered (multicast once); O written back
+  double unit_ingress = 0;          ///< W + I written into the units, summed over units
+  double need_union = 0, need_unit = 0;  ///< elements of one full step's tiles
+  double runtime() const { return busy + fill; }
+};
+
+/// Walks level l over `parent`. Every level double-buffers: while a step
+/// computes, the next step's new data arrives and the previous outputs leave,
+/// so a step costs the slowest of the three; only the first delivery (at
+/// this level and the one below) is exposed.
+LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& hw, int l,
+                      const Ext& parent) {
+  const LevelPlan p = plan_level(h, l, parent);
+  LevelResult r;
+  r.steps = p.steps;
+  r.active = p.active;
+  double child_time, child_work, child_fill = 0, child_comm = 0;
+  if (l == 1) {
+    child_time = child_work = work(h, 2, p.child_full);
+  } else {
+    const LevelResult inner = run_level(h, g, hw, 1, p.child_full);
+    child_time = inner.busy;
+    child_fill = inner.fill;
+    child_comm = inner.comm - inner.fill;
+    child_work = work(h, 1, p.child_full);
+  }
+  // Steps at the edges hold smaller tiles: scale the child's time by the
+  // average work per step relative to a full step.
+  const double c = child_time * work(h, l, parent) / (p.steps * child_work);
+
+  for (int t : {kW, kI, kO}) {
+    r.need_union += footprint(g, t, p.union_full);
+    r.need_unit += footprint(g, t, p.child_full);
+  }
+  double first = 0;
+  for (int t : {kW, kI}) {
+    r.ingress[t] = footprint(g, t, p.union_avg);
+    first += r.ingress[t];
+    r.unit_ingress += footprint(g, t, p.unit_avg) * p.active;
+  }
+  r.fill = transfer_delay(first, hw) + child_fill;
+  r.busy = c;
+  r.comm = r.fill + p.steps * child_comm;
+
+  double before = 1;  // iterations of the loops outside loop j
+  for (int j = 0; j < p.nloops; ++j) {
+    const Loop& loop = p.loops[j];
+    if (loop.n <= 1) continue;
+    const double count = before * (loop.n - 1);
+    before *= loop.n;
+    unsigned changed = 0;
+    for (int i = j; i < p.nloops; ++i)
+      if (p.loops[i].n > 1) changed |= 1u << p.loops[i].d;
+    double in = 0, unit_in = 0;
+    for (int t : {kW, kI}) {
+      const unsigned hit = changed & coupled(g, t);
+      if (!hit) continue;  // stationary: the units keep their tile
+      double keep = 0;     // sliding window: rows or columns already held stay
+      if (t == kI && hit == (1u << loop.d) && !loop.spatial && (loop.d == kY || loop.d == kX)) {
+        const int k = loop.d == kY ? kR : kS;
+        const double rows = span(p.union_avg[loop.d], p.union_avg[k], g);
+        keep = std::max(0.0, 1 - g.stride * p.union_avg[loop.d] / rows);
+      }
+      in += footprint(g, t, p.union_avg) * (1 - keep);
+      unit_in += footprint(g, t, p.unit_avg) * p.active * (1 - keep);
+      r.ingress[t] += count * footprint(g, t, p.union_avg) * (1 - keep);
+    }
+    const double out = (changed & coupled(g, kO)) ? footprint(g, kO, p.union_avg) : 0;
+    r.ingress[kO] += count * out;
+    r.unit_ingress += count * unit_in;
+    const double din = transfer_delay(in, hw), dout = transfer_delay(out, hw);
+    r.busy += count * std::max({c, din, dout});
+    r.comm += count * std::max(din, dout);
+  }
+  r.ingress[kO] += footprint(g, kO, p.union_avg);  // the last tile leaves too
+  return r;
+}
+
+LayerCost memory_op(const Primitive& p, const AccelParams& hw) {
+  LayerCost c;
+  const double in = double(p.in_elems) * p.repeat, out = double(p.out_elems) * p.repeat;
+  c.l2_reads = in;
+  c.l2_writes = out;
+  c.l1_writes = in;
+  c.l1_reads = in;
+  const double fits = double(hw.l2_bytes) / hw.bytes_per_element();
+  if (in + out > fits) {
+    c.dram_reads = in;
+    c.dram_writes = out;
+  }
+  c.comm_cycles = transfer_delay(std::max(in, out), hw);
+  c.offchip_cycles = (c.dram_reads + c.dram_writes) / hw.offchip_bw;
+  c.cycles = std::max(c.comm_cycles, c.offchip_cycles);
+  c.bound = c.offchip_cycles > c.comm_cycles ? Bound::Offchip : Bound::Noc;
+  c.l1_bytes_needed = 0;
+  c.l2_bytes_needed = 0;
+  return c;
+}
+
+}  // namespace
+
+std::int64_t Primitive::macs() const {
+  if (kind == Kind::Memory) return 0;
+  std::int64_t m = repeat;
+  for (std::int64_t d : dims) m *= d;
+  return m;
+}
+
+const char* bound_name(Bound b) {
+  switch (b) {
+    case Bound::Compute:
+      return "compute";
+    case Bound::Noc:
+      return "noc";
+    default:
+      return "offchip";
+  }
+}
+
+void LayerCost::add(const LayerCost& o) {
+  cycles += o.cycles;
+  compute_cycles += o.compute_cycles;
+  comm_cycles += o.comm_cycles;
+  offchip_cycles += o.offchip_cycles;
+  macs += o.macs;
+  pe_cycles += o.pe_cycles;
+  l1_reads += o.l1_reads;
+  l1_writes += o.l1_writes;
+  l2_reads += o.l2_reads;
+  l2_writes += o.l2_writes;
+  dram_reads += o.dram_reads;
+  dram_writes += o.dram_writes;
+  l1_bytes_needed = std::max(l1_bytes_needed, o.l1_bytes_needed);
+  l2_bytes_needed = std::max(l2_bytes_needed, o.l2_bytes_needed);
+  bound = offchip_cycles >= std::max(compute_cycles, comm_cycles) ? Bound::Offchip
+          : compute_cycles >= comm_cycles                          ? Bound::Compute
+                                                                   : Bound::Noc;
+}
+
+LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
+  if (p.kind == Primitive::Kind::Memory) return memory_op(p, hw);
+  const Dataflow& flow = hw.flow();
+  Geometry g{p.stride, p.dilation, p.kind == Primitive::Kind::Depthwise};
+  Ext D;
+  for (int d = 0; d < kNumDims; ++d) D[d] = double(p.dims[d]);
+  // Clusters of `cluster` PEs; rs sizes them by the filter rows.
+  double cluster = hw.cluster > 0 ? double(hw.cluster)
+                   : flow.default_cluster > 0 ? double(flow.default_cluster)
+                                              : D[kR];
+  cluster = std::min(cluster, double(hw.pes));
+  const Hierarchy h{g.depthwise ? &flow.depthwise : &flow.conv,
+                    {std::floor(double(hw.pes) / cluster), cluster}, cluster};
+
+  const LevelResult top = run_level(h, g, hw, 0, D);
+  const LevelPlan plan0 = plan_level(h, 0, D);
+  const LevelResult inner = run_level(h, g, hw, 1, plan0.child_full);
+
+  LayerCost c;
+  const double rep = double(p.repeat);
+  c.macs = double(p.macs());
+  c.compute_cycles = work(h, 0, D) * rep;
+  c.pe_cycles = c.compute_cycles * double(hw.pes);
+  const double on_chip = top.runtime() * rep;
+  c.comm_cycles = top.comm * rep;
+
+  // L1: each MAC reads a weight, an input and a partial sum and writes the sum
+  // back; tiles arrive into every PE that uses them.
+  c.l1_reads = 3 * c.macs;
+  c.l1_writes = c.macs + inner.unit_ingress * top.steps * top.active * rep;
+  const double whole_o = footprint(g, kO, D), readback = std::max(0.0, top.ingress[kO] - whole_o);
+  c.l2_reads = (top.ingress[kW] + top.ingress[kI] + readback) * rep;
+  c.l2_writes = top.ingress[kO] * rep;
+
+  // Off-chip: weights come from DRAM once; activations stay in L2 between
+  // layers. Tensors that do not fit (smallest kept first) stream through L2
+  // at the dataflow's step granularity.
+  const double bytes = hw.bytes_per_element();
+  double room = double(hw.l2_bytes) / bytes - 2 * top.need_union;
+  std::array<double, 3> size{footprint(g, kW, D), footprint(g, kI, D), whole_o};
+  std::array<int, 3> order{kW, kI, kO};
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return size[a] < size[b]; });
+  std::array<bool, 3> resident{};
+  for (int t : order)
+    if (size[t] <= room) {
+      resident[t] = true;
+      room -= size[t];
+    }
+  double dram_r = resident[kW] ? size[kW] : top.ingress[kW];
+  if (!resident[kI]) dram_r += top.ingress[kI];
+  double dram_w = 0;
+  if (!resident[kO]) {
+    dram_w = top.ingress[kO];
+    dram_r += readback;
+  }
+  c.dram_reads = dram_r * rep;
+  c.dram_writes = dram_w * rep;
+  c.l2_writes += c.dram_reads;  // DRAM fills land in L2
+  c.offchip_cycles = (c.dram_reads + c.dram_writes) / hw.offchip_bw;
+  c.cycles = std::max(on_chip, c.offchip_cycles);
+  c.l1_bytes_needed = 2 * inner.need_unit * bytes;
+  c.l2_bytes_needed = 2 * top.need_union * bytes;
+  c.bound = c.offchip_cycles >= on_chip          ? Bound::Offchip
+            : c.compute_cycles >= c.comm_cycles ? Bound::Compute
+                                                : Bound::Noc;
+  return c;
+}
+
+LayerCost analyze_layer(const Layer& layer, const Shape& in, int batch, const AccelParams& hw,
+                        const std::string& where) {
+  const Primitives prims = decompose(layer, in, batch);
+  LayerCost total;
+  for (int i = 0; i < prims.count; ++i) {
+    const Primitive& p = prims.items[i];
+    LayerCost c = analyze_primitive(p, hw);
+    auto too_small = [&](const char* key, std::int64_t have, double need) {
+      throw InputError(where, fmt::format("{} = {} is too small for the {} tile of this layer's {} "
+                                          "({}): it needs at least {} bytes",
+                                          key, have, hw.dataflow, p.what, layer_summary(layer),
+                                          std::int64_t(std::ceil(need))));
+    };
+    if (c.l1_bytes_needed > double(hw.l1_bytes)) too_small("l1_bytes", hw.l1_bytes, c.l1_bytes_needed);
+    if (c.l2_bytes_needed > double(hw.l2_bytes)) too_small("l2_bytes", hw.l2_bytes, c.l2_bytes_needed);
+    total.add(c);
+  }
+  return total;
+}
+
+EnergyByLevel energy_by_level(const LayerCost& c, const EnergyCosts& e) {
+  return {c.macs * e.mac, (c.l1_reads + c.l1_writes) * e.l1, (c.l2_reads + c.l2_writes) * e.l2,
+          (c.dram_reads + c.dram_writes) * e.dram};
+}
+
+double energy_mj(const LayerCost& c, const AccelParams& hw) {
+  return energy_by_level(c, hw.energy).total() * hw.mac_pj() * 1e-9;  // pJ -> mJ
+}
+
+double latency_ms(double cycles, const AccelParams& hw) {
+  return cycles / (hw.clock_mhz * 1e3);
+}
+
+double area_mm2(const AccelParams& hw) {
+  const double l1 = double(hw.l1_bytes) * 8 * hw.area.sram_um2_per_bit;
+  const double pe = hw.mac_um2() + l1;
+  const double noc = hw.area.noc_um2_per_pe >= 0 ? hw.area.noc_um2_per_pe : 0.2 * pe;
+  const double l2 = double(hw.l2_bytes) * 8 * hw.area.sram_um2_per_bit;
+  return (double(hw.pes) * (pe + noc) + l2) * 1e-6;  // um^2 -> mm^2
+}
+
+}  // namespace hwnas::accel

@@ -1,0 +1,173 @@
+// hwnas accel: networks on an analytical accelerator model — per-layer
+// cycles, utilisation, energy by level and bound; totals; design sweeps.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "hwnas/accel/accel_model.h"
+#include "hwnas/common/error.h"
+#include "hwnas/common/text.h"
+#include "hwnas/ir/arch_json.h"
+
+namespace hwnas::cli {
+
+namespace {
+
+struct AccelOptions {
+  std::vector<std::string> archs, sets;
+  std::string accel, sweep;
+  int batch = 1;
+};
+
+json energy_json(const accel::EnergyByLevel& e) {
+  return {{"mac", e.mac}, {"l1", e.l1}, {"l2", e.l2}, {"dram", e.dram}};
+}
+
+json layer_json(const Arch& arch, std::size_t i, const accel::LayerCost& c,
+                const accel::AccelParams& hw) {
+  const auto e = accel::energy_by_level(c, hw.energy);
+  return {{"index", i},
+          {"summary", layer_summary(arch.layers[i])},
+          {"cycles", c.cycles},
+          {"latency_ms", accel::latency_ms(c.cycles, hw)},
+          {"macs", c.macs},
+          {"utilisation", c.utilisation()},
+          {"energy_mj", accel::energy_mj(c, hw)},
+          {"energy_mac_units", e.total()},
+          {"energy_by_level", energy_json(e)},
+          {"l1_reads", c.l1_reads},
+          {"l1_writes", c.l1_writes},
+          {"l2_reads", c.l2_reads},
+          {"l2_writes", c.l2_writes},
+          {"dram_reads", c.dram_reads},
+          {"dram_writes", c.dram_writes},
+          {"bound", accel::bound_name(c.bound)}};
+}
+
+void print_layers(const Arch& arch, const accel::NetworkCost& n, const accel::AccelParams& hw) {
+  std::cout << fmt::format("{}{} on {} ({}, {} PEs, {} MHz)\n", arch.name, "", hw.name,
+                           hw.dataflow, hw.pes, hw.clock_mhz);
+  std::cout << fmt::format("{:>4}  {:<24} {:>11} {:>6} {:>10} {:>10} {:>10} {:>10}  {}\n", "#",
+                           "layer", "cycles", "util", "E mac", "E L1", "E L2", "E DRAM", "bound");
+  for (std::size_t i = 0; i < n.layers.size(); ++i) {
+    const auto& c = n.layers[i];
+    const auto e = accel::energy_by_level(c, hw.energy);
+    std::cout << fmt::format("{:>4}  {:<24} {:>11.0f} {:>5.1f}% {:>10} {:>10} {:>10} {:>10}  {}\n",
+                             i, layer_summary(arch.layers[i]), c.cycles, 100 * c.utilisation(),
+                             human_count(e.mac), human_count(e.l1), human_count(e.l2),
+                             human_count(e.dram), c.macs > 0 || c.cycles > 0
+                                                      ? accel::bound_name(c.bound)
+                                                      : "-");
+  }
+}
+
+void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
+               const accel::AccelDesign& base, const Context& ctx) {
+  const auto eq = o.sweep.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == o.sweep.size())
+    throw InputError("--sweep " + o.sweep, "expected key=v1,v2,..., e.g. pes=64,128,256");
+  const std::string key = o.sweep.substr(0, eq);
+  json points = json::array();
+  if (!ctx.json)
+    std::cout << fmt::format("{:>12} {:>14} {:>12} {:>12} {:>16} {:>10}\n", key, "cycles",
+                             "latency_ms", "energy_mj", "energy_mac_units", "area_mm2");
+  for (const std::string& value : split(o.sweep.substr(eq + 1), ',')) {
+    accel::AccelDesign d = base;
+    accel::apply_overrides(d, {key + "=" + value});
+    const auto cost = accel::evaluate_design(tasks, d, o.batch);
+    points.push_back({{"value", value},
+                      {"cycles", cost.cycles},
+                      {"latency_ms", cost.latency_ms},
+                      {"energy_mj", cost.energy_mj},
+                      {"energy_mac_units", cost.energy_mac_units},
+                      {"area_mm2", cost.area_mm2}});
+    if (!ctx.json)
+      std::cout << fmt::format("{:>12} {:>14.0f} {:>12.4f} {:>12.6f} {:>16.4g} {:>10.4f}\n", value,
+                               cost.cycles, cost.latency_ms, cost.energy_mj,
+                               cost.energy_mac_units, cost.area_mm2);
+  }
+  if (ctx.json) print_json({{"accelerator", base.name}, {"sweep", key}, {"points", points}});
+}
+
+void run_accel(const AccelOptions& o, const Context& ctx) {
+  std::vector<Arch> tasks;
+  for (const auto& a : o.archs) tasks.push_back(load_arch(a));
+  accel::AccelDesign design = accel::load_accel_design(o.accel);
+  accel::apply_overrides(design, o.sets);
+  if (!design.heterogeneous && tasks.size() > 1)
+    throw InputError(o.accel, fmt::format("{} networks were given but the design is a single "
+                                          "accelerator; give a design with sub_accelerators "
+                                          "and a mapping, or one --arch",
+                                          tasks.size()));
+  if (!o.sweep.empty()) return run_sweep(o, tasks, design, ctx);
+  const auto cost = accel::evaluate_design(tasks, design, o.batch);
+
+  if (ctx.json) {
+    json layers = json::array(), task_list = json::array();
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+      const auto& hw = design.subs[cost.task_sub[t]];
+      const auto& n = cost.tasks[t];
+      for (std::size_t i = 0; i < n.layers.size(); ++i) {
+        json l = layer_json(tasks[t], i, n.layers[i], hw);
+        if (design.heterogeneous) l["task"] = t;
+        layers.push_back(l);
+      }
+      task_list.push_back({{"name", tasks[t].name},
+                           {"sub_accelerator", hw.name},
+                           {"cycles", n.total.cycles},
+                           {"latency_ms", n.latency_ms},
+                           {"energy_mj", n.energy_mj},
+                           {"energy_mac_units", n.energy.total()},
+                           {"utilisation", n.total.utilisation()}});
+    }
+    json out = {{"accelerator", design.name},
+                {"cycles", cost.cycles},
+                {"latency_ms", cost.latency_ms},
+                {"energy_mj", cost.energy_mj},
+                {"energy_mac_units", cost.energy_mac_units},
+                {"area_mm2", cost.area_mm2},
+                {"layers", layers}};
+    if (!design.heterogeneous) {
+      out["utilisation"] = cost.tasks[0].total.utilisation();
+      out["energy_by_level"] = energy_json(cost.tasks[0].energy);
+      out["bound"] = accel::bound_name(cost.tasks[0].total.bound);
+    } else {
+      out["tasks"] = task_list;
+    }
+    print_json(out);
+    return;
+  }
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const auto& hw = design.subs[cost.task_sub[t]];
+    const auto& n = cost.tasks[t];
+    print_layers(tasks[t], n, hw);
+    std::cout << fmt::format(
+        "total: {:.0f} cycles = {:.4f} ms, {:.1f}% utilisation, energy {:.6f} mJ "
+        "({} MAC units: mac {}, L1 {}, L2 {}, DRAM {})\n\n",
+        n.total.cycles, n.latency_ms, 100 * n.total.utilisation(), n.energy_mj,
+        human_count(n.energy.total()), human_count(n.energy.mac), human_count(n.energy.l1),
+        human_count(n.energy.l2), human_count(n.energy.dram));
+  }
+  std::cout << fmt::format("design {}: latency {:.4f} ms, energy {:.6f} mJ, area {:.3f} mm^2\n",
+                           design.name, cost.latency_ms, cost.energy_mj, cost.area_mm2);
+}
+
+}  // namespace
+
+void register_accel(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<AccelOptions>();
+  auto* cmd = app.add_subcommand(
+      "accel", "Latency, energy and area of networks on an analytical ASIC accelerator model");
+  cmd->add_option("--arch", o->archs,
+                  "Architecture JSON; repeat for the tasks of a heterogeneous design")
+      ->required();
+  cmd->add_option("--accel", o->accel, "Accelerator design YAML (configs/accel/*.yaml)")
+      ->required();
+  cmd->add_option("--set", o->sets, "Override a design parameter, key=value (repeatable)");
+  cmd->add_option("--sweep", o->sweep, "Design-space table over one parameter, key=v1,v2,...");
+  cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::Range(1, 1 << 16));
+  cmd->callback([o, &ctx] { ctx.run = [o, &ctx] { run_accel(*o, ctx); }; });
+}
+
+}  // namespace hwnas::cli
