@@ -10,14 +10,18 @@
 namespace hwnas::accel {
 
 NetworkCost evaluate_network(const Arch& arch, const AccelParams& hw, int batch) {
-  const ArchStats st = analyze(arch, batch);
   NetworkCost n;
   n.layers.reserve(arch.layers.size());
+  Shape in = arch.input;
   for (std::size_t i = 0; i < arch.layers.size(); ++i) {
-    const std::string where = fmt::format("{}: layers[{}] ({})", arch.name, i,
-                                          layer_summary(arch.layers[i]));
-    n.layers.push_back(analyze_layer(arch.layers[i], st.layers[i].in, batch, hw, where));
+    const Layer& l = arch.layers[i];
+    n.layers.push_back(analyze_layer(l, in, batch, hw));
+    if (!fits(n.layers.back(), hw))
+      buffer_error(n.layers.back(), hw,
+                   fmt::format("{}: '{}' on {}: layers[{}] ({})", hw.source, hw.name, arch.name, i,
+                               layer_summary(l)));
     n.total.add(n.layers.back());
+    in = infer_shape(l, in, "layers[" + std::to_string(i) + "]");
   }
   n.latency_ms = latency_ms(n.total.cycles, hw);
   n.energy = energy_by_level(n.total, hw.energy);
@@ -46,8 +50,9 @@ DesignCost evaluate_design(const std::vector<Arch>& tasks, const AccelDesign& de
 }
 
 Cost AcceleratorModel::layer(const LayerContext& ctx) const {
-  const std::string where = fmt::format("accelerator '{}': {}", hw_.name, layer_summary(ctx.layer));
-  const LayerCost c = analyze_layer(ctx.layer, ctx.in, ctx.batch, hw_, where);
+  const LayerCost c = analyze_layer(ctx.layer, ctx.in, ctx.batch, hw_);
+  if (!fits(c, hw_))
+    buffer_error(c, hw_, fmt::format("{}: '{}': {}", hw_.source, hw_.name, layer_summary(ctx.layer)));
   Cost out;
   out[Metric::LatencyMs] = latency_ms(c.cycles, hw_);
   out[Metric::EnergyMj] = energy_mj(c, hw_);

@@ -157,6 +157,7 @@ AccelDesign load_accel_design(const std::string& path) {
     for (const Value& v : subs->as_list(1, 64)) {
       Fields s = v.as_object();
       AccelParams p;
+      p.source = path;
       p.name = s.get_string("name");
       if (find_sub(d, p.name) >= 0) s.get("name").fail("two sub-accelerators are named '" + p.name + "'");
       read_params(s, p, true);
@@ -174,6 +175,7 @@ AccelDesign load_accel_design(const std::string& path) {
     }
   } else {
     AccelParams p;
+    p.source = path;
     p.name = d.name;
     read_params(f, p, true);
     d.subs.push_back(p);

@@ -74,7 +74,11 @@ void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
                              "latency_ms", "energy_mj", "energy_mac_units", "area_mm2");
   for (const std::string& value : split(o.sweep.substr(eq + 1), ',')) {
     accel::AccelDesign d = base;
-    accel::apply_overrides(d, {key + "=" + value});
+    try {
+      accel::apply_overrides(d, {key + "=" + value});
+    } catch (const InputError& e) {
+      throw e.with_context("in --sweep " + o.sweep);
+    }
     const auto cost = accel::evaluate_design(tasks, d, o.batch);
     points.push_back({{"value", value},
                       {"cycles", cost.cycles},

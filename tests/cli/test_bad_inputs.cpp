@@ -32,6 +32,9 @@ std::vector<Case> load_cases() {
 std::vector<std::string> command_for(const Case& c) {
   if (c.kind == "arch") return {"stats", "--arch", c.file};
   if (c.kind == "space") return {"space", c.file};
+  if (c.kind == "accel")
+    return {"accel", "--arch", test::source_path("configs/archs/mobilenet-v2.arch.json"), "--accel",
+            c.file};
   return {"search", "--config", c.file, "--dry-run"};
 }
 }  // namespace

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support.h"
+#include "hwnas/accel/accel_model.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
 #include "hwnas/cost/cost_table.h"
@@ -33,11 +34,14 @@ std::string synthetic_table(const Space& space) {
 std::vector<std::unique_ptr<CostModel>> all_models(const Space& space) {
   CostModelRegistry reg;
   register_builtin_cost_models(reg);
+  accel::register_accel_cost_models(reg);
   const std::string table = synthetic_table(space);
   std::map<std::string, std::string> options = {
       {"flops", "{type: flops, gmacs_per_s: 4, overhead_ms: 0.3}"},
       {"lut", "{type: lut, table: " + table + "}"},
-      {"lut-calibrated", "{type: lut-calibrated, table: " + table + "}"}};
+      {"lut-calibrated", "{type: lut-calibrated, table: " + table + "}"},
+      {"accelerator",
+       "{type: accelerator, accel: " + test::source_path("configs/accel/eyeriss.yaml") + "}"}};
   std::vector<std::unique_ptr<CostModel>> out;
   out.push_back(std::make_unique<IrCountsModel>());
   for (const auto& t : reg.types()) {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support.h"
+#include "hwnas/accel/accel_model.h"
 #include "hwnas/common/files.h"
 #include "hwnas/cost/lut_model.h"
 #include "hwnas/cost/registry.h"
@@ -53,8 +54,10 @@ struct PairsRun {
   Datasets data;
 };
 
-// A config over a one-position space {conv k1, conv k3}, priced by FLOPs.
-PairsRun pairs_setup(const std::string& strategy) {
+// A config over a one-position space {conv k1, conv k3}, priced by FLOPs unless
+// `cost_models` says otherwise.
+PairsRun pairs_setup(const std::string& strategy,
+                     const std::string& cost_models = "{lat: {type: flops, gmacs_per_s: 0.01}}") {
   PairsRun r;
   r.dir = test::temp_dir("pairs");
   write_file_atomic(r.dir + "/pairs.yaml",
@@ -64,13 +67,14 @@ PairsRun pairs_setup(const std::string& strategy) {
                     "  - {op: gap}\n  - {op: linear, out: 2}\n");
   write_file_atomic(r.dir + "/c.yaml", "name: pairs\nseed: 3\nspace: " + r.dir +
                                            "/pairs.yaml\ndata: {dataset: synthetic}\n"
-                                           "cost_models: {lat: {type: flops, gmacs_per_s: 0.01}}\n"
+                                           "cost_models: " + cost_models + "\n"
                                            "strategy: " +
                                            strategy +
                                            "\ntrain: {epochs: 6, batch: 32, optimizer: {lr: 0.05}, "
                                            "schedule: {type: constant}}\n");
   CostModelRegistry reg;
   register_builtin_cost_models(reg);
+  accel::register_accel_cost_models(reg);
   r.setup = prepare_run(load_run_config(r.dir + "/c.yaml"), reg);
   r.data.train = pairs_images(1024, 1);
   r.data.val = pairs_images(256, 2);
@@ -217,5 +221,22 @@ TEST_CASE("latency pressure moves the derived arch to the cheap candidate", "[se
     return r.setup.models.at("lat").model->network(decode(r.setup.space, g)).latency_ms();
   };
   const double free_ms = derived_latency(0), pressed_ms = derived_latency(5);
+  CHECK(pressed_ms < free_ms);
+}
+
+TEST_CASE("the accelerator model as the search cost: more weight, lower expected latency",
+          "[search][accel]") {
+  const std::string models =
+      "{lat: {type: accelerator, accel: " + test::source_path("configs/accel/eyeriss.yaml") + "}}";
+  auto expected_ms = [&](double lambda) {
+    PairsRun r = pairs_setup(
+        "{type: proxyless, arch_lr: 0.05, loss: {lambda: " + std::to_string(lambda) + "}}", models);
+    const CostTable& table = *r.setup.models.at("lat").table;
+    // On the accelerator the 3x3 candidate is the slower one.
+    REQUIRE(table.entry(0, 1).latency_ms() > 2 * table.entry(0, 0).latency_ms());
+    SearchOutcome out = search_pairs(r);
+    return table.expected(out.probs).latency_ms();
+  };
+  const double free_ms = expected_ms(0), pressed_ms = expected_ms(5);
   CHECK(pressed_ms < free_ms);
 }

@@ -27,6 +27,7 @@ struct AreaCosts {
 };
 
 struct AccelParams {
+  std::string source;  ///< the design file it was read from
   std::string name;
   std::string template_name;  ///< nvdla | shidiannao | eyeriss
   std::string dataflow;       ///< kcp_ws | yxp_os | rs (the template's by default)

@@ -54,6 +54,7 @@ struct LayerCost {
   double l1_reads = 0, l1_writes = 0, l2_reads = 0, l2_writes = 0;
   double dram_reads = 0, dram_writes = 0;
   double l1_bytes_needed = 0, l2_bytes_needed = 0;  ///< largest over the primitives
+  const char* l1_what = "", *l2_what = "";          ///< the primitives that need them
   Bound bound = Bound::Compute;
 
   double utilisation() const { return pe_cycles > 0 ? macs / pe_cycles : 0; }
@@ -64,10 +65,12 @@ struct LayerCost {
 /// One primitive on one accelerator (no buffer checks).
 LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw);
 
-/// A layer on one accelerator. Throws InputError naming `where` when a
-/// buffer is too small for the dataflow's tile, with the smallest size that works.
-LayerCost analyze_layer(const Layer& layer, const Shape& in, int batch, const AccelParams& hw,
-                        const std::string& where);
+/// A layer on one accelerator: the sum of its primitives.
+LayerCost analyze_layer(const Layer& layer, const Shape& in, int batch, const AccelParams& hw);
+/// Whether the dataflow's tiles of the layer fit the buffers.
+bool fits(const LayerCost& c, const AccelParams& hw);
+/// Throws InputError naming `where`, the buffer and the smallest size that works.
+[[noreturn]] void buffer_error(const LayerCost& c, const AccelParams& hw, const std::string& where);
 
 EnergyByLevel energy_by_level(const LayerCost& c, const EnergyCosts& e);
 /// Total energy in mJ.

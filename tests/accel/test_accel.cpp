@@ -1,0 +1,232 @@
+// The analytical accelerator model against hand-computed cases, the IR's
+// counts, and its own invariants.
+#include <cmath>
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "../support.h"
+#include "hwnas/accel/accel_model.h"
+#include "hwnas/common/error.h"
+#include "hwnas/common/files.h"
+#include "hwnas/ir/arch_json.h"
+#include "hwnas/space/genotype.h"
+
+using namespace hwnas;
+using namespace hwnas::accel;
+
+namespace {
+
+AccelParams design(const std::string& tmpl, std::int64_t pes, std::int64_t cluster) {
+  AccelParams p;
+  p.name = tmpl;
+  p.template_name = tmpl;
+  for (const auto& [name, flow] : templates())
+    if (name == tmpl) p.dataflow = flow;
+  p.pes = pes;
+  p.cluster = cluster;
+  p.l1_bytes = 4096;
+  p.l2_bytes = 1 << 24;
+  p.noc_bw = 1000;  // MAESTRO's shipped hardware: 1000 elements/cycle, one hop of latency 1
+  p.hop_latency = 1;
+  p.offchip_bw = 1000;
+  p.clock_mhz = 1000;
+  p.bits = 8;
+  return p;
+}
+
+Layer conv(int out, int k, int stride = 1) {
+  Layer l = Layer::make(Op::Conv);
+  l.out = out;
+  l.k = k;
+  l.stride = stride;
+  return l;
+}
+
+// MAESTRO's NoC delay: hop latency for the head, then one cycle per further
+// bandwidth-sized piece.
+double delay(double elements) {
+  return 1 + std::ceil(elements / 1000) - 1;
+}
+
+}  // namespace
+
+TEST_CASE("a layer that tiles exactly runs at full utilisation plus the fill", "[accel]") {
+  SECTION("NVDLA-like (kcp_ws): K over 4 clusters, C over 64 PEs") {
+    const AccelParams hw = design("nvdla", 256, 64);
+    // 64 -> 8 channels, 3x3, 8x8 output: 294,912 MACs = 1152 cycles on 256 PEs.
+    const LayerCost c = analyze_layer(conv(8, 3), {64, 8, 8}, 1, hw);
+    CHECK(c.macs == 294912);
+    CHECK(c.utilisation() == Approx(1));
+    CHECK(c.compute_cycles == 1152);
+    // Fill: the first step's tiles to all clusters (weights 4x64x9 + inputs
+    // 64x3x3) and then into one cluster's PEs (weights 64x9 + inputs 64x3x3).
+    CHECK(c.cycles == 1152 + delay(2304 + 576) + delay(576 + 576));
+    CHECK(c.bound == Bound::Compute);
+  }
+  SECTION("ShiDianNao-like (yxp_os): output rows over 8 clusters, columns over 8 PEs") {
+    const AccelParams hw = design("shidiannao", 64, 8);
+    const LayerCost c = analyze_layer(conv(2, 3), {2, 8, 8}, 1, hw);
+    CHECK(c.macs == 2 * 2 * 9 * 64);
+    CHECK(c.utilisation() == Approx(1));
+    // Weights 3x3 + inputs 10x10 to the array; weights + 3x10 inputs into a cluster.
+    CHECK(c.cycles == 2 * 2 * 9 + delay(9 + 100) + delay(9 + 30));
+  }
+  SECTION("Eyeriss-like (rs): clusters of R = 3 PEs over output rows") {
+    const AccelParams hw = design("eyeriss", 24, 0);
+    const LayerCost c = analyze_layer(conv(16, 3), {1, 8, 8}, 1, hw);
+    CHECK(c.macs == 16 * 9 * 64);
+    CHECK(c.utilisation() == Approx(1));
+    // Weights 16x3x3 + inputs 10x3 to the array; weights + 3x3 inputs into a cluster.
+    CHECK(c.cycles == 16 * 9 * 64 / 24 + delay(144 + 30) + delay(144 + 9));
+  }
+}
+
+TEST_CASE("depthwise layers use channel parallelism where C is not reduced", "[accel]") {
+  Layer dw = conv(256, 3);
+  dw.groups = 256;
+  const LayerCost c = analyze_layer(dw, {256, 8, 8}, 1, design("nvdla", 256, 64));
+  CHECK(c.macs == 256 * 9 * 64);
+  CHECK(c.utilisation() == Approx(1));
+  // A grouped conv runs its groups one after another: twice the half-size conv.
+  Layer g2 = conv(64, 1);
+  g2.groups = 2;
+  const AccelParams hw = design("nvdla", 256, 64);
+  const LayerCost two = analyze_layer(g2, {128, 8, 8}, 1, hw);
+  const LayerCost half = analyze_layer(conv(32, 1), {64, 8, 8}, 1, hw);
+  CHECK(two.cycles == Approx(2 * half.cycles));
+  CHECK(two.macs == 2 * half.macs);
+}
+
+TEST_CASE("a bandwidth-starved layer is memory-bound with the runtime its traffic implies",
+          "[accel]") {
+  AccelParams hw = design("nvdla", 256, 64);
+  hw.offchip_bw = 0.01;
+  const LayerCost c = analyze_layer(conv(8, 3), {64, 8, 8}, 1, hw);
+  CHECK(c.bound == Bound::Offchip);
+  CHECK(c.dram_reads == 8 * 64 * 9);  // the weights, once; activations stay in L2
+  CHECK(c.cycles == Approx((c.dram_reads + c.dram_writes) / hw.offchip_bw));
+  // A starved NoC instead: every step waits for its inputs.
+  AccelParams noc = design("nvdla", 256, 64);
+  noc.noc_bw = 0.5;
+  const LayerCost n = analyze_layer(conv(8, 3), {64, 8, 8}, 1, noc);
+  CHECK(n.bound == Bound::Noc);
+  CHECK(n.cycles > 10 * n.compute_cycles);
+  // Activations that do not fit L2 stream from DRAM.
+  AccelParams small = design("nvdla", 256, 64);
+  small.l2_bytes = 8192;
+  const LayerCost s = analyze_layer(conv(64, 3), {64, 32, 32}, 1, small);
+  CHECK(s.dram_reads > 64 * 32 * 32);
+  CHECK(s.dram_writes >= 64 * 32 * 32);
+}
+
+TEST_CASE("MACs of every layer equal the IR's on every template", "[accel]") {
+  std::vector<Arch> archs;
+  for (const auto& e : std::filesystem::directory_iterator(test::source_path("configs/archs")))
+    archs.push_back(load_arch(e.path().string()));
+  for (const std::string name : {"proxyless-fmnist", "fbnet", "proxyless-mobile"}) {
+    Space s = load_space(name);
+    Rng rng(4);
+    for (int i = 0; i < 3; ++i) archs.push_back(decode(s, sample(s, rng)));
+  }
+  for (const std::string t : {"nvdla", "shidiannao", "eyeriss"}) {
+    AccelParams hw = design(t, 256, t == "eyeriss" ? 0 : t == "nvdla" ? 64 : 8);
+    hw.l1_bytes = 1 << 16;
+    for (const Arch& a : archs) {
+      INFO(t << " / " << a.name);
+      const ArchStats st = analyze(a);
+      const NetworkCost n = evaluate_network(a, hw);
+      REQUIRE(n.layers.size() == st.layers.size());
+      for (std::size_t i = 0; i < st.layers.size(); ++i) {
+        CHECK(n.layers[i].macs == double(st.layers[i].macs));
+        CHECK(n.layers[i].utilisation() <= 1 + 1e-9);
+        CHECK(n.layers[i].cycles >= n.layers[i].compute_cycles);
+      }
+      CHECK(n.total.macs == double(st.macs));
+    }
+  }
+}
+
+TEST_CASE("energy is monotone in every access count", "[accel]") {
+  LayerCost base;
+  base.macs = 100, base.l1_reads = 300, base.l1_writes = 120, base.l2_reads = 40;
+  base.l2_writes = 10, base.dram_reads = 5, base.dram_writes = 1;
+  const EnergyCosts e;
+  const double e0 = energy_by_level(base, e).total();
+  for (double LayerCost::*field :
+       {&LayerCost::macs, &LayerCost::l1_reads, &LayerCost::l1_writes, &LayerCost::l2_reads,
+        &LayerCost::l2_writes, &LayerCost::dram_reads, &LayerCost::dram_writes}) {
+    LayerCost more = base;
+    more.*field += 1;
+    CHECK(energy_by_level(more, e).total() > e0);
+  }
+  // The defaults are MAESTRO's relative costs plus Eyeriss's DRAM figure.
+  CHECK(energy_by_level(base, e).l2 == Approx(50 * 18.61));
+  CHECK(energy_by_level(base, e).dram == Approx(6 * 200));
+  // More PEs: never slower, more area.
+  const Arch a = load_arch(test::source_path("configs/archs/fmnist-small.arch.json"));
+  double last_ms = 1e18, last_area = 0;
+  for (int pes : {64, 128, 256, 512}) {
+    const AccelParams hw = design("nvdla", pes, 64);
+    const double ms = evaluate_network(a, hw).latency_ms;
+    CHECK(ms <= last_ms * (1 + 1e-9));
+    CHECK(area_mm2(hw) > last_area);
+    last_ms = ms, last_area = area_mm2(hw);
+  }
+}
+
+TEST_CASE("a buffer too small for the tile names the layer and the size that works", "[accel]") {
+  AccelParams hw = design("nvdla", 256, 64);
+  hw.l1_bytes = 16;
+  const LayerCost c = analyze_layer(conv(8, 3), {64, 8, 8}, 1, hw);
+  CHECK_FALSE(fits(c, hw));
+  const std::string msg = test::error_of([&] { buffer_error(c, hw, "net: layers[0]"); });
+  CHECK_THAT(msg, Catch::Contains("net: layers[0]") && Catch::Contains("l1_bytes = 16") &&
+                      Catch::Contains("conv: it needs at least 38 bytes"));
+  hw.l1_bytes = 38;  // 2 x (9 weights + 9 inputs + 1 output), double-buffered
+  CHECK(fits(c, hw));
+  hw.l1_bytes = 37;
+  CHECK_FALSE(fits(c, hw));
+  // Through a whole network, the message names the design file and the layer.
+  AccelDesign d = load_accel_design(test::source_path("configs/accel/nvdla.yaml"));
+  d.subs[0].l1_bytes = 8;
+  const Arch a = load_arch(test::source_path("configs/archs/fmnist-small.arch.json"));
+  CHECK_THAT(test::error_of([&] { evaluate_network(a, d.subs[0]); }),
+             Catch::Contains("nvdla.yaml: 'nvdla-like' on ") && Catch::Contains("layers[0]") &&
+                 Catch::Contains("needs at least"));
+}
+
+TEST_CASE("heterogeneous designs run tasks in parallel: slowest latency, summed energy and area",
+          "[accel]") {
+  const AccelDesign d = load_accel_design(test::source_path("configs/accel/hetero-2.yaml"));
+  REQUIRE(d.heterogeneous);
+  const Arch a = load_arch(test::source_path("configs/archs/fmnist-small.arch.json"));
+  const Arch b = load_arch(test::source_path("configs/archs/fmnist-medium.arch.json"));
+  const DesignCost c = evaluate_design({a, b}, d);
+  const NetworkCost na = evaluate_network(a, d.subs[0]), nb = evaluate_network(b, d.subs[1]);
+  CHECK(c.latency_ms == Approx(std::max(na.latency_ms, nb.latency_ms)));
+  CHECK(c.energy_mj == Approx(na.energy_mj + nb.energy_mj));
+  CHECK(c.area_mm2 == Approx(area_mm2(d.subs[0]) + area_mm2(d.subs[1])));
+  // A third task has no sub-accelerator.
+  CHECK_THAT(test::error_of([&] { evaluate_design({a, b, a}, d); }),
+             Catch::Contains("task 2 ('") && Catch::Contains("is not mapped"));
+}
+
+TEST_CASE("overrides are validated like the file", "[accel]") {
+  AccelDesign d = load_accel_design(test::source_path("configs/accel/eyeriss.yaml"));
+  apply_overrides(d, {"pes=64", "energy.dram=100", "template=nvdla"});
+  CHECK(d.subs[0].pes == 64);
+  CHECK(d.subs[0].energy.dram == 100);
+  CHECK(d.subs[0].dataflow == "kcp_ws");
+  CHECK_THAT(test::error_of([&] { apply_overrides(d, {"pes=0"}); }),
+             Catch::Contains("--set pes=0") && Catch::Contains("pes: expected an integer in [1,"));
+  CHECK_THAT(test::error_of([&] { apply_overrides(d, {"noc_bw=-2"}); }),
+             Catch::Contains("noc_bw: expected a number in"));
+  CHECK_THAT(test::error_of([&] { apply_overrides(d, {"pe=3"}); }),
+             Catch::Contains("did you mean 'pes'"));
+  CHECK_THAT(test::error_of([&] { apply_overrides(d, {"dataflow=ws"}); }),
+             Catch::Contains("kcp_ws, yxp_os, rs"));
+  CHECK_THAT(test::error_of([&] { apply_overrides(d, {"cluster=1000"}); }),
+             Catch::Contains("cluster (1000) is larger than pes (64)"));
+  CHECK_THAT(test::error_of([&] { apply_overrides(d, {"pes"}); }), Catch::Contains("key=value"));
+}
