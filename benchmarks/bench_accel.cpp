@@ -21,13 +21,15 @@ struct Job {
 // Every distinct layer of proxyless-mobile (224x224 MobileNet-style blocks).
 std::vector<Job> mobile_layers() {
   std::vector<Job> out;
-  for (const auto& [l, in] : distinct_layers(load_space("proxyless-mobile"))) out.push_back({l, in});
+  for (const auto& [l, in] : distinct_layers(load_space("proxyless-mobile")))
+    out.push_back({l, in});
   return out;
 }
 
 void BM_AccelLayer(benchmark::State& state, const std::string& design) {
   const AccelParams hw =
-      load_accel_design(std::string(HWNAS_SOURCE_DIR) + "/configs/accel/" + design + ".yaml").subs[0];
+      load_accel_design(std::string(HWNAS_SOURCE_DIR) + "/configs/accel/" + design + ".yaml")
+          .subs[0];
   const std::vector<Job> jobs = mobile_layers();
   std::size_t i = 0;
   for (auto _ : state) {
@@ -44,7 +46,8 @@ void BM_AccelLayer(benchmark::State& state, const std::string& design) {
 // One primitive (a 3x3 conv) alone: the analysis without decomposition.
 void BM_AccelPrimitive(benchmark::State& state, const std::string& design) {
   const AccelParams hw =
-      load_accel_design(std::string(HWNAS_SOURCE_DIR) + "/configs/accel/" + design + ".yaml").subs[0];
+      load_accel_design(std::string(HWNAS_SOURCE_DIR) + "/configs/accel/" + design + ".yaml")
+          .subs[0];
   Primitive p;
   p.what = "conv";
   p.dims = {1, 64, 64, 28, 28, 3, 3};

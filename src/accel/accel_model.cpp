@@ -52,7 +52,8 @@ DesignCost evaluate_design(const std::vector<Arch>& tasks, const AccelDesign& de
 Cost AcceleratorModel::layer(const LayerContext& ctx) const {
   const LayerCost c = analyze_layer(ctx.layer, ctx.in, ctx.batch, hw_);
   if (!fits(c, hw_))
-    buffer_error(c, hw_, fmt::format("{}: '{}': {}", hw_.source, hw_.name, layer_summary(ctx.layer)));
+    buffer_error(c, hw_,
+                 fmt::format("{}: '{}': {}", hw_.source, hw_.name, layer_summary(ctx.layer)));
   Cost out;
   out[Metric::LatencyMs] = latency_ms(c.cycles, hw_);
   out[Metric::EnergyMj] = energy_mj(c, hw_);
@@ -78,8 +79,9 @@ void register_accel_cost_models(CostModelRegistry& r) {
             apply_overrides(d, kv);
           }
           if (d.heterogeneous)
-            file.fail("a heterogeneous design prices several tasks at once; a cost model needs "
-                      "a single accelerator");
+            file.fail(
+                "a heterogeneous design prices several tasks at once; a cost model needs "
+                "a single accelerator");
           return std::make_unique<AcceleratorModel>(d.subs[0]);
         });
 }

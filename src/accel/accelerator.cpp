@@ -40,10 +40,25 @@ double AccelParams::mac_um2() const {
 }
 
 std::vector<std::string> parameter_keys() {
-  return {"template",      "dataflow",       "pes",         "cluster",     "l1_bytes",
-          "l2_bytes",      "noc_bw",         "offchip_bw",  "hop_latency", "clock_mhz",
-          "bits",          "energy.mac",     "energy.l1",   "energy.l2",   "energy.dram",
-          "energy.mac_pj", "area.mac_um2",   "area.sram_um2_per_bit",      "area.noc_um2_per_pe"};
+  return {"template",
+          "dataflow",
+          "pes",
+          "cluster",
+          "l1_bytes",
+          "l2_bytes",
+          "noc_bw",
+          "offchip_bw",
+          "hop_latency",
+          "clock_mhz",
+          "bits",
+          "energy.mac",
+          "energy.l1",
+          "energy.l2",
+          "energy.dram",
+          "energy.mac_pj",
+          "area.mac_um2",
+          "area.sram_um2_per_bit",
+          "area.noc_um2_per_pe"};
 }
 
 namespace {
@@ -101,8 +116,8 @@ void validate(const AccelDesign& d, const std::string& where) {
   for (const AccelParams& p : d.subs) {
     const std::string who = d.heterogeneous ? fmt::format("sub-accelerator '{}': ", p.name) : "";
     if (p.cluster > p.pes)
-      throw InputError(where, fmt::format("{}cluster ({}) is larger than pes ({})", who, p.cluster,
-                                          p.pes));
+      throw InputError(
+          where, fmt::format("{}cluster ({}) is larger than pes ({})", who, p.cluster, p.pes));
     pes += p.pes;
     bw += p.offchip_bw;
   }
@@ -159,7 +174,8 @@ AccelDesign load_accel_design(const std::string& path) {
       AccelParams p;
       p.source = path;
       p.name = s.get_string("name");
-      if (find_sub(d, p.name) >= 0) s.get("name").fail("two sub-accelerators are named '" + p.name + "'");
+      if (find_sub(d, p.name) >= 0)
+        s.get("name").fail("two sub-accelerators are named '" + p.name + "'");
       read_params(s, p, true);
       s.finish();
       d.subs.push_back(p);
@@ -190,7 +206,8 @@ void apply_overrides(AccelDesign& d, const std::vector<std::string>& sets) {
     const auto eq = set.find('=');
     const std::string where = "--set " + set;
     if (eq == std::string::npos || eq == 0)
-      throw InputError(where, "expected key=value, e.g. pes=128 (keys: " + join(parameter_keys()) + ")");
+      throw InputError(where,
+                       "expected key=value, e.g. pes=128 (keys: " + join(parameter_keys()) + ")");
     std::string key = set.substr(0, eq);
     const std::string value = set.substr(eq + 1);
     AccelParams* target = &d.subs[0];
@@ -198,9 +215,10 @@ void apply_overrides(AccelDesign& d, const std::vector<std::string>& sets) {
       const auto dot = key.find('.');
       const int i = dot == std::string::npos ? -1 : find_sub(d, key.substr(0, dot));
       if (i < 0)
-        throw InputError(where, "in a heterogeneous design a key names its sub-accelerator "
-                                "first, e.g. " + d.subs[0].name + ".pes=128; the design has: " +
-                                    join(sub_names(d)));
+        throw InputError(where,
+                         "in a heterogeneous design a key names its sub-accelerator "
+                         "first, e.g. " +
+                             d.subs[0].name + ".pes=128; the design has: " + join(sub_names(d)));
       target = &d.subs[i];
       key = key.substr(dot + 1);
     }

@@ -56,6 +56,19 @@ double transfer_delay(double elements, const AccelParams& hw) {
   return hw.hop_latency + std::max(0.0, std::ceil(elements / hw.noc_bw - 1e-9) - 1);
 }
 
+/// The share of an input tile that is new when a window of `e` slides one
+/// tile along Y or X.
+double fresh(const Geometry& g, const Ext& e, int d) {
+  const double rows = span(e[d], e[d == kY ? kR : kS], g);
+  return std::min(1.0, g.stride * e[d] / rows);
+}
+
+/// ceil(a / b) for the whole-number extents and tiles the levels deal in.
+double ceil_div(double a, double b) {
+  const auto q = static_cast<std::int64_t>(a / b);
+  return double(q) * b < a ? double(q + 1) : double(q);
+}
+
 struct Loop {
   int d;
   bool spatial;
@@ -64,12 +77,12 @@ struct Loop {
 
 /// One level's walk over the extents it receives.
 struct LevelPlan {
-  std::array<Loop, kNumDims> loops{};
+  std::array<Loop, kNumDims> loops;
   int nloops = 0;
-  Ext child_full{};  ///< a unit's tile in a full step
-  Ext unit_avg{};    ///< a unit's tile, averaged over the steps (edges included)
-  Ext union_avg{};   ///< all units' tiles together, averaged over the steps
-  Ext union_full{};  ///< all units' tiles together in a full step
+  Ext child_full;  ///< a unit's tile in a full step
+  Ext unit_avg;    ///< a unit's tile, averaged over the steps (edges included)
+  Ext union_avg;   ///< all units' tiles together, averaged over the steps
+  Ext union_full;  ///< all units' tiles together in a full step
   double steps = 1, active = 1;
 };
 
@@ -77,6 +90,18 @@ struct Hierarchy {
   const std::array<Level, 2>* levels;
   std::array<double, 2> units;  ///< clusters, PEs per cluster
   double cluster;               ///< tile value of kCluster
+  /// Per level and dimension, the directive on it (-1: none).
+  std::array<std::array<signed char, kNumDims>, 2> index;
+
+  Hierarchy(const std::array<Level, 2>& lv, double clusters, double per_cluster)
+      : levels(&lv), units{clusters, per_cluster}, cluster(per_cluster) {
+    for (int l = 0; l < 2; ++l) {
+      index[l].fill(-1);
+      const auto& ds = lv[l].directives;
+      for (std::size_t i = 0; i < ds.size(); ++i)
+        index[l][static_cast<int>(ds[i].dim)] = static_cast<signed char>(i);
+    }
+  }
 };
 
 double resolve(int tile, double parent, double cluster) {
@@ -94,14 +119,14 @@ LevelPlan plan_level(const Hierarchy& h, int l, const Ext& parent) {
     double n;
     if (dir.spatial) {
       const double U = h.units[l];
-      n = std::ceil(T / (U * t) - 1e-9);
+      n = ceil_div(T, U * t);
       const double per_fold = T / n;
-      p.active = std::min(U, std::ceil(per_fold / t - 1e-9));
+      p.active = std::min(U, ceil_div(per_fold, t));
       p.unit_avg[d] = per_fold / p.active;
       p.union_avg[d] = per_fold;
       p.union_full[d] = std::min(U * t, T);
     } else {
-      n = std::ceil(T / t - 1e-9);
+      n = ceil_div(T, t);
       p.unit_avg[d] = p.union_avg[d] = T / n;
       p.union_full[d] = t;
     }
@@ -115,16 +140,17 @@ LevelPlan plan_level(const Hierarchy& h, int l, const Ext& parent) {
 /// spatial level's critical unit holds a full tile, a temporal one walks all.
 double dim_work(const Hierarchy& h, int l, int d, double T) {
   if (l == 2) return T;
-  for (const Directive& dir : (*h.levels)[l].directives) {
-    if (static_cast<int>(dir.dim) != d) continue;
-    const double t = resolve(dir.tile, T, h.cluster);
-    if (dir.spatial) return std::ceil(T / (h.units[l] * t) - 1e-9) * dim_work(h, l + 1, d, t);
-    const double n = std::ceil(T / t - 1e-9), rest = T - (n - 1) * t;
-    return (n - 1) * dim_work(h, l + 1, d, t) + dim_work(h, l + 1, d, rest);
-  }
-  return dim_work(h, l + 1, d, T);
+  const int i = h.index[l][d];
+  if (i < 0) return dim_work(h, l + 1, d, T);
+  const Directive& dir = (*h.levels)[l].directives[i];
+  const double t = resolve(dir.tile, T, h.cluster);
+  if (dir.spatial) return ceil_div(T, h.units[l] * t) * dim_work(h, l + 1, d, t);
+  const double n = ceil_div(T, t), rest = T - (n - 1) * t;
+  if (rest == t) return n * dim_work(h, l + 1, d, t);
+  return (n - 1) * dim_work(h, l + 1, d, t) + dim_work(h, l + 1, d, rest);
 }
 
+/// Compute cycles of level l over extents T (the cycles separate by dimension).
 double work(const Hierarchy& h, int l, const Ext& T) {
   double w = 1;
   for (int d = 0; d < kNumDims; ++d) w *= dim_work(h, l, d, T[d]);
@@ -136,46 +162,60 @@ struct LevelResult {
   double fill = 0;  ///< the first step's delivery, which nothing hides
   double comm = 0;  ///< transfer delays summed (fill included), for the bound
   double steps = 1, active = 1;
-  std::array<double, 3> ingress{};  ///< W, I delivered (multicast once); O written back
-  double unit_ingress = 0;          ///< W + I written into the units, summed over units
-  double need_union = 0, need_unit = 0;  ///< elements of one full step's tiles
+  std::array<double, 3> ingress{};     ///< W, I delivered (multicast once); O written back
+  double pe_ingress = 0;               ///< W + I written into PEs, summed over PEs
+  double pe_first = 0;                 ///< of which the first step's
+  double need_union = 0, need_pe = 0;  ///< level 0: one full step's tiles (all units; a PE)
+  Ext pe_avg, pe_full;                 ///< a PE's tile, averaged and full
+  double pe_active = 1;                ///< PEs busy in a step
   double runtime() const { return busy + fill; }
 };
 
-/// Walks level l over `parent`. Every level double-buffers: while a step
-/// computes, the next step's new data arrives and the previous outputs leave,
-/// so a step costs the slowest of the three; only the first delivery (at
-/// this level and the one below) is exposed.
+/// Walks level l over `parent` (`parent_work` = work(h, l, parent)). Every
+/// level double-buffers: while a step computes, the next step's new data
+/// arrives and the previous outputs leave, so a step costs the slowest of the
+/// three; only the first delivery (at this level and the one below) is exposed.
 LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& hw, int l,
-                      const Ext& parent) {
+                      const Ext& parent, double parent_work) {
   const LevelPlan p = plan_level(h, l, parent);
   LevelResult r;
   r.steps = p.steps;
   r.active = p.active;
-  double child_time, child_work, child_fill = 0, child_comm = 0;
+  // What one PE holds, and how many PEs are busy, while this level steps:
+  // PEs keep the parts of their tiles that a step does not change.
+  r.pe_avg = p.unit_avg;
+  r.pe_full = p.child_full;
+  r.pe_active = p.active;
+  double child_time, child_work, child_fill = 0, child_comm = 0, child_pe_steady = 0;
   if (l == 1) {
     child_time = child_work = work(h, 2, p.child_full);
   } else {
-    const LevelResult inner = run_level(h, g, hw, 1, p.child_full);
+    child_work = work(h, 1, p.child_full);
+    const LevelResult inner = run_level(h, g, hw, 1, p.child_full, child_work);
     child_time = inner.busy;
     child_fill = inner.fill;
     child_comm = inner.comm - inner.fill;
-    child_work = work(h, 1, p.child_full);
+    child_pe_steady = inner.pe_ingress - inner.pe_first;
+    r.pe_avg = inner.pe_avg;
+    r.pe_full = inner.pe_full;
+    r.pe_active *= inner.pe_active;
   }
   // Steps at the edges hold smaller tiles: scale the child's time by the
   // average work per step relative to a full step.
-  const double c = child_time * work(h, l, parent) / (p.steps * child_work);
+  const double c = child_time * parent_work / (p.steps * child_work);
 
-  for (int t : {kW, kI, kO}) {
-    r.need_union += footprint(g, t, p.union_full);
-    r.need_unit += footprint(g, t, p.child_full);
-  }
+  if (l == 0)  // the buffers' sizes: all clusters' tiles in L2, one PE's in L1
+    for (int t : {kW, kI, kO}) {
+      r.need_union += footprint(g, t, p.union_full);
+      r.need_pe += footprint(g, t, r.pe_full);
+    }
   double first = 0;
   for (int t : {kW, kI}) {
     r.ingress[t] = footprint(g, t, p.union_avg);
     first += r.ingress[t];
-    r.unit_ingress += footprint(g, t, p.unit_avg) * p.active;
+    r.pe_first += footprint(g, t, r.pe_avg) * r.pe_active;
   }
+  r.pe_ingress = r.pe_first + p.steps * child_pe_steady * p.active;
   r.fill = transfer_delay(first, hw) + child_fill;
   r.busy = c;
   r.comm = r.fill + p.steps * child_comm;
@@ -189,23 +229,21 @@ LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& 
     unsigned changed = 0;
     for (int i = j; i < p.nloops; ++i)
       if (p.loops[i].n > 1) changed |= 1u << p.loops[i].d;
-    double in = 0, unit_in = 0;
+    double in = 0;
     for (int t : {kW, kI}) {
       const unsigned hit = changed & coupled(g, t);
       if (!hit) continue;  // stationary: the units keep their tile
-      double keep = 0;     // sliding window: rows or columns already held stay
-      if (t == kI && hit == (1u << loop.d) && !loop.spatial && (loop.d == kY || loop.d == kX)) {
-        const int k = loop.d == kY ? kR : kS;
-        const double rows = span(p.union_avg[loop.d], p.union_avg[k], g);
-        keep = std::max(0.0, 1 - g.stride * p.union_avg[loop.d] / rows);
-      }
-      in += footprint(g, t, p.union_avg) * (1 - keep);
-      unit_in += footprint(g, t, p.unit_avg) * p.active * (1 - keep);
-      r.ingress[t] += count * footprint(g, t, p.union_avg) * (1 - keep);
+      // Sliding window: the rows (columns) already held stay.
+      const bool slides =
+          t == kI && hit == (1u << loop.d) && !loop.spatial && (loop.d == kY || loop.d == kX);
+      const double v = footprint(g, t, p.union_avg) * (slides ? fresh(g, p.union_avg, loop.d) : 1);
+      in += v;
+      r.ingress[t] += count * v;
+      r.pe_ingress += count * r.pe_active * footprint(g, t, r.pe_avg) *
+                      (slides ? fresh(g, r.pe_avg, loop.d) : 1);
     }
     const double out = (changed & coupled(g, kO)) ? footprint(g, kO, p.union_avg) : 0;
     r.ingress[kO] += count * out;
-    r.unit_ingress += count * unit_in;
     const double din = transfer_delay(in, hw), dout = transfer_delay(out, hw);
     r.busy += count * std::max({c, din, dout});
     r.comm += count * std::max(din, dout);
@@ -271,8 +309,8 @@ void LayerCost::add(const LayerCost& o) {
   l1_bytes_needed = std::max(l1_bytes_needed, o.l1_bytes_needed);
   l2_bytes_needed = std::max(l2_bytes_needed, o.l2_bytes_needed);
   bound = offchip_cycles >= std::max(compute_cycles, comm_cycles) ? Bound::Offchip
-          : compute_cycles >= comm_cycles                          ? Bound::Compute
-                                                                   : Bound::Noc;
+          : compute_cycles >= comm_cycles                         ? Bound::Compute
+                                                                  : Bound::Noc;
 }
 
 LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
@@ -282,21 +320,20 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
   Ext D;
   for (int d = 0; d < kNumDims; ++d) D[d] = double(p.dims[d]);
   // Clusters of `cluster` PEs; rs sizes them by the filter rows.
-  double cluster = hw.cluster > 0 ? double(hw.cluster)
+  double cluster = hw.cluster > 0             ? double(hw.cluster)
                    : flow.default_cluster > 0 ? double(flow.default_cluster)
                                               : D[kR];
   cluster = std::min(cluster, double(hw.pes));
-  const Hierarchy h{g.depthwise ? &flow.depthwise : &flow.conv,
-                    {std::floor(double(hw.pes) / cluster), cluster}, cluster};
+  const Hierarchy h(g.depthwise ? flow.depthwise : flow.conv, std::floor(double(hw.pes) / cluster),
+                    cluster);
 
-  const LevelResult top = run_level(h, g, hw, 0, D);
-  const LevelPlan plan0 = plan_level(h, 0, D);
-  const LevelResult inner = run_level(h, g, hw, 1, plan0.child_full);
+  const double total_work = work(h, 0, D);
+  const LevelResult top = run_level(h, g, hw, 0, D, total_work);
 
   LayerCost c;
   const double rep = double(p.repeat);
   c.macs = double(p.macs());
-  c.compute_cycles = work(h, 0, D) * rep;
+  c.compute_cycles = total_work * rep;
   c.pe_cycles = c.compute_cycles * double(hw.pes);
   const double on_chip = top.runtime() * rep;
   c.comm_cycles = top.comm * rep;
@@ -304,7 +341,7 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
   // L1: each MAC reads a weight, an input and a partial sum and writes the sum
   // back; tiles arrive into every PE that uses them.
   c.l1_reads = 3 * c.macs;
-  c.l1_writes = c.macs + inner.unit_ingress * top.steps * top.active * rep;
+  c.l1_writes = c.macs + top.pe_ingress * rep;
   const double whole_o = footprint(g, kO, D), readback = std::max(0.0, top.ingress[kO] - whole_o);
   c.l2_reads = (top.ingress[kW] + top.ingress[kI] + readback) * rep;
   c.l2_writes = top.ingress[kO] * rep;
@@ -335,32 +372,38 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
   c.l2_writes += c.dram_reads;  // DRAM fills land in L2
   c.offchip_cycles = (c.dram_reads + c.dram_writes) / hw.offchip_bw;
   c.cycles = std::max(on_chip, c.offchip_cycles);
-  c.l1_bytes_needed = 2 * inner.need_unit * bytes;
+  c.l1_bytes_needed = 2 * top.need_pe * bytes;
   c.l2_bytes_needed = 2 * top.need_union * bytes;
-  c.bound = c.offchip_cycles >= on_chip          ? Bound::Offchip
+  c.bound = c.offchip_cycles >= on_chip         ? Bound::Offchip
             : c.compute_cycles >= c.comm_cycles ? Bound::Compute
                                                 : Bound::Noc;
   return c;
 }
 
-LayerCost analyze_layer(const Layer& layer, const Shape& in, int batch, const AccelParams& hw,
-                        const std::string& where) {
+LayerCost analyze_layer(const Layer& layer, const Shape& in, int batch, const AccelParams& hw) {
   const Primitives prims = decompose(layer, in, batch);
   LayerCost total;
   for (int i = 0; i < prims.count; ++i) {
-    const Primitive& p = prims.items[i];
-    LayerCost c = analyze_primitive(p, hw);
-    auto too_small = [&](const char* key, std::int64_t have, double need) {
-      throw InputError(where, fmt::format("{} = {} is too small for the {} tile of this layer's {} "
-                                          "({}): it needs at least {} bytes",
-                                          key, have, hw.dataflow, p.what, layer_summary(layer),
-                                          std::int64_t(std::ceil(need))));
-    };
-    if (c.l1_bytes_needed > double(hw.l1_bytes)) too_small("l1_bytes", hw.l1_bytes, c.l1_bytes_needed);
-    if (c.l2_bytes_needed > double(hw.l2_bytes)) too_small("l2_bytes", hw.l2_bytes, c.l2_bytes_needed);
+    LayerCost c = analyze_primitive(prims.items[i], hw);
+    if (c.l1_bytes_needed > total.l1_bytes_needed) total.l1_what = prims.items[i].what;
+    if (c.l2_bytes_needed > total.l2_bytes_needed) total.l2_what = prims.items[i].what;
     total.add(c);
   }
   return total;
+}
+
+bool fits(const LayerCost& c, const AccelParams& hw) {
+  return c.l1_bytes_needed <= double(hw.l1_bytes) && c.l2_bytes_needed <= double(hw.l2_bytes);
+}
+
+void buffer_error(const LayerCost& c, const AccelParams& hw, const std::string& where) {
+  const bool l1 = c.l1_bytes_needed > double(hw.l1_bytes);
+  throw InputError(
+      where, fmt::format("{} = {} is too small for the {} tile of this layer's {}: "
+                         "it needs at least {} bytes",
+                         l1 ? "l1_bytes" : "l2_bytes", l1 ? hw.l1_bytes : hw.l2_bytes, hw.dataflow,
+                         l1 ? c.l1_what : c.l2_what,
+                         std::int64_t(std::ceil(l1 ? c.l1_bytes_needed : c.l2_bytes_needed))));
 }
 
 EnergyByLevel energy_by_level(const LayerCost& c, const EnergyCosts& e) {

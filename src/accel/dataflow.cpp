@@ -26,8 +26,8 @@ std::vector<Dataflow> make_dataflows() {
   kcp.name = "kcp_ws";
   kcp.summary = "weight-stationary: K over clusters, C over the PEs of a cluster (NVDLA-like)";
   kcp.default_cluster = 64;
-  kcp.conv = {Level{{sp(D::K, 1), tm(D::C, kCluster), tm(D::R, kFull), tm(D::S, kFull),
-                     tm(D::Y, 1), tm(D::X, 1)}},
+  kcp.conv = {Level{{sp(D::K, 1), tm(D::C, kCluster), tm(D::R, kFull), tm(D::S, kFull), tm(D::Y, 1),
+                     tm(D::X, 1)}},
               Level{{sp(D::C, 1), tm(D::Y, 1), tm(D::X, 1), tm(D::R, kFull), tm(D::S, kFull)}}};
   // Depthwise: no reduction over C, so channels go over clusters and PEs both.
   kcp.depthwise = {
@@ -51,14 +51,14 @@ std::vector<Dataflow> make_dataflows() {
   // filter rows over the PEs of a cluster (each PE keeps one filter row).
   Dataflow rs;
   rs.name = "rs";
-  rs.summary = "row-stationary: output rows over clusters of R PEs, filter rows over PEs (Eyeriss-like)";
+  rs.summary =
+      "row-stationary: output rows over clusters of R PEs, filter rows over PEs (Eyeriss-like)";
   rs.default_cluster = 0;
   rs.conv = {Level{{sp(D::Y, 1), tm(D::X, 1), tm(D::C, 1), tm(D::K, 16), tm(D::R, kFull),
                     tm(D::S, kFull)}},
              Level{{sp(D::R, 1), tm(D::S, kFull)}}};
-  rs.depthwise = {
-      Level{{sp(D::Y, 1), tm(D::X, 1), tm(D::C, 1), tm(D::R, kFull), tm(D::S, kFull)}},
-      Level{{sp(D::R, 1), tm(D::S, kFull)}}};
+  rs.depthwise = {Level{{sp(D::Y, 1), tm(D::X, 1), tm(D::C, 1), tm(D::R, kFull), tm(D::S, kFull)}},
+                  Level{{sp(D::R, 1), tm(D::S, kFull)}}};
   out.push_back(rs);
   return out;
 }

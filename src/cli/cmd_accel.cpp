@@ -46,8 +46,8 @@ json layer_json(const Arch& arch, std::size_t i, const accel::LayerCost& c,
 }
 
 void print_layers(const Arch& arch, const accel::NetworkCost& n, const accel::AccelParams& hw) {
-  std::cout << fmt::format("{}{} on {} ({}, {} PEs, {} MHz)\n", arch.name, "", hw.name,
-                           hw.dataflow, hw.pes, hw.clock_mhz);
+  std::cout << fmt::format("{}{} on {} ({}, {} PEs, {} MHz)\n", arch.name, "", hw.name, hw.dataflow,
+                           hw.pes, hw.clock_mhz);
   std::cout << fmt::format("{:>4}  {:<24} {:>11} {:>6} {:>10} {:>10} {:>10} {:>10}  {}\n", "#",
                            "layer", "cycles", "util", "E mac", "E L1", "E L2", "E DRAM", "bound");
   for (std::size_t i = 0; i < n.layers.size(); ++i) {
@@ -56,9 +56,8 @@ void print_layers(const Arch& arch, const accel::NetworkCost& n, const accel::Ac
     std::cout << fmt::format("{:>4}  {:<24} {:>11.0f} {:>5.1f}% {:>10} {:>10} {:>10} {:>10}  {}\n",
                              i, layer_summary(arch.layers[i]), c.cycles, 100 * c.utilisation(),
                              human_count(e.mac), human_count(e.l1), human_count(e.l2),
-                             human_count(e.dram), c.macs > 0 || c.cycles > 0
-                                                      ? accel::bound_name(c.bound)
-                                                      : "-");
+                             human_count(e.dram),
+                             c.macs > 0 || c.cycles > 0 ? accel::bound_name(c.bound) : "-");
   }
 }
 
@@ -88,8 +87,8 @@ void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
                       {"area_mm2", cost.area_mm2}});
     if (!ctx.json)
       std::cout << fmt::format("{:>12} {:>14.0f} {:>12.4f} {:>12.6f} {:>16.4g} {:>10.4f}\n", value,
-                               cost.cycles, cost.latency_ms, cost.energy_mj,
-                               cost.energy_mac_units, cost.area_mm2);
+                               cost.cycles, cost.latency_ms, cost.energy_mj, cost.energy_mac_units,
+                               cost.area_mm2);
   }
   if (ctx.json) print_json({{"accelerator", base.name}, {"sweep", key}, {"points", points}});
 }

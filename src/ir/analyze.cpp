@@ -24,7 +24,6 @@ void check_groups(const std::string& place, const Layer& l, int in, int mid, int
                      l.groups, in, mid, out));
 }
 
-
 }  // namespace
 
 bool mbconv_residual(const Layer& l, const Shape& in) {

@@ -208,7 +208,9 @@ TEST_CASE("heterogeneous designs run tasks in parallel: slowest latency, summed 
   CHECK(c.energy_mj == Approx(na.energy_mj + nb.energy_mj));
   CHECK(c.area_mm2 == Approx(area_mm2(d.subs[0]) + area_mm2(d.subs[1])));
   // A third task has no sub-accelerator.
-  CHECK_THAT(test::error_of([&] { evaluate_design({a, b, a}, d); }),
+  CHECK_THAT(test::error_of([&] {
+               evaluate_design({a, b, a}, d);
+             }),
              Catch::Contains("task 2 ('") && Catch::Contains("is not mapped"));
 }
 

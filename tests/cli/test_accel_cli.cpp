@@ -17,7 +17,8 @@ const std::string kSmall = "configs/archs/fmnist-small.arch.json";
 TEST_CASE("accel reports per-layer costs and totals on every shipped design", "[cli][accel]") {
   for (const std::string t : {"nvdla", "shidiannao", "eyeriss"}) {
     INFO(t);
-    auto r = run_hwnas({"--json", "accel", "--arch", kArch, "--accel", "configs/accel/" + t + ".yaml"});
+    auto r =
+        run_hwnas({"--json", "accel", "--arch", kArch, "--accel", "configs/accel/" + t + ".yaml"});
     INFO(r.err);
     REQUIRE(r.rc == 0);
     json j = json::parse(r.out);
@@ -29,8 +30,8 @@ TEST_CASE("accel reports per-layer costs and totals on every shipped design", "[
       energy += l.at("energy_mac_units").get<double>();
       const auto& e = l.at("energy_by_level");
       CHECK(l.at("energy_mac_units").get<double>() ==
-            Approx(e.at("mac").get<double>() + e.at("l1").get<double>() +
-                   e.at("l2").get<double>() + e.at("dram").get<double>()));
+            Approx(e.at("mac").get<double>() + e.at("l1").get<double>() + e.at("l2").get<double>() +
+                   e.at("dram").get<double>()));
     }
     CHECK(cycles == Approx(j.at("cycles").get<double>()));
     CHECK(energy == Approx(j.at("energy_mac_units").get<double>()));
@@ -41,7 +42,8 @@ TEST_CASE("accel reports per-layer costs and totals on every shipped design", "[
 }
 
 TEST_CASE("accel --set overrides and --sweep tabulates a parameter", "[cli][accel]") {
-  auto base = run_hwnas({"--json", "accel", "--arch", kArch, "--accel", "configs/accel/nvdla.yaml"});
+  auto base =
+      run_hwnas({"--json", "accel", "--arch", kArch, "--accel", "configs/accel/nvdla.yaml"});
   auto more = run_hwnas({"--json", "accel", "--arch", kArch, "--accel", "configs/accel/nvdla.yaml",
                          "--set", "pes=512", "--set", "clock_mhz=500"});
   REQUIRE(base.rc == 0);
@@ -50,8 +52,8 @@ TEST_CASE("accel --set overrides and --sweep tabulates a parameter", "[cli][acce
   CHECK(c1 < c0);
   CHECK(json::parse(more.out).at("area_mm2").get<double>() >
         json::parse(base.out).at("area_mm2").get<double>());
-  auto sweep = run_hwnas({"--json", "accel", "--arch", kArch, "--accel", "configs/accel/eyeriss.yaml",
-                          "--sweep", "pes=42,84,168"});
+  auto sweep = run_hwnas({"--json", "accel", "--arch", kArch, "--accel",
+                          "configs/accel/eyeriss.yaml", "--sweep", "pes=42,84,168"});
   INFO(sweep.err);
   REQUIRE(sweep.rc == 0);
   json pts = json::parse(sweep.out).at("points");
@@ -82,8 +84,8 @@ TEST_CASE("accel runs the tasks of a heterogeneous design", "[cli][accel]") {
   CHECK_THAT(bad.err, Catch::Contains("hetero-2.yaml:") && Catch::Contains("task 2") &&
                           Catch::Contains("is not mapped"));
   // Two networks on a single accelerator.
-  auto two = run_hwnas({"accel", "--arch", kSmall, "--arch", kArch, "--accel",
-                        "configs/accel/nvdla.yaml"});
+  auto two = run_hwnas(
+      {"accel", "--arch", kSmall, "--arch", kArch, "--accel", "configs/accel/nvdla.yaml"});
   CHECK(two.rc == 2);
   CHECK_THAT(two.err, Catch::Contains("single accelerator"));
 }
@@ -102,8 +104,8 @@ TEST_CASE("accel refuses broken overrides and sweeps with exit 2", "[cli][accel]
            {{"--sweep", "pes"}, "expected key=v1,v2"},
            {{"--sweep", "pes=64,x"}, "--sweep"},
        }) {
-    std::vector<std::string> args = {"--json", "accel", "--arch", kArch, "--accel",
-                                     "configs/accel/nvdla.yaml"};
+    std::vector<std::string> args = {"--json", "accel",   "--arch",
+                                     kArch,    "--accel", "configs/accel/nvdla.yaml"};
     args.insert(args.end(), c.extra.begin(), c.extra.end());
     auto r = run_hwnas(args);
     INFO(c.extra[1] << "\n" << r.err);

@@ -67,7 +67,9 @@ PairsRun pairs_setup(const std::string& strategy,
                     "  - {op: gap}\n  - {op: linear, out: 2}\n");
   write_file_atomic(r.dir + "/c.yaml", "name: pairs\nseed: 3\nspace: " + r.dir +
                                            "/pairs.yaml\ndata: {dataset: synthetic}\n"
-                                           "cost_models: " + cost_models + "\n"
+                                           "cost_models: " +
+                                           cost_models +
+                                           "\n"
                                            "strategy: " +
                                            strategy +
                                            "\ntrain: {epochs: 6, batch: 32, optimizer: {lr: 0.05}, "

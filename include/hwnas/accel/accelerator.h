@@ -21,9 +21,9 @@ struct EnergyCosts {
 
 /// Area constants in um^2 (45 nm). -1: from `bits`.
 struct AreaCosts {
-  double mac_um2 = -1;              ///< Horowitz 2014: multiplier + adder
-  double sram_um2_per_bit = 0.69;   ///< 0.346 um^2 6T cell at ~50% array efficiency
-  double noc_um2_per_pe = -1;       ///< -1: 20% of a PE's MAC + L1 (assumed, configurable)
+  double mac_um2 = -1;             ///< Horowitz 2014: multiplier + adder
+  double sram_um2_per_bit = 0.69;  ///< 0.346 um^2 6T cell at ~50% array efficiency
+  double noc_um2_per_pe = -1;      ///< -1: 20% of a PE's MAC + L1 (assumed, configurable)
 };
 
 struct AccelParams {

@@ -18,7 +18,7 @@ struct Primitive {
   /// Loop extents N, K, C, Y, X (output), R, S. Grouped convs hold one group.
   std::array<std::int64_t, kNumDims> dims{};
   int stride = 1, dilation = 1;
-  std::int64_t repeat = 1;               ///< groups, run one after another
+  std::int64_t repeat = 1;                   ///< groups, run one after another
   std::int64_t in_elems = 0, out_elems = 0;  ///< memory-only ops: elements read / written
   std::int64_t macs() const;
 };
@@ -54,7 +54,7 @@ struct LayerCost {
   double l1_reads = 0, l1_writes = 0, l2_reads = 0, l2_writes = 0;
   double dram_reads = 0, dram_writes = 0;
   double l1_bytes_needed = 0, l2_bytes_needed = 0;  ///< largest over the primitives
-  const char* l1_what = "", *l2_what = "";          ///< the primitives that need them
+  const char *l1_what = "", *l2_what = "";          ///< the primitives that need them
   Bound bound = Bound::Compute;
 
   double utilisation() const { return pe_cycles > 0 ? macs / pe_cycles : 0; }
