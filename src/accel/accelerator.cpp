@@ -91,6 +91,7 @@ void read_params(Fields& f, AccelParams& p, bool required) {
   number(f, "hop_latency", 0, 1e6, p.hop_latency, false);
   number(f, "clock_mhz", 1e-3, 1e6, p.clock_mhz, required);
   p.bits = int(f.get_int("bits", 1, 64, p.bits));
+  p.vector_width = int(f.get_int("vector_width", 1, 1024, p.vector_width));
   if (auto e = f.find("energy")) {
     Fields g = e->as_object();
     number(g, "mac", 0, 1e9, p.energy.mac, false);

@@ -158,9 +158,10 @@ double work(const Hierarchy& h, int l, const Ext& T) {
 }
 
 struct LevelResult {
-  double busy = 0;  ///< compute and steady-state transfers, all steps
-  double fill = 0;  ///< the first step's delivery, which nothing hides
-  double comm = 0;  ///< transfer delays summed (fill included), for the bound
+  double compute = 0;  ///< the steps' compute alone
+  double busy = 0;     ///< compute and steady-state transfers, all steps
+  double fill = 0;     ///< the first step's delivery, which nothing hides
+  double comm = 0;     ///< transfer delays summed (fill included), for the bound
   double steps = 1, active = 1;
   std::array<double, 3> ingress{};     ///< W, I delivered (multicast once); O written back
   double pe_ingress = 0;               ///< W + I written into PEs, summed over PEs
@@ -171,10 +172,12 @@ struct LevelResult {
   double runtime() const { return busy + fill; }
 };
 
-/// Walks level l over `parent` (`parent_work` = work(h, l, parent)). Every
-/// level double-buffers: while a step computes, the next step's new data
-/// arrives and the previous outputs leave, so a step costs the slowest of the
-/// three; only the first delivery (at this level and the one below) is exposed.
+/// Walks level l over `parent` (`parent_work` = work(h, l, parent)). A level
+/// double-buffers: while a step runs, the next step's new data arrives and the
+/// previous outputs leave, so a step costs the slowest of the three. As in
+/// MAESTRO, a step of the outer level runs one whole pass of the inner level,
+/// whose first delivery into the PEs is not hidden (docs/accelerator-model.md).
+/// A PE retires `vector_width` MACs per cycle.
 LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& hw, int l,
                       const Ext& parent, double parent_work) {
   const LevelPlan p = plan_level(h, l, parent);
@@ -186,15 +189,16 @@ LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& 
   r.pe_avg = p.unit_avg;
   r.pe_full = p.child_full;
   r.pe_active = p.active;
-  double child_time, child_work, child_fill = 0, child_comm = 0, child_pe_steady = 0;
+  double child_time, child_compute, child_work, child_comm = 0, child_pe_steady = 0;
   if (l == 1) {
-    child_time = child_work = work(h, 2, p.child_full);
+    child_work = work(h, 2, p.child_full);
+    child_time = child_compute = std::ceil(child_work / hw.vector_width - 1e-9);
   } else {
     child_work = work(h, 1, p.child_full);
     const LevelResult inner = run_level(h, g, hw, 1, p.child_full, child_work);
-    child_time = inner.busy;
-    child_fill = inner.fill;
-    child_comm = inner.comm - inner.fill;
+    child_time = inner.runtime();
+    child_compute = inner.compute;
+    child_comm = inner.comm;
     child_pe_steady = inner.pe_ingress - inner.pe_first;
     r.pe_avg = inner.pe_avg;
     r.pe_full = inner.pe_full;
@@ -202,7 +206,9 @@ LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& 
   }
   // Steps at the edges hold smaller tiles: scale the child's time by the
   // average work per step relative to a full step.
-  const double c = child_time * parent_work / (p.steps * child_work);
+  const double edge = parent_work / (p.steps * child_work);
+  const double c = child_time * edge;
+  r.compute = p.steps * child_compute * edge;
 
   if (l == 0)  // the buffers' sizes: all clusters' tiles in L2, one PE's in L1
     for (int t : {kW, kI, kO}) {
@@ -216,7 +222,7 @@ LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& 
     r.pe_first += footprint(g, t, r.pe_avg) * r.pe_active;
   }
   r.pe_ingress = r.pe_first + p.steps * child_pe_steady * p.active;
-  r.fill = transfer_delay(first, hw) + child_fill;
+  r.fill = transfer_delay(first, hw);
   r.busy = c;
   r.comm = r.fill + p.steps * child_comm;
 
@@ -333,8 +339,8 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
   LayerCost c;
   const double rep = double(p.repeat);
   c.macs = double(p.macs());
-  c.compute_cycles = total_work * rep;
-  c.pe_cycles = c.compute_cycles * double(hw.pes);
+  c.compute_cycles = top.compute * rep;
+  c.pe_cycles = c.compute_cycles * double(hw.pes) * hw.vector_width;
   const double on_chip = top.runtime() * rep;
   c.comm_cycles = top.comm * rep;
 

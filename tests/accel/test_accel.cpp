@@ -2,6 +2,8 @@
 // counts, and its own invariants.
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -60,8 +62,9 @@ TEST_CASE("a layer that tiles exactly runs at full utilisation plus the fill", "
     CHECK(c.utilisation() == Approx(1));
     CHECK(c.compute_cycles == 1152);
     // Fill: the first step's tiles to all clusters (weights 4x64x9 + inputs
-    // 64x3x3) and then into one cluster's PEs (weights 64x9 + inputs 64x3x3).
-    CHECK(c.cycles == 1152 + delay(2304 + 576) + delay(576 + 576));
+    // 64x3x3), and in each of the 2 x 8 x 8 steps one pass of a cluster whose
+    // tiles enter its PEs first (weights 64x9 + inputs 64x3x3), as in MAESTRO.
+    CHECK(c.cycles == 1152 + delay(2304 + 576) + 128 * delay(576 + 576));
     CHECK(c.bound == Bound::Compute);
   }
   SECTION("ShiDianNao-like (yxp_os): output rows over 8 clusters, columns over 8 PEs") {
@@ -69,16 +72,18 @@ TEST_CASE("a layer that tiles exactly runs at full utilisation plus the fill", "
     const LayerCost c = analyze_layer(conv(2, 3), {2, 8, 8}, 1, hw);
     CHECK(c.macs == 2 * 2 * 9 * 64);
     CHECK(c.utilisation() == Approx(1));
-    // Weights 3x3 + inputs 10x10 to the array; weights + 3x10 inputs into a cluster.
-    CHECK(c.cycles == 2 * 2 * 9 + delay(9 + 100) + delay(9 + 30));
+    // Weights 3x3 + inputs 10x10 to the array; in each of the K x C = 4 steps,
+    // weights + 3x10 inputs into a cluster.
+    CHECK(c.cycles == 2 * 2 * 9 + delay(9 + 100) + 4 * delay(9 + 30));
   }
   SECTION("Eyeriss-like (rs): clusters of R = 3 PEs over output rows") {
     const AccelParams hw = design("eyeriss", 24, 0);
     const LayerCost c = analyze_layer(conv(16, 3), {1, 8, 8}, 1, hw);
     CHECK(c.macs == 16 * 9 * 64);
     CHECK(c.utilisation() == Approx(1));
-    // Weights 16x3x3 + inputs 10x3 to the array; weights + 3x3 inputs into a cluster.
-    CHECK(c.cycles == 16 * 9 * 64 / 24 + delay(144 + 30) + delay(144 + 9));
+    // Weights 16x3x3 + inputs 10x3 to the array; in each of the 8 column
+    // steps, weights + 3x3 inputs into a cluster.
+    CHECK(c.cycles == 16 * 9 * 64 / 24 + delay(144 + 30) + 8 * delay(144 + 9));
   }
 }
 
@@ -231,4 +236,50 @@ TEST_CASE("overrides are validated like the file", "[accel]") {
   CHECK_THAT(test::error_of([&] { apply_overrides(d, {"cluster=1000"}); }),
              Catch::Contains("cluster (1000) is larger than pes (64)"));
   CHECK_THAT(test::error_of([&] { apply_overrides(d, {"pes"}); }), Catch::Contains("key=value"));
+}
+
+TEST_CASE("kcp_ws agrees with MAESTRO's own outputs layer by layer", "[accel][maestro]") {
+  // The hardware of those runs: 256 PEs in clusters of 64, NoC 1024
+  // elements/cycle with one hop of latency 1, 9 MAC lanes per PE; buffers and
+  // off-chip bandwidth ample (MAESTRO models no DRAM).
+  AccelParams hw = design("nvdla", 256, 64);
+  hw.noc_bw = 1024;
+  hw.vector_width = 9;
+  hw.offchip_bw = 1e9;
+  std::ifstream in(test::source_path("tests/data/maestro/kcp_ws_pe256.tsv"));
+  std::ofstream report(test::temp_dir("maestro") + "/kcp_ws_pe256.tsv");
+  report << "layer\tcycles_ratio\tl2_reads_ratio\tout_writes_ratio\tenergy_ratio\n";
+  std::string line;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ss(line);
+    std::string name;
+    std::int64_t K, C, R, S, out, stride;
+    double cycles, in_reads, w_reads, out_writes, energy, real_share;
+    ss >> name >> K >> C >> R >> S >> out >> stride >> cycles >> in_reads >> w_reads >>
+        out_writes >> energy >> real_share;
+    REQUIRE(ss);
+    Primitive p;
+    p.dims = {1, K, C, out, out, R, S};
+    p.stride = int(stride);
+    const LayerCost c = analyze_primitive(p, hw);
+    // Inputs and weights read from L2 (partial sums read back are counted apart).
+    const double written = c.l2_writes - c.dram_reads, outputs = double(K * out * out);
+    const double l2 = c.l2_reads - (written - outputs);
+    const EnergyByLevel e = energy_by_level(c, hw.energy);
+    const double ratios[] = {c.cycles / cycles, l2 / ((in_reads + w_reads) * real_share),
+                             written / out_writes, (e.mac + e.l1 + e.l2) / energy};
+    INFO(name << ": cycles, L2 reads, output writes, energy / MAESTRO's = " << ratios[0] << ", "
+              << ratios[1] << ", " << ratios[2] << ", " << ratios[3]);
+    CHECK(std::fabs(ratios[0] - 1) <= 0.10);
+    CHECK(std::fabs(ratios[1] - 1) <= 0.15);
+    CHECK(std::fabs(ratios[2] - 1) <= 0.15);
+    CHECK(std::fabs(ratios[3] - 1) <= 0.15);
+    report << name;
+    for (double r : ratios) report << '\t' << r;
+    report << '\n';
+    ++rows;
+  }
+  CHECK(rows == 17);
 }

@@ -38,6 +38,7 @@ struct AccelParams {
   double hop_latency = 1;             ///< cycles
   double clock_mhz = 0;
   int bits = 8;
+  int vector_width = 1;  ///< MACs a PE retires per cycle (MAESTRO's vector width)
   EnergyCosts energy;
   AreaCosts area;
 

@@ -50,7 +50,7 @@ struct LayerCost {
   double comm_cycles = 0;     ///< summed NoC transfer delays on the critical path
   double offchip_cycles = 0;  ///< DRAM traffic / off-chip bandwidth
   double macs = 0;
-  double pe_cycles = 0;  ///< compute_cycles x PEs (utilisation = macs / pe_cycles)
+  double pe_cycles = 0;  ///< compute_cycles x PEs x lanes (utilisation = macs / pe_cycles)
   double l1_reads = 0, l1_writes = 0, l2_reads = 0, l2_writes = 0;
   double dram_reads = 0, dram_writes = 0;
   double l1_bytes_needed = 0, l2_bytes_needed = 0;  ///< largest over the primitives
