@@ -9,43 +9,60 @@
 
 namespace hwnas::accel {
 
-NetworkCost evaluate_network(const Arch& arch, const AccelParams& hw, int batch) {
+namespace {
+
+/// Every layer of `arch`, layer i on `hw_of(i)`; latency and energy summed
+/// per layer, since the layers may run at different clocks.
+template <typename HwOf>
+NetworkCost evaluate_layers(const Arch& arch, int batch, HwOf hw_of) {
   NetworkCost n;
   n.layers.reserve(arch.layers.size());
   Shape in = arch.input;
   for (std::size_t i = 0; i < arch.layers.size(); ++i) {
     const Layer& l = arch.layers[i];
+    const AccelParams& hw = hw_of(i);
     n.layers.push_back(analyze_layer(l, in, batch, hw));
-    if (!fits(n.layers.back(), hw))
-      buffer_error(n.layers.back(), hw,
+    const LayerCost& c = n.layers.back();
+    if (!fits(c, hw))
+      buffer_error(c, hw,
                    fmt::format("{}: '{}' on {}: layers[{}] ({})", hw.source, hw.name, arch.name, i,
                                layer_summary(l)));
-    n.total.add(n.layers.back());
+    n.total.add(c);
+    n.latency_ms += latency_ms(c.cycles, hw);
+    n.energy_mj += energy_mj(c, hw);
+    const EnergyByLevel e = energy_by_level(c, hw.energy);
+    n.energy.mac += e.mac, n.energy.l1 += e.l1, n.energy.l2 += e.l2, n.energy.dram += e.dram;
     in = infer_shape(l, in, "layers[" + std::to_string(i) + "]");
   }
-  n.latency_ms = latency_ms(n.total.cycles, hw);
-  n.energy = energy_by_level(n.total, hw.energy);
-  n.energy_mj = energy_mj(n.total, hw);
   return n;
+}
+
+}  // namespace
+
+NetworkCost evaluate_network(const Arch& arch, const AccelParams& hw, int batch) {
+  return evaluate_layers(arch, batch, [&](std::size_t) -> const AccelParams& { return hw; });
 }
 
 DesignCost evaluate_design(const std::vector<Arch>& tasks, const AccelDesign& design, int batch) {
   DesignCost d;
   d.sub_latency_ms.assign(design.subs.size(), 0);
-  std::vector<double> sub_cycles(design.subs.size(), 0);
   for (std::size_t t = 0; t < tasks.size(); ++t) {
-    const int s = design.sub_of_task(int(t), tasks[t].name);
-    d.tasks.push_back(evaluate_network(tasks[t], design.subs[s], batch));
-    d.task_sub.push_back(s);
-    d.sub_latency_ms[s] += d.tasks.back().latency_ms;
-    d.energy_mj += d.tasks.back().energy_mj;
-    d.energy_mac_units += d.tasks.back().energy.total();
-    sub_cycles[s] += d.tasks.back().total.cycles;
+    const Arch& a = tasks[t];
+    d.layer_sub.push_back(design.layer_subs(int(t), a.name, int(a.layers.size())));
+    const std::vector<int>& subs = d.layer_sub.back();
+    d.tasks.push_back(evaluate_layers(
+        a, batch, [&](std::size_t i) -> const AccelParams& { return design.subs[subs[i]]; }));
+    const NetworkCost& n = d.tasks.back();
+    for (std::size_t i = 0; i < n.layers.size(); ++i)
+      d.sub_latency_ms[subs[i]] += latency_ms(n.layers[i].cycles, design.subs[subs[i]]);
+    d.latency_ms = std::max(d.latency_ms, n.latency_ms);  // a task's layers run in order
+    d.energy_mj += n.energy_mj;
+    d.energy_mac_units += n.energy.total();
   }
   for (const AccelParams& p : design.subs) d.area_mm2 += area_mm2(p);
-  const auto slowest = std::max_element(d.sub_latency_ms.begin(), d.sub_latency_ms.end());
-  d.latency_ms = *slowest;
-  d.cycles = sub_cycles[slowest - d.sub_latency_ms.begin()];  // the critical sub's clock
+  for (double busy : d.sub_latency_ms) d.latency_ms = std::max(d.latency_ms, busy);
+  d.cycles = design.heterogeneous ? d.latency_ms * design.subs[0].clock_mhz * 1e3
+                                  : (d.tasks.empty() ? 0 : d.tasks[0].total.cycles);
   return d;
 }
 

@@ -147,14 +147,32 @@ std::vector<std::string> sub_names(const AccelDesign& d) {
 
 }  // namespace
 
-int AccelDesign::sub_of_task(int task, const std::string& task_name) const {
-  if (!heterogeneous) return 0;
+std::vector<int> AccelDesign::layer_subs(int task, const std::string& task_name, int layers) const {
+  if (!heterogeneous) return std::vector<int>(std::size_t(layers), 0);
+  const std::string who = fmt::format("task {} ('{}', {} layers)", task, task_name, layers);
   if (task >= int(mapping.size()))
     throw InputError(mapping_place,
-                     fmt::format("task {} ('{}') is not mapped to a sub-accelerator: the mapping "
-                                 "has {} entries; add one naming one of: {}",
-                                 task, task_name, mapping.size(), join(sub_names(*this))));
-  return find_sub(*this, mapping[task]);
+                     fmt::format("{} is not mapped to a sub-accelerator: the mapping has {} "
+                                 "entries; add one naming one of: {}",
+                                 who, mapping.size(), join(sub_names(*this))));
+  std::vector<int> subs;
+  for (const Segment& seg : mapping[task]) {
+    const int last = seg.last < 0 ? layers - 1 : seg.last;
+    if (seg.first != int(subs.size()) || last >= layers || last < seg.first)
+      throw InputError(mapping_places[task],
+                       seg.first > int(subs.size())
+                           ? fmt::format("{}: layers {}-{} are not mapped to a sub-accelerator",
+                                         who, subs.size(), seg.first - 1)
+                           : fmt::format("{}: the range [{}, {}] {}", who, seg.first, seg.last,
+                                         last >= layers ? "runs past the last layer"
+                                                        : "overlaps the one before or is empty"));
+    subs.insert(subs.end(), std::size_t(last - seg.first + 1), seg.sub);
+  }
+  if (int(subs.size()) < layers)
+    throw InputError(mapping_places[task],
+                     fmt::format("{}: layers {}-{} are not mapped to a sub-accelerator", who,
+                                 subs.size(), layers - 1));
+  return subs;
 }
 
 AccelDesign load_accel_design(const std::string& path) {
@@ -183,12 +201,30 @@ AccelDesign load_accel_design(const std::string& path) {
     }
     Value mapping = f.get("mapping");
     d.mapping_place = mapping.place();
-    for (const Value& m : mapping.as_list(1, 1024)) {
-      const std::string name = m.as_string();
-      if (find_sub(d, name) < 0)
-        m.fail(fmt::format("no sub-accelerator is named '{}'; the design has: {}", name,
+    auto sub_named = [&](const Value& v) {
+      const std::string name = v.as_string();
+      const int i = find_sub(d, name);
+      if (i < 0)
+        v.fail(fmt::format("no sub-accelerator is named '{}'; the design has: {}", name,
                            join(sub_names(d))));
-      d.mapping.push_back(name);
+      return i;
+    };
+    // A task's entry: a sub's name (the whole network), or a list of
+    // {layers: [first, last], sub: name} ranges in layer order.
+    for (const Value& m : mapping.as_list(1, 1024)) {
+      d.mapping_places.push_back(m.place());
+      std::vector<AccelDesign::Segment> segs;
+      if (m.raw().is_string()) {
+        segs.push_back({0, -1, sub_named(m)});
+      } else {
+        for (const Value& r : m.as_list(1, 4096)) {
+          Fields rf = r.as_object();
+          const auto range = rf.get("layers").as_int_list(0, 1 << 20, 2, 2);
+          segs.push_back({int(range[0]), int(range[1]), sub_named(rf.get("sub"))});
+          rf.finish();
+        }
+      }
+      d.mapping.push_back(segs);
     }
   } else {
     AccelParams p;

@@ -45,19 +45,28 @@ json layer_json(const Arch& arch, std::size_t i, const accel::LayerCost& c,
           {"bound", accel::bound_name(c.bound)}};
 }
 
-void print_layers(const Arch& arch, const accel::NetworkCost& n, const accel::AccelParams& hw) {
-  std::cout << fmt::format("{}{} on {} ({}, {} PEs, {} MHz)\n", arch.name, "", hw.name, hw.dataflow,
-                           hw.pes, hw.clock_mhz);
+void print_layers(const Arch& arch, const accel::NetworkCost& n, const accel::AccelDesign& design,
+                  const std::vector<int>& layer_sub) {
+  if (design.heterogeneous) {
+    std::cout << fmt::format("{} on {} (the last column names each layer's sub-accelerator)\n",
+                             arch.name, design.name);
+  } else {
+    const auto& hw = design.subs[0];
+    std::cout << fmt::format("{} on {} ({}, {} PEs, {} MHz)\n", arch.name, hw.name, hw.dataflow,
+                             hw.pes, hw.clock_mhz);
+  }
   std::cout << fmt::format("{:>4}  {:<24} {:>11} {:>6} {:>10} {:>10} {:>10} {:>10}  {}\n", "#",
                            "layer", "cycles", "util", "E mac", "E L1", "E L2", "E DRAM", "bound");
   for (std::size_t i = 0; i < n.layers.size(); ++i) {
+    const auto& hw = design.subs[layer_sub[i]];
     const auto& c = n.layers[i];
     const auto e = accel::energy_by_level(c, hw.energy);
-    std::cout << fmt::format("{:>4}  {:<24} {:>11.0f} {:>5.1f}% {:>10} {:>10} {:>10} {:>10}  {}\n",
-                             i, layer_summary(arch.layers[i]), c.cycles, 100 * c.utilisation(),
-                             human_count(e.mac), human_count(e.l1), human_count(e.l2),
-                             human_count(e.dram),
-                             c.macs > 0 || c.cycles > 0 ? accel::bound_name(c.bound) : "-");
+    std::cout << fmt::format(
+        "{:>4}  {:<24} {:>11.0f} {:>5.1f}% {:>10} {:>10} {:>10} {:>10}  {:<8}{}\n", i,
+        layer_summary(arch.layers[i]), c.cycles, 100 * c.utilisation(), human_count(e.mac),
+        human_count(e.l1), human_count(e.l2), human_count(e.dram),
+        c.macs > 0 || c.cycles > 0 ? accel::bound_name(c.bound) : "-",
+        design.heterogeneous ? hw.name : "");
   }
 }
 
@@ -109,15 +118,20 @@ void run_accel(const AccelOptions& o, const Context& ctx) {
   if (ctx.json) {
     json layers = json::array(), task_list = json::array();
     for (std::size_t t = 0; t < tasks.size(); ++t) {
-      const auto& hw = design.subs[cost.task_sub[t]];
       const auto& n = cost.tasks[t];
+      json subs = json::array();
       for (std::size_t i = 0; i < n.layers.size(); ++i) {
+        const auto& hw = design.subs[cost.layer_sub[t][i]];
         json l = layer_json(tasks[t], i, n.layers[i], hw);
-        if (design.heterogeneous) l["task"] = t;
+        if (design.heterogeneous) {
+          l["task"] = t;
+          l["sub_accelerator"] = hw.name;
+        }
         layers.push_back(l);
+        if (subs.empty() || subs.back() != hw.name) subs.push_back(hw.name);
       }
       task_list.push_back({{"name", tasks[t].name},
-                           {"sub_accelerator", hw.name},
+                           {"sub_accelerators", subs},
                            {"cycles", n.total.cycles},
                            {"latency_ms", n.latency_ms},
                            {"energy_mj", n.energy_mj},
@@ -142,9 +156,8 @@ void run_accel(const AccelOptions& o, const Context& ctx) {
     return;
   }
   for (std::size_t t = 0; t < tasks.size(); ++t) {
-    const auto& hw = design.subs[cost.task_sub[t]];
     const auto& n = cost.tasks[t];
-    print_layers(tasks[t], n, hw);
+    print_layers(tasks[t], n, design, cost.layer_sub[t]);
     std::cout << fmt::format(
         "total: {:.0f} cycles = {:.4f} ms, {:.1f}% utilisation, energy {:.6f} mJ "
         "({} MAC units: mac {}, L1 {}, L2 {}, DRAM {})\n\n",

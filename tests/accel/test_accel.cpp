@@ -219,6 +219,45 @@ TEST_CASE("heterogeneous designs run tasks in parallel: slowest latency, summed 
              Catch::Contains("task 2 ('") && Catch::Contains("is not mapped"));
 }
 
+TEST_CASE("a heterogeneous mapping may split a network's layers over sub-accelerators", "[accel]") {
+  const Arch a = load_arch(test::source_path("configs/archs/mobilenet-v2.arch.json"));
+  const int n = int(a.layers.size());
+  auto design_with = [&](const std::string& mapping) {
+    const std::string dir = test::temp_dir("hetero-split");
+    std::string text = read_text_file(test::source_path("configs/accel/hetero-2.yaml"));
+    text = text.substr(0, text.find("mapping:")) + "mapping: " + mapping + "\n";
+    write_file_atomic(dir + "/d.yaml", text);
+    return load_accel_design(dir + "/d.yaml");
+  };
+  const AccelDesign split = design_with("[[{layers: [0, 5], sub: dla}, {layers: [6, " +
+                                        std::to_string(n - 1) + "], sub: shi}]]");
+  const DesignCost c = evaluate_design({a}, split);
+  REQUIRE(c.layer_sub[0].size() == std::size_t(n));
+  CHECK(c.layer_sub[0][5] == 0);
+  CHECK(c.layer_sub[0][6] == 1);
+  // One task: its layers run in order, so latency is the sum over both subs.
+  double sum = 0;
+  for (int i = 0; i < n; ++i)
+    sum += latency_ms(c.tasks[0].layers[i].cycles, split.subs[c.layer_sub[0][i]]);
+  CHECK(c.latency_ms == Approx(sum));
+  CHECK(c.sub_latency_ms[0] + c.sub_latency_ms[1] == Approx(sum));
+  CHECK(c.tasks[0].total.macs == double(analyze(a).macs));
+  // Ranges that leave layers out, overlap or run past the end.
+  CHECK_THAT(test::error_of([&] {
+               evaluate_design({a}, design_with("[[{layers: [0, 3], sub: dla}, {layers: [6, " +
+                                                std::to_string(n - 1) + "], sub: shi}]]"));
+             }),
+             Catch::Contains("d.yaml:") && Catch::Contains("layers 4-5 are not mapped"));
+  CHECK_THAT(
+      test::error_of([&] { evaluate_design({a}, design_with("[[{layers: [0, 3], sub: dla}]]")); }),
+      Catch::Contains("layers 4-" + std::to_string(n - 1) + " are not mapped"));
+  CHECK_THAT(test::error_of(
+                 [&] { evaluate_design({a}, design_with("[[{layers: [0, 500], sub: dla}]]")); }),
+             Catch::Contains("runs past the last layer"));
+  CHECK_THAT(test::error_of([&] { design_with("[[{layers: [0, 3], sub: tpu}]]"); }),
+             Catch::Contains("no sub-accelerator is named 'tpu'"));
+}
+
 TEST_CASE("overrides are validated like the file", "[accel]") {
   AccelDesign d = load_accel_design(test::source_path("configs/accel/eyeriss.yaml"));
   apply_overrides(d, {"pes=64", "energy.dram=100", "template=nvdla"});

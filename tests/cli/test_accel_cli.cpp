@@ -76,7 +76,7 @@ TEST_CASE("accel runs the tasks of a heterogeneous design", "[cli][accel]") {
   REQUIRE(j.at("tasks").size() == 2);
   const double a = j["tasks"][0]["latency_ms"], b = j["tasks"][1]["latency_ms"];
   CHECK(j.at("latency_ms").get<double>() == Approx(std::max(a, b)));
-  CHECK(j["tasks"][1]["sub_accelerator"] == "shi");
+  CHECK(j["tasks"][1]["sub_accelerators"] == json::array({"shi"}));
   // Three tasks, two mapped: exit 2 naming the mapping and the task.
   auto bad = run_hwnas({"accel", "--arch", kSmall, "--arch", kArch, "--arch", kSmall, "--accel",
                         "configs/accel/hetero-2.yaml"});

@@ -21,14 +21,16 @@ struct NetworkCost {
 /// buffer is too small for it.
 NetworkCost evaluate_network(const Arch& arch, const AccelParams& hw, int batch = 1);
 
-/// Several tasks (one network each) on a design: each task runs on the
-/// sub-accelerator the mapping names; the subs run in parallel, so latency is
-/// the slowest sub's total, while energy and area add up.
+/// Several tasks (one network each) on a design: each layer runs on the
+/// sub-accelerator the mapping gives it. The subs run in parallel, so latency
+/// is the larger of the busiest sub's total and the longest task's chain of
+/// layers; energy and area add up.
 struct DesignCost {
   std::vector<NetworkCost> tasks;
-  std::vector<int> task_sub;
-  std::vector<double> sub_latency_ms;
-  double latency_ms = 0, energy_mj = 0, energy_mac_units = 0, area_mm2 = 0, cycles = 0;
+  std::vector<std::vector<int>> layer_sub;  ///< per task and layer, the sub it ran on
+  std::vector<double> sub_latency_ms;       ///< each sub's busy time
+  double latency_ms = 0, energy_mj = 0, energy_mac_units = 0, area_mm2 = 0;
+  double cycles = 0;  ///< latency in cycles of the first sub's clock (of the design's, when single)
 };
 DesignCost evaluate_design(const std::vector<Arch>& tasks, const AccelDesign& design,
                            int batch = 1);

@@ -58,12 +58,19 @@ struct AccelDesign {
   bool heterogeneous = false;
   std::int64_t budget_pes = 0;  ///< heterogeneous only: totals the subs must stay within
   double budget_offchip_bw = 0;
-  std::vector<std::string> mapping;  ///< task i runs on the sub named mapping[i]
-  /// Places of the values above, for messages raised after loading.
-  std::string mapping_place;
+  /// Layers [first, last] of a task run on sub `sub` (last = -1: to the end).
+  struct Segment {
+    int first = 0, last = -1, sub = 0;
+  };
+  /// Per task, its segments in layer order: a whole network on one sub, or
+  /// ranges of its layers on several.
+  std::vector<std::vector<Segment>> mapping;
+  std::vector<std::string> mapping_places;  ///< where each task's entry is written
+  std::string mapping_place;                ///< where the mapping is written
 
-  /// Index of the sub task `task` runs on; throws InputError when unmapped.
-  int sub_of_task(int task, const std::string& task_name) const;
+  /// The sub each of a task's `layers` layers runs on. Throws InputError when
+  /// the task has no entry or its ranges leave layers out, overlap or overrun.
+  std::vector<int> layer_subs(int task, const std::string& task_name, int layers) const;
 };
 
 /// Reads and validates a design file. Throws InputError naming file:line:col.
