@@ -225,7 +225,7 @@ TEST_CASE("a heterogeneous mapping may split a network's layers over sub-acceler
   auto design_with = [&](const std::string& mapping) {
     const std::string dir = test::temp_dir("hetero-split");
     std::string text = read_text_file(test::source_path("configs/accel/hetero-2.yaml"));
-    text = text.substr(0, text.find("mapping:")) + "mapping: " + mapping + "\n";
+    text = text.substr(0, text.rfind("mapping:")) + "mapping: " + mapping + "\n";
     write_file_atomic(dir + "/d.yaml", text);
     return load_accel_design(dir + "/d.yaml");
   };

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support.h"
+#include "hwnas/accel/accel_model.h"
 #include "hwnas/common/error.h"
 #include "hwnas/setup/run_setup.h"
 
@@ -17,6 +18,7 @@ RunConfig from_text(const std::string& text, const std::string& file = "c.yaml")
 CostModelRegistry builtin() {
   CostModelRegistry r;
   register_builtin_cost_models(r);
+  accel::register_accel_cost_models(r);
   return r;
 }
 }  // namespace
