@@ -140,12 +140,15 @@ train: {epochs: 2, batch: 64, optimizer: {type: sgd, lr: 0.05}}
 """
 
 
-def config(name, expect, **repl):
-    text = GOOD_CONFIG
+def mutated(text, repl):
     for k, v in repl.items():
         assert k in text, k
         text = text.replace(k, v)
-    write(f"config/{name}.yaml", text, "config", expect)
+    return text
+
+
+def config(name, expect, **repl):
+    write(f"config/{name}.yaml", mutated(GOOD_CONFIG, repl), "config", expect)
 
 
 config("unknown-key", "did you mean 'train'", **{"train:": "trian:"})
@@ -219,11 +222,7 @@ mapping: [a]
 
 
 def accel(name, expect, base=GOOD_ACCEL, **repl):
-    text = base
-    for k, v in repl.items():
-        assert k in text, k
-        text = text.replace(k, v)
-    write(f"accel/{name}.yaml", text, "accel", expect)
+    write(f"accel/{name}.yaml", mutated(base, repl), "accel", expect)
 
 
 accel("zero-pes", "pes: expected an integer in [1, 16777216], got 0", **{"pes: 256": "pes: 0"})
