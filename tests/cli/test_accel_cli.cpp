@@ -27,6 +27,8 @@ TEST_CASE("accel reports per-layer costs and totals on every shipped design", "[
     double cycles = 0, energy = 0;
     for (const auto& l : j.at("layers")) {
       cycles += l.at("cycles").get<double>();
+      CHECK(l.at("compute_cycles").get<double>() + l.at("stall_cycles").get<double>() ==
+            Approx(l.at("cycles").get<double>()));
       energy += l.at("energy_mac_units").get<double>();
       const auto& e = l.at("energy_by_level");
       CHECK(l.at("energy_mac_units").get<double>() ==
