@@ -275,6 +275,15 @@ TEST_CASE("overrides are validated like the file", "[accel]") {
   CHECK_THAT(test::error_of([&] { apply_overrides(d, {"cluster=1000"}); }),
              Catch::Contains("cluster (1000) is larger than pes (64)"));
   CHECK_THAT(test::error_of([&] { apply_overrides(d, {"pes"}); }), Catch::Contains("key=value"));
+  // In a heterogeneous design a key names its sub-accelerator, and the budget holds.
+  AccelDesign h = load_accel_design(test::source_path("configs/accel/hetero-2.yaml"));
+  apply_overrides(h, {"shi.pes=128", "dla.energy.l2=20"});
+  CHECK(h.subs[1].pes == 128);
+  CHECK(h.subs[0].energy.l2 == 20);
+  CHECK_THAT(test::error_of([&] { apply_overrides(h, {"pes=64"}); }),
+             Catch::Contains("names its sub-accelerator first") && Catch::Contains("dla, shi"));
+  CHECK_THAT(test::error_of([&] { apply_overrides(h, {"dla.pes=512"}); }),
+             Catch::Contains("over the budget of 512"));
 }
 
 TEST_CASE("kcp_ws agrees with MAESTRO's own outputs layer by layer", "[accel][maestro]") {
