@@ -258,6 +258,8 @@ LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& 
   return r;
 }
 
+/// Pooling, SE scaling, residual adds: their data streams from L2 through the
+/// array and back (from and to DRAM when it does not fit L2); no MACs.
 LayerCost memory_op(const Primitive& p, const AccelParams& hw) {
   LayerCost c;
   const double in = double(p.in_elems) * p.repeat, out = double(p.out_elems) * p.repeat;
@@ -274,8 +276,6 @@ LayerCost memory_op(const Primitive& p, const AccelParams& hw) {
   c.offchip_cycles = (c.dram_reads + c.dram_writes) / hw.offchip_bw;
   c.cycles = std::max(c.comm_cycles, c.offchip_cycles);
   c.bound = c.offchip_cycles > c.comm_cycles ? Bound::Offchip : Bound::Noc;
-  c.l1_bytes_needed = 0;
-  c.l2_bytes_needed = 0;
   return c;
 }
 
