@@ -20,6 +20,7 @@ std::vector<std::string> template_names() {
 }
 
 const Dataflow& AccelParams::flow() const {
+  if (custom) return *custom;
   const Dataflow* d = find_dataflow(dataflow);
   HWNAS_ASSERT(d != nullptr, "unvalidated dataflow name " + dataflow);
   return *d;
@@ -78,10 +79,19 @@ void read_params(Fields& f, AccelParams& p, bool required) {
     p.template_name = t->as_choice(template_names());
     for (const auto& [name, flow] : templates())
       if (name == p.template_name) p.dataflow = flow;
+    p.custom.reset();
   } else if (required) {
     f.get("template");  // reports the missing key
   }
-  if (auto d = f.find("dataflow")) p.dataflow = d->as_choice(dataflow_names());
+  if (auto d = f.find("dataflow")) {
+    if (d->is_object()) {
+      p.custom = std::make_shared<const Dataflow>(read_dataflow(*d));
+      p.dataflow = p.custom->name;
+    } else {
+      p.dataflow = d->as_choice(dataflow_names());
+      p.custom.reset();
+    }
+  }
   integer("pes", 1, kMaxPes, p.pes);
   p.cluster = f.get_int("cluster", 0, kMaxPes, p.cluster);
   integer("l1_bytes", 1, std::int64_t(1) << 30, p.l1_bytes);

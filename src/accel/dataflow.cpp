@@ -1,5 +1,13 @@
 #include "hwnas/accel/dataflow.h"
 
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "hwnas/common/document.h"
+#include "hwnas/common/text.h"
+
 namespace hwnas::accel {
 
 const char* dim_name(Dim d) {
@@ -64,6 +72,103 @@ std::vector<Dataflow> make_dataflows() {
 }
 
 }  // namespace
+
+namespace {
+
+const std::vector<std::string>& dim_names() {
+  static const std::vector<std::string> names = {"N", "K", "C", "Y", "X", "R", "S"};
+  return names;
+}
+
+Directive read_directive(const Value& v) {
+  const std::vector<std::string> words = split(v.as_string(), ' ');
+  std::vector<std::string> w;
+  for (const auto& x : words)
+    if (!x.empty()) w.push_back(x);
+  const std::string form = "expected 'spatial|temporal <N|K|C|Y|X|R|S> <count|full|cluster>'";
+  if (w.size() != 3) v.fail(form + ", e.g. 'spatial K 1'");
+  if (w[0] != "spatial" && w[0] != "temporal")
+    v.fail(fmt::format("'{}' is neither spatial nor temporal; {}", w[0], form));
+  Directive d{Dim::N, w[0] == "spatial", kFull};
+  const auto& names = dim_names();
+  const auto it = std::find(names.begin(), names.end(), w[1]);
+  if (it == names.end())
+    v.fail(fmt::format("unknown dimension '{}'; expected one of {}", w[1], join(names)));
+  d.dim = static_cast<Dim>(it - names.begin());
+  if (w[2] == "full") {
+    d.tile = kFull;
+  } else if (w[2] == "cluster") {
+    d.tile = kCluster;
+  } else {
+    int n = 0;
+    const auto r = std::from_chars(w[2].data(), w[2].data() + w[2].size(), n);
+    if (r.ec != std::errc() || r.ptr != w[2].data() + w[2].size() || n < 1 || n > (1 << 20))
+      v.fail(fmt::format("tile '{}': expected a count in [1, 1048576], 'full' or 'cluster'", w[2]));
+    d.tile = n;
+  }
+  return d;
+}
+
+Level read_level(const Value& v, bool depthwise) {
+  Level level;
+  int spatial = 0;
+  std::array<bool, kNumDims> seen{};
+  for (const Value& item : v.as_list(1, 16)) {
+    const Directive d = read_directive(item);
+    const int i = static_cast<int>(d.dim);
+    if (seen[i])
+      item.fail(fmt::format("dimension {} is named twice in this level", dim_name(d.dim)));
+    if (depthwise && d.dim == Dim::K)
+      item.fail("a depthwise layer has no K (its output channel is C)");
+    seen[i] = true;
+    spatial += d.spatial;
+    level.directives.push_back(d);
+  }
+  if (spatial != 1)
+    v.fail(
+        fmt::format("a level spreads exactly one dimension over its units; this one has {} "
+                    "spatial directives",
+                    spatial));
+  return level;
+}
+
+std::array<Level, 2> read_levels(const Value& v, bool depthwise) {
+  Fields f = v.as_object();
+  std::array<Level, 2> levels{read_level(f.get("clusters"), depthwise),
+                              read_level(f.get("pes"), depthwise)};
+  f.finish();
+  return levels;
+}
+
+}  // namespace
+
+Dataflow read_dataflow(const Value& v) {
+  Fields f = v.as_object();
+  Dataflow d;
+  d.name = f.get_string("name");
+  if (find_dataflow(d.name) != nullptr)
+    f.get("name").fail(fmt::format("'{}' is a built-in dataflow; give yours another name", d.name));
+  d.summary = "user-defined";
+  d.default_cluster = int(f.get_int("cluster", 0, 1 << 24, 0));
+  d.conv = read_levels(f.get("conv"), false);
+  if (auto dw = f.find("depthwise")) {
+    d.depthwise = read_levels(*dw, true);
+  } else {  // the conv mapping without its K directives, as MAESTRO's depthwise files do
+    d.depthwise = d.conv;
+    for (Level& l : d.depthwise) {
+      auto& ds = l.directives;
+      ds.erase(
+          std::remove_if(ds.begin(), ds.end(), [](const Directive& x) { return x.dim == Dim::K; }),
+          ds.end());
+      if (std::none_of(ds.begin(), ds.end(), [](const Directive& x) { return x.spatial; }))
+        f.get("conv").fail(
+            "its K directive is a level's only spatial one, so depthwise layers "
+            "(which have no K) need their own 'depthwise:' mapping");
+    }
+  }
+  f.finish();
+  return d;
+}
 
 const std::vector<Dataflow>& dataflows() {
   static const std::vector<Dataflow> all = make_dataflows();

@@ -258,6 +258,26 @@ TEST_CASE("a heterogeneous mapping may split a network's layers over sub-acceler
              Catch::Contains("no sub-accelerator is named 'tpu'"));
 }
 
+TEST_CASE("a dataflow written in the design file prices like the built-in it spells out",
+          "[accel]") {
+  const AccelDesign custom =
+      load_accel_design(test::source_path("configs/accel/custom-dataflow.yaml"));
+  const AccelDesign named = load_accel_design(test::source_path("configs/accel/nvdla.yaml"));
+  REQUIRE(custom.subs[0].dataflow == "my_kcp_ws");
+  for (const std::string arch : {"mobilenet-v2", "fmnist-small", "proxylessnas-mobile"}) {
+    INFO(arch);
+    const Arch a = load_arch(test::source_path("configs/archs/" + arch + ".arch.json"));
+    const NetworkCost x = evaluate_network(a, custom.subs[0]),
+                      y = evaluate_network(a, named.subs[0]);
+    CHECK(x.total.cycles == y.total.cycles);
+    CHECK(x.energy.total() == y.energy.total());
+  }
+  // --set dataflow=rs switches to a built-in.
+  AccelDesign d = custom;
+  apply_overrides(d, {"dataflow=rs"});
+  CHECK(d.subs[0].flow().name == "rs");
+}
+
 TEST_CASE("overrides are validated like the file", "[accel]") {
   AccelDesign d = load_accel_design(test::source_path("configs/accel/eyeriss.yaml"));
   apply_overrides(d, {"pes=64", "energy.dram=100", "template=nvdla"});

@@ -3,6 +3,7 @@
 // template with its resources, or several sub-accelerators under a shared
 // budget with a mapping of tasks onto them.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,8 @@ struct AccelParams {
   std::string source;  ///< the design file it was read from
   std::string name;
   std::string template_name;  ///< nvdla | shidiannao | eyeriss
-  std::string dataflow;       ///< kcp_ws | yxp_os | rs (the template's by default)
+  std::string dataflow;  ///< kcp_ws | yxp_os | rs (the template's by default), or custom's name
+  std::shared_ptr<const Dataflow> custom;  ///< a dataflow written in the design file
   std::int64_t pes = 0;
   std::int64_t cluster = 0;  ///< PEs per cluster; 0: the dataflow's default
   std::int64_t l1_bytes = 0, l2_bytes = 0;

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace hwnas {
+class Value;
+}
+
 namespace hwnas::accel {
 
 /// Loop dimensions of a convolution. Y and X are *output* rows and columns;
@@ -40,6 +44,15 @@ struct Dataflow {
   /// PEs per cluster when the config gives none; 0: the layer's filter rows (rs).
   int default_cluster = 0;
 };
+
+/// A dataflow written in a design file:
+///   {name: my_ws, cluster: 64,
+///    conv: {clusters: [spatial K 1, temporal C cluster, ...], pes: [spatial C 1, ...]},
+///    depthwise: {clusters: [...], pes: [...]}}      # optional: conv without K
+/// Each directive is "spatial|temporal <N|K|C|Y|X|R|S> <count|full|cluster>";
+/// each level spreads exactly one dimension over its units and names a
+/// dimension at most once. Throws InputError naming the place.
+Dataflow read_dataflow(const hwnas::Value& v);
 
 /// The built-in dataflows, by name.
 const std::vector<Dataflow>& dataflows();

@@ -240,6 +240,26 @@ accel("l2-too-small", "l2_bytes = 1024 is too small", **{"l2_bytes: 262144": "l2
 accel("cluster-over-pes", "cluster (512) is larger than pes (256)", **{"cluster: 64": "cluster: 512"})
 accel("missing-pes", "pes: missing required key", **{"pes: 256\n": ""})
 accel("unknown-key", "pe_count: unknown key", **{"bits: 8\n": "bits: 8\npe_count: 16\n"})
+CUSTOM = ("template: nvdla\n", "template: nvdla\ndataflow:\n  name: mine\n  conv:\n"
+          "    clusters: [spatial K 1, temporal C cluster, temporal Y 1, temporal X 1]\n"
+          "    pes: [spatial C 1, temporal R full, temporal S full]\n")
+
+
+def custom_flow(name, expect, old, new):
+    accel(name, expect, **{CUSTOM[0]: CUSTOM[1].replace(old, new)})
+
+
+custom_flow("flow-unknown-dim", "unknown dimension 'Q'; expected one of N, K, C, Y, X, R, S",
+            "temporal Y 1,", "temporal Q 1,")
+custom_flow("flow-two-spatial", "exactly one dimension over its units; this one has 2",
+            "temporal C cluster", "spatial C cluster")
+custom_flow("flow-no-spatial", "this one has 0 spatial directives", "spatial C 1", "temporal C 1")
+custom_flow("flow-bad-word", "'spacial' is neither spatial nor temporal", "spatial K 1", "spacial K 1")
+custom_flow("flow-bad-tile", "tile 'many': expected a count in [1, 1048576], 'full' or 'cluster'",
+            "temporal Y 1", "temporal Y many")
+custom_flow("flow-dim-twice", "dimension C is named twice in this level", "temporal Y 1", "temporal C 2")
+custom_flow("flow-builtin-name", "'rs' is a built-in dataflow", "name: mine", "name: rs")
+custom_flow("flow-depthwise-without-k", "need their own 'depthwise:' mapping", "", "")
 accel("hetero-over-budget", "use 512 PEs, over the budget of 256", GOOD_HETERO,
       **{"budget: {pes: 512": "budget: {pes: 256"})
 accel("hetero-unknown-sub", "no sub-accelerator is named 'c'; the design has: a, b", GOOD_HETERO,
