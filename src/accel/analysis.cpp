@@ -330,8 +330,20 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
                    : flow.default_cluster > 0 ? double(flow.default_cluster)
                                               : D[kR];
   cluster = std::min(cluster, double(hw.pes));
-  const Hierarchy h(g.depthwise ? flow.depthwise : flow.conv, std::floor(double(hw.pes) / cluster),
-                    cluster);
+  // A batch the dataflow does not map runs one image after another.
+  const std::array<Level, 2>& base = g.depthwise ? flow.depthwise : flow.conv;
+  std::array<Level, 2> batched;
+  const std::array<Level, 2>* levels = &base;
+  auto names_n = [](const Level& l) {
+    return std::any_of(l.directives.begin(), l.directives.end(),
+                       [](const Directive& d) { return d.dim == Dim::N; });
+  };
+  if (D[kN] > 1 && !names_n(base[0]) && !names_n(base[1])) {
+    batched = base;
+    batched[0].directives.insert(batched[0].directives.begin(), Directive{Dim::N, false, 1});
+    levels = &batched;
+  }
+  const Hierarchy h(*levels, std::floor(double(hw.pes) / cluster), cluster);
 
   const double total_work = work(h, 0, D);
   const LevelResult top = run_level(h, g, hw, 0, D, total_work);

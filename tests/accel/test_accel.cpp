@@ -103,6 +103,16 @@ TEST_CASE("depthwise layers use channel parallelism where C is not reduced", "[a
   CHECK(two.macs == 2 * half.macs);
 }
 
+TEST_CASE("a batch runs one image after another unless the dataflow maps N", "[accel]") {
+  const AccelParams hw = design("nvdla", 256, 64);
+  const LayerCost one = analyze_layer(conv(8, 3), {64, 8, 8}, 1, hw);
+  const LayerCost four = analyze_layer(conv(8, 3), {64, 8, 8}, 4, hw);
+  CHECK(four.macs == 4 * one.macs);
+  CHECK(four.compute_cycles == 4 * one.compute_cycles);
+  CHECK(four.cycles == Approx(4 * one.cycles).epsilon(0.01));
+  CHECK(four.l1_bytes_needed == one.l1_bytes_needed);  // a PE holds one image's tile
+}
+
 TEST_CASE("a bandwidth-starved layer is memory-bound with the runtime its traffic implies",
           "[accel]") {
   AccelParams hw = design("nvdla", 256, 64);
