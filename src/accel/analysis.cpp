@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -332,7 +333,7 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
   cluster = std::min(cluster, double(hw.pes));
   // A batch the dataflow does not map runs one image after another.
   const std::array<Level, 2>& base = g.depthwise ? flow.depthwise : flow.conv;
-  std::array<Level, 2> batched;
+  std::optional<std::array<Level, 2>> batched;
   const std::array<Level, 2>* levels = &base;
   auto names_n = [](const Level& l) {
     return std::any_of(l.directives.begin(), l.directives.end(),
@@ -340,8 +341,9 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
   };
   if (D[kN] > 1 && !names_n(base[0]) && !names_n(base[1])) {
     batched = base;
-    batched[0].directives.insert(batched[0].directives.begin(), Directive{Dim::N, false, 1});
-    levels = &batched;
+    auto& outer = (*batched)[0].directives;
+    outer.insert(outer.begin(), Directive{Dim::N, false, 1});
+    levels = &*batched;
   }
   const Hierarchy h(*levels, std::floor(double(hw.pes) / cluster), cluster);
 
