@@ -159,11 +159,10 @@ double work(const Hierarchy& h, int l, const Ext& T) {
 }
 
 struct LevelResult {
-  double compute = 0;  ///< the steps' compute alone
-  double busy = 0;     ///< compute and steady-state transfers, all steps
-  double fill = 0;     ///< the first step's delivery, which nothing hides
-  double comm = 0;     ///< transfer delays summed (fill included), for the bound
-  double steps = 1, active = 1;
+  double compute = 0;                  ///< the steps' compute alone
+  double busy = 0;                     ///< compute and steady-state transfers, all steps
+  double fill = 0;                     ///< the first step's delivery, which nothing hides
+  double comm = 0;                     ///< transfer delays summed (fill included), for the bound
   std::array<double, 3> ingress{};     ///< W, I delivered (multicast once); O written back
   double pe_ingress = 0;               ///< W + I written into PEs, summed over PEs
   double pe_first = 0;                 ///< of which the first step's
@@ -183,8 +182,6 @@ LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& 
                       const Ext& parent, double parent_work) {
   const LevelPlan p = plan_level(h, l, parent);
   LevelResult r;
-  r.steps = p.steps;
-  r.active = p.active;
   // What one PE holds, and how many PEs are busy, while this level steps:
   // PEs keep the parts of their tiles that a step does not change.
   r.pe_avg = p.unit_avg;
@@ -216,46 +213,51 @@ LevelResult run_level(const Hierarchy& h, const Geometry& g, const AccelParams& 
       r.need_union += footprint(g, t, p.union_full);
       r.need_pe += footprint(g, t, r.pe_full);
     }
+  // One step's tiles, all units together and in one PE (the same every step).
+  const std::array<double, 3> vol{footprint(g, kW, p.union_avg), footprint(g, kI, p.union_avg),
+                                  footprint(g, kO, p.union_avg)};
+  const std::array<double, 2> pe_vol{footprint(g, kW, r.pe_avg), footprint(g, kI, r.pe_avg)};
   double first = 0;
   for (int t : {kW, kI}) {
-    r.ingress[t] = footprint(g, t, p.union_avg);
-    first += r.ingress[t];
-    r.pe_first += footprint(g, t, r.pe_avg) * r.pe_active;
+    r.ingress[t] = vol[t];
+    first += vol[t];
+    r.pe_first += pe_vol[t] * r.pe_active;
   }
   r.pe_ingress = r.pe_first + p.steps * child_pe_steady * p.active;
   r.fill = transfer_delay(first, hw);
   r.busy = c;
   r.comm = r.fill + p.steps * child_comm;
 
+  // changed[j]: the dimensions that move when loop j advances (it and the
+  // loops inside it that have more than one step reset).
+  std::array<unsigned, kNumDims + 1> changed{};
+  for (int j = p.nloops - 1; j >= 0; --j)
+    changed[j] = changed[j + 1] | (p.loops[j].n > 1 ? 1u << p.loops[j].d : 0u);
   double before = 1;  // iterations of the loops outside loop j
   for (int j = 0; j < p.nloops; ++j) {
     const Loop& loop = p.loops[j];
     if (loop.n <= 1) continue;
     const double count = before * (loop.n - 1);
     before *= loop.n;
-    unsigned changed = 0;
-    for (int i = j; i < p.nloops; ++i)
-      if (p.loops[i].n > 1) changed |= 1u << p.loops[i].d;
     double in = 0;
     for (int t : {kW, kI}) {
-      const unsigned hit = changed & coupled(g, t);
+      const unsigned hit = changed[j] & coupled(g, t);
       if (!hit) continue;  // stationary: the units keep their tile
       // Sliding window: the rows (columns) already held stay.
       const bool slides =
           t == kI && hit == (1u << loop.d) && !loop.spatial && (loop.d == kY || loop.d == kX);
-      const double v = footprint(g, t, p.union_avg) * (slides ? fresh(g, p.union_avg, loop.d) : 1);
+      const double v = vol[t] * (slides ? fresh(g, p.union_avg, loop.d) : 1);
       in += v;
       r.ingress[t] += count * v;
-      r.pe_ingress += count * r.pe_active * footprint(g, t, r.pe_avg) *
-                      (slides ? fresh(g, r.pe_avg, loop.d) : 1);
+      r.pe_ingress += count * r.pe_active * pe_vol[t] * (slides ? fresh(g, r.pe_avg, loop.d) : 1);
     }
-    const double out = (changed & coupled(g, kO)) ? footprint(g, kO, p.union_avg) : 0;
+    const double out = (changed[j] & coupled(g, kO)) ? vol[kO] : 0;
     r.ingress[kO] += count * out;
     const double din = transfer_delay(in, hw), dout = transfer_delay(out, hw);
     r.busy += count * std::max({c, din, dout});
     r.comm += count * std::max(din, dout);
   }
-  r.ingress[kO] += footprint(g, kO, p.union_avg);  // the last tile leaves too
+  r.ingress[kO] += vol[kO];  // the last tile leaves too
   return r;
 }
 
@@ -268,8 +270,8 @@ LayerCost memory_op(const Primitive& p, const AccelParams& hw) {
   c.l2_writes = out;
   c.l1_writes = in;
   c.l1_reads = in;
-  const double fits = double(hw.l2_bytes) / hw.bytes_per_element();
-  if (in + out > fits) {
+  const double capacity = double(hw.l2_bytes) / hw.bytes_per_element();
+  if (in + out > capacity) {
     c.dram_reads = in;
     c.dram_writes = out;
   }
