@@ -13,6 +13,12 @@ const std::vector<std::pair<std::string, std::string>>& templates() {
   return t;
 }
 
+std::string template_dataflow(const std::string& name) {
+  for (const auto& [t, flow] : templates())
+    if (t == name) return flow;
+  return "";
+}
+
 std::vector<std::string> template_names() {
   std::vector<std::string> out;
   for (const auto& [name, _] : templates()) out.push_back(name);
@@ -77,8 +83,7 @@ void read_params(Fields& f, AccelParams& p, bool required) {
   };
   if (auto t = f.find("template")) {
     p.template_name = t->as_choice(template_names());
-    for (const auto& [name, flow] : templates())
-      if (name == p.template_name) p.dataflow = flow;
+    p.dataflow = template_dataflow(p.template_name);
     p.custom.reset();
   } else if (required) {
     f.get("template");  // reports the missing key

@@ -23,8 +23,7 @@ AccelParams design(const std::string& tmpl, std::int64_t pes, std::int64_t clust
   AccelParams p;
   p.name = tmpl;
   p.template_name = tmpl;
-  for (const auto& [name, flow] : templates())
-    if (name == tmpl) p.dataflow = flow;
+  p.dataflow = template_dataflow(tmpl);
   p.pes = pes;
   p.cluster = cluster;
   p.l1_bytes = 4096;

@@ -53,6 +53,8 @@ struct AccelParams {
 /// Template name -> its dataflow.
 const std::vector<std::pair<std::string, std::string>>& templates();
 std::vector<std::string> template_names();
+/// The dataflow template `name` uses ("" when there is no such template).
+std::string template_dataflow(const std::string& name);
 
 struct AccelDesign {
   std::string file, name;
