@@ -253,39 +253,42 @@ AccelDesign load_accel_design(const std::string& path) {
   return d;
 }
 
-void apply_overrides(AccelDesign& d, const std::vector<std::string>& sets) {
-  for (const std::string& set : sets) {
-    const auto eq = set.find('=');
-    const std::string where = "--set " + set;
-    if (eq == std::string::npos || eq == 0)
-      throw InputError(where,
-                       "expected key=value, e.g. pes=128 (keys: " + join(parameter_keys()) + ")");
-    std::string key = set.substr(0, eq);
-    const std::string value = set.substr(eq + 1);
-    AccelParams* target = &d.subs[0];
-    if (d.heterogeneous) {
-      const auto dot = key.find('.');
-      const int i = dot == std::string::npos ? -1 : find_sub(d, key.substr(0, dot));
-      if (i < 0)
-        throw InputError(where,
-                         "in a heterogeneous design a key names its sub-accelerator "
-                         "first, e.g. " +
-                             d.subs[0].name + ".pes=128; the design has: " + join(sub_names(d)));
-      target = &d.subs[i];
-      key = key.substr(dot + 1);
-    }
-    // "energy.dram: 100" as a one-line YAML document, read like the file.
-    std::string yaml = key + ": " + value + "\n";
+void apply_override(AccelDesign& d, const std::string& set, const std::string& where) {
+  const auto eq = set.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(where,
+                     "expected key=value, e.g. pes=128 (keys: " + join(parameter_keys()) + ")");
+  std::string key = set.substr(0, eq);
+  const std::string value = set.substr(eq + 1);
+  AccelParams* target = &d.subs[0];
+  if (d.heterogeneous) {
     const auto dot = key.find('.');
-    if (dot != std::string::npos)
-      yaml = key.substr(0, dot) + ": {" + key.substr(dot + 1) + ": " + value + "}\n";
-    Document doc = parse_yaml(yaml, where);
-    Value root(doc, doc.root, "", "");
-    Fields f = root.as_object();
-    read_params(f, *target, false);
-    f.finish();
-    validate(d, where);
+    const int i = dot == std::string::npos ? -1 : find_sub(d, key.substr(0, dot));
+    if (i < 0)
+      throw InputError(where,
+                       "in a heterogeneous design a key names its sub-accelerator "
+                       "first, e.g. " +
+                           d.subs[0].name + ".pes=128; the design has: " + join(sub_names(d)));
+    target = &d.subs[i];
+    key = key.substr(dot + 1);
   }
+  // "energy.dram: 100" as a one-line YAML document, read like the file; its
+  // messages name `where`, not a line of that made-up document.
+  std::string yaml = key + ": " + value + "\n";
+  const auto dot = key.find('.');
+  if (dot != std::string::npos)
+    yaml = key.substr(0, dot) + ": {" + key.substr(dot + 1) + ": " + value + "}\n";
+  Document doc = parse_yaml(yaml, where);
+  doc.marks.clear();
+  Value root(doc, doc.root, "", "");
+  Fields f = root.as_object();
+  read_params(f, *target, false);
+  f.finish();
+  validate(d, where);
+}
+
+void apply_overrides(AccelDesign& d, const std::vector<std::string>& sets) {
+  for (const std::string& set : sets) apply_override(d, set, "--set " + set);
 }
 
 }  // namespace hwnas::accel

@@ -31,7 +31,15 @@ std::unique_ptr<CostModel> CostModelRegistry::make(const Value& type, Fields& op
   if (it == entries_.end())
     type.fail(fmt::format("unknown cost model type '{}'{}; this build has: {}", t,
                           did_you_mean(t, types()), join(types())));
-  auto model = it->second.factory(options);
+  std::unique_ptr<CostModel> model;
+  try {
+    model = it->second.factory(options);
+  } catch (const InputError& e) {
+    // A file the model reads (a table, a design) may fail on its own terms;
+    // say which config entry named it. Errors in the config itself already do.
+    if (e.place().rfind(options.file(), 0) == 0) throw;
+    throw InputError(options.place(), e.what());
+  }
   options.finish();
   return model;
 }

@@ -84,6 +84,8 @@ AccelDesign load_accel_design(const std::string& path);
 /// or `<sub>.pes=64` in a heterogeneous design; values are validated as in the
 /// file and errors name the override.
 void apply_overrides(AccelDesign& design, const std::vector<std::string>& sets);
+/// One override, its messages naming `where` (a config's `set:` entry).
+void apply_override(AccelDesign& design, const std::string& set, const std::string& where);
 
 /// The parameter keys `--set` and `--sweep` accept.
 std::vector<std::string> parameter_keys();

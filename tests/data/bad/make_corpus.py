@@ -169,6 +169,17 @@ config("metric-not-given", "cost model 'lat' (flops) does not give energy_mj",
 config("unknown-model-type", "unknown cost model type 'flop'", **{"type: flops": "type: flop"})
 config("model-missing-option", "gmacs_per_s: missing required key", **{", gmacs_per_s: 5": ""})
 config("model-unknown-option", "is 'gmac_per_s' a typo of it?", **{"gmacs_per_s: 5": "gmac_per_s: 5"})
+config("lut-missing-table", "cost_models.lat: tables/none.json: no such file",
+       **{"type: flops, gmacs_per_s: 5": "type: lut, table: tables/none.json"})
+# The accelerator cost model's options (paths are relative to the config file).
+ACCEL_MODEL = "type: accelerator, accel: ../../../../configs/accel/"
+config("accel-model-missing-design", "cost_models.lat: ../../../../configs/accel/none.yaml: no such file", **{"type: flops, gmacs_per_s: 5": ACCEL_MODEL + "none.yaml"})
+config("accel-model-heterogeneous", "a cost model needs a single accelerator",
+       **{"type: flops, gmacs_per_s: 5": ACCEL_MODEL + "hetero-2.yaml"})
+config("accel-model-bad-set", "pes: expected an integer in [1,",
+       **{"type: flops, gmacs_per_s: 5": ACCEL_MODEL + "eyeriss.yaml, set: [pes=0]"})
+config("accel-model-set-unknown-key", "did you mean 'pes'",
+       **{"type: flops, gmacs_per_s: 5": ACCEL_MODEL + "eyeriss.yaml, set: [pess=64]"})
 config("zero-epochs", "epochs: expected an integer in [1, 100000], got 0", **{"epochs: 2": "epochs: 0"})
 config("zero-threads", "threads: expected an integer in [1, 1024], got 0", **{"name: bad\n": "name: bad\nthreads: 0\n"})
 config("val-fraction", "val_fraction: expected a number in [0, 0.9], got 1.5", **{"val_fraction: 0.2": "val_fraction: 1.5"})
