@@ -30,9 +30,6 @@ void register_latency(CLI::App& app, Context& ctx);
 void register_export(CLI::App& app, Context& ctx);
 void register_accel(CLI::App& app, Context& ctx);
 
-/// Sets libtorch's intra-op threads (0: all cores); returns the number set.
-int set_threads(int threads);
-
 /// "1.23M", "456.7K": compact counts for tables.
 std::string human_count(double v);
 

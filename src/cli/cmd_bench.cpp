@@ -10,6 +10,7 @@
 #include "hwnas/search/bench.h"
 #include "hwnas/space/space.h"
 #include "hwnas/train/bench.h"
+#include "hwnas/train/trainer.h"
 
 namespace hwnas::cli {
 

@@ -7,9 +7,6 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "hwnas/common/error.h"
-#include "hwnas/common/files.h"
-#include "hwnas/cost/latency_table.h"
 #include "hwnas/export/onnx_export.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/nn/weights.h"
@@ -25,50 +22,13 @@ struct ExportCli {
   ExportOptions opt;
 };
 
-// One model per distinct layer, plus probes.json (file -> layer, input, LUT
-// key) and timings.csv (a template to fill with measured milliseconds).
-// Written into DIR.partial and renamed, so DIR is whole or absent.
 void run_probe_export(const ExportCli& o, const Context& ctx) {
-  Space space = load_space(o.space);
-  if (fs::exists(o.probe_dir))
-    throw InputError(o.probe_dir, "already exists; latency probes go into a new folder");
-  const std::string tmp = o.probe_dir + ".partial";
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  json probes = json::array();
-  std::string csv = "probe,latency_ms\n";
-  int i = 0;
-  for (const auto& [layer, in] : distinct_layers(space)) {
-    Arch a;
-    a.name = fmt::format("probe-{:03d}", i++);
-    a.input = in;
-    a.num_classes = layer.op == Op::Linear ? layer.out : 1;
-    a.layers = {layer};
-    torch::manual_seed(0);
-    ArchNet net(a);
-    net->eval();
-    export_onnx(*net, o.opt, tmp + "/" + a.name + ".onnx");
-    probes.push_back({{"probe", a.name},
-                      {"file", a.name + ".onnx"},
-                      {"layer", layer_to_json(layer)},
-                      {"input", {in.c, in.h, in.w}},
-                      {"key", lut_key(layer, in)}});
-    csv += a.name + ",\n";
-  }
-  write_file_atomic(tmp + "/probes.json", json({{"format", "hwnas.probes/1"},
-                                                {"space", space.name},
-                                                {"batch", o.opt.batch},
-                                                {"opset", o.opt.opset},
-                                                {"probes", probes}})
-                                                  .dump(2) +
-                                              "\n");
-  write_file_atomic(tmp + "/timings.csv", csv);
-  fs::rename(tmp, o.probe_dir);
-  if (ctx.json) return print_json({{"dir", o.probe_dir}, {"probes", probes.size()}});
+  const ProbeSet set = export_latency_probes(load_space(o.space), o.opt, o.probe_dir);
+  if (ctx.json) return print_json({{"dir", o.probe_dir}, {"probes", set.probes.size()}});
   std::cout << fmt::format(
       "{}: {} probe models of space {} (batch {}, opset {}); time each on the device and "
       "fill {}/timings.csv\n",
-      o.probe_dir, probes.size(), space.name, o.opt.batch, o.opt.opset, o.probe_dir);
+      o.probe_dir, set.probes.size(), set.space, set.batch, set.opset, o.probe_dir);
 }
 
 void run_export(const ExportCli& o, const Context& ctx) {

@@ -13,6 +13,7 @@
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/profile/profiler.h"
 #include "hwnas/profile/validate.h"
+#include "hwnas/train/trainer.h"
 
 namespace hwnas::cli {
 namespace fs = std::filesystem;

@@ -8,6 +8,7 @@
 #include "hwnas/common/stop.h"
 #include "hwnas/cost/lut_import.h"
 #include "hwnas/profile/profiler.h"
+#include "hwnas/train/trainer.h"
 
 namespace hwnas::cli {
 

@@ -95,12 +95,6 @@ json DataConfig::to_json() const {
   return j;
 }
 
-DataConfig DataConfig::for_retrain() const {
-  DataConfig d = *this;
-  if (retrain_limit >= 0) d.train_limit = retrain_limit;
-  return d;
-}
-
 OptimizerConfig OptimizerConfig::read(Fields& f) {
   OptimizerConfig o;
   o.type = f.get_choice("type", {"sgd", "adam", "adamw"}, o.type);
@@ -215,6 +209,7 @@ RunConfig read_run_config(std::shared_ptr<const Document> doc) {
   if (auto cs = f.find("constraints"))
     for (const auto& v : cs->as_list()) c.constraints.push_back(read_constraint(v, c.cost_models));
   if (auto st = f.find("strategy")) c.strategy = read_component(*st, "strategy");
+  if (auto fi = f.find("fitness")) c.fitness = read_component(*fi, "fitness");
   if (auto t = f.find("train")) {
     Fields tf = t->as_object();
     c.train = TrainConfig::read(tf);
@@ -249,6 +244,7 @@ json RunConfig::to_json() const {
   }
   j["constraints"] = cs;
   if (strategy.node) j["strategy"] = strategy.options;
+  if (fitness.node) j["fitness"] = fitness.options;
   j["train"] = train.to_json();
   if (retrain) j["retrain"] = retrain->to_json();
   return j;

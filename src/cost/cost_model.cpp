@@ -5,26 +5,6 @@
 
 namespace hwnas {
 
-const std::vector<std::string>& metric_names() {
-  static const std::vector<std::string> n = {"latency_ms", "energy_mj", "area_mm2", "macs",
-                                             "params"};
-  return n;
-}
-std::string metric_name(Metric m) {
-  return metric_names()[static_cast<int>(m)];
-}
-std::string metric_unit(Metric m) {
-  static const char* u[] = {"ms", "mJ", "mm^2", "MACs", "params"};
-  return u[static_cast<int>(m)];
-}
-
-Cost Cost::zeros(const MetricSet& ms) {
-  Cost c;
-  for (int i = 0; i < kNumMetrics; ++i)
-    if (ms.test(i)) c.v[i] = 0;
-  return c;
-}
-
 Cost sum_layers(const CostModel& model, const Arch& arch, int batch) {
   const MetricSet add = model.additive() & model.metrics();
   Cost total = Cost::zeros(add);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -14,29 +15,61 @@
 namespace hwnas {
 namespace fs = std::filesystem;
 
-namespace {
+Arch LatencyProbe::arch() const {
+  Arch a;
+  a.name = name;
+  a.input = in;
+  a.num_classes = layer.op == Op::Linear ? layer.out : 1;
+  a.layers = {layer};
+  return a;
+}
 
-struct Probe {
-  Layer layer;
-  Shape in;
-  std::string key;
-};
+json ProbeSet::to_json() const {
+  json list = json::array();
+  for (const auto& p : probes)
+    list.push_back({{"probe", p.name},
+                    {"file", p.file},
+                    {"layer", layer_to_json(p.layer)},
+                    {"input", {p.in.c, p.in.h, p.in.w}},
+                    {"key", p.key}});
+  return {{"format", "hwnas.probes/1"},
+          {"space", space},
+          {"batch", batch},
+          {"opset", opset},
+          {"probes", list}};
+}
 
-std::map<std::string, Probe> read_probes(const std::string& path, const Space& space, int& batch) {
+std::string ProbeSet::timings_template() const {
+  std::string csv = "probe,latency_ms\n";
+  for (const auto& p : probes) csv += p.name + ",\n";
+  return csv;
+}
+
+ProbeSet make_probe_set(const Space& space, int batch, int opset) {
+  ProbeSet set{space.name, batch, opset, {}};
+  for (const auto& [layer, in] : distinct_layers(space)) {
+    const std::string name = fmt::format("probe-{:03d}", set.probes.size());
+    set.probes.push_back({name, name + ".onnx", layer, in, lut_key(layer, in)});
+  }
+  return set;
+}
+
+ProbeSet read_probe_set(const std::string& path, const Space& space) {
   Document doc = load_document(path);
   Fields f = Value(doc, doc.root, "", "").as_object();
   if (f.get_string("format") != "hwnas.probes/1") f.get("format").fail("expected hwnas.probes/1");
-  const std::string probe_space = f.get_string("space");
-  if (probe_space != space.name)
-    f.get("space").fail(fmt::format("the probes are of space {}, not {}", probe_space, space.name));
-  batch = int(f.get_int("batch", 1, 65536));
-  f.get_int("opset", 1, 1000);
-  std::map<std::string, Probe> probes;
+  ProbeSet set;
+  set.space = f.get_string("space");
+  if (set.space != space.name)
+    f.get("space").fail(fmt::format("the probes are of space {}, not {}", set.space, space.name));
+  set.batch = int(f.get_int("batch", 1, 65536));
+  set.opset = int(f.get_int("opset", 1, 1000));
+  std::set<std::string> names;
   for (const Value& v : f.get("probes").as_list(1)) {
     Fields p = v.as_object();
-    const std::string name = p.get_string("probe");
-    p.get_string("file");
-    Probe pr;
+    LatencyProbe pr;
+    pr.name = p.get_string("probe");
+    pr.file = p.get_string("file");
     Fields lf = p.get("layer").as_object();
     pr.layer = read_layer(lf, LayerSyntax::Full);
     auto in = p.get("input").as_int_list(1, 1 << 20, 3, 3);
@@ -45,19 +78,19 @@ std::map<std::string, Probe> read_probes(const std::string& path, const Space& s
     if (pr.key != lut_key(pr.layer, pr.in))
       p.get("key").fail("does not match the probe's layer and input");
     p.finish();
-    if (!probes.emplace(name, pr).second) v.fail("probe '" + name + "' is listed twice");
+    if (!names.insert(pr.name).second) v.fail("probe '" + pr.name + "' is listed twice");
+    set.probes.push_back(std::move(pr));
   }
   f.finish();
-  return probes;
+  return set;
 }
-
-}  // namespace
 
 LatencyTable import_probe_timings(const Space& space, const std::string& csv) {
   require_regular_file(csv);
   const std::string probes_path = (fs::path(csv).parent_path() / "probes.json").string();
-  int batch = 1;
-  const auto probes = read_probes(probes_path, space, batch);
+  const ProbeSet set = read_probe_set(probes_path, space);
+  std::map<std::string, const LatencyProbe*> probes;
+  for (const auto& p : set.probes) probes[p.name] = &p;
   std::istringstream in(read_text_file(csv));
   std::string line;
   int line_no = 0;
@@ -92,15 +125,15 @@ LatencyTable import_probe_timings(const Space& space, const std::string& csv) {
   t.statistic = "imported";
   t.device.kind = "imported";
   t.device.cpu_model = "imported from " + csv;
-  t.device.batch = batch;
+  t.device.batch = set.batch;
   t.protocol = {{"imported", csv}};
   std::map<std::string, std::string> by_key;
   for (const auto& [name, p] : probes) {
     if (!ms.count(name))
       throw InputError(csv, fmt::format("probe '{}' ({} on {}x{}x{}) has no row", name,
-                                        layer_summary(p.layer), p.in.c, p.in.h, p.in.w));
-    by_key[p.key] = name;
-    t.add({p.layer, p.in, ms.at(name), 0.0, 1});
+                                        layer_summary(p->layer), p->in.c, p->in.h, p->in.w));
+    by_key[p->key] = name;
+    t.add({p->layer, p->in, ms.at(name), 0.0, 1});
   }
   for (const auto& [layer, shape] : distinct_layers(space))
     if (!by_key.count(lut_key(layer, shape)))

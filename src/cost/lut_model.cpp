@@ -118,4 +118,10 @@ Cost LutModel::network(const Arch& arch) const {
   return c;
 }
 
+std::optional<Provenance> LutModel::provenance() const {
+  return Provenance{table_->file, table_->space,
+                    table_->device.differences(
+                        local_cpu_fingerprint(table_->device.threads, table_->device.batch))};
+}
+
 }  // namespace hwnas

@@ -30,7 +30,7 @@ ImageSet read_idx_split(const std::string& dir, const std::string& prefix,
                   name);
 }
 
-ImageSet read_split(const DataConfig& cfg, const std::string& path, bool train, const Shape& input,
+ImageSet read_split(const DataOptions& cfg, const std::string& path, bool train, const Shape& input,
                     int num_classes, std::uint64_t seed) {
   const std::string& d = cfg.dataset;
   if (d == "fashion-mnist" || d == "mnist")
@@ -47,7 +47,7 @@ ImageSet read_split(const DataConfig& cfg, const std::string& path, bool train, 
 
 }  // namespace
 
-Datasets load_datasets(const DataConfig& cfg, const Shape& input, int num_classes,
+Datasets load_datasets(const DataOptions& cfg, const Shape& input, int num_classes,
                        std::uint64_t seed, bool hold_out_val) {
   const std::string path = cfg.path.empty() ? default_data_path(cfg.dataset) : cfg.path;
   Datasets ds;

@@ -8,7 +8,6 @@
 
 #include "hwnas/common/clock.h"
 #include "hwnas/common/error.h"
-#include "hwnas/common/stop.h"
 #include "hwnas/nn/weights.h"
 #include "hwnas/train/loader.h"
 #include "hwnas/train/trainer.h"
@@ -61,52 +60,6 @@ torch::Tensor gumbel_softmax(const torch::Tensor& alpha, double tau, Rng& rng) {
   for (auto& v : g) v = float(-std::log(-std::log(u(rng))));
   auto noise = torch::tensor(g).to(alpha.device());
   return torch::softmax((alpha + noise) / tau, 0);
-}
-
-void save_search_checkpoint(const RunDir& run, Supernet& net, torch::optim::Optimizer& wopt,
-                            torch::optim::Optimizer& aopt, std::int64_t step) {
-  torch::serialize::OutputArchive ar, model, w, a;
-  write_tensors(*net, model);
-  wopt.save(w);
-  aopt.save(a);
-  ar.write("model", model);
-  ar.write("weight_optimizer", w);
-  ar.write("arch_optimizer", a);
-  ar.write("step", torch::tensor(step, torch::kInt64));
-  save_archive_atomic(ar, run.file("checkpoints/last.ckpt"));
-}
-
-std::int64_t load_search_checkpoint(const RunDir& run, Supernet& net, torch::optim::Optimizer& wopt,
-                                    torch::optim::Optimizer& aopt) {
-  const std::string path = run.file("checkpoints/last.ckpt");
-  if (!fs::exists(path)) throw InputError(run.path(), "has no search checkpoint to resume from");
-  torch::serialize::InputArchive ar, model, w, a;
-  torch::Tensor step;
-  try {
-    ar.load_from(path);
-    ar.read("model", model);
-    ar.read("weight_optimizer", w);
-    ar.read("arch_optimizer", a);
-    ar.read("step", step);
-  } catch (const c10::Error&) {
-    throw InputError(path, "is not a hwnas search checkpoint");
-  }
-  read_tensors(*net, model, path);
-  wopt.load(w);
-  aopt.load(a);
-  return step.item<std::int64_t>();
-}
-
-json expected_costs(const RunSetup& setup, const std::vector<std::vector<double>>& probs) {
-  json j = json::object();
-  for (const auto& [name, pm] : setup.models) {
-    Cost c = pm.table->expected(probs);
-    json m = json::object();
-    for (int k = 0; k < kNumMetrics; ++k)
-      if (pm.table->metrics().test(k)) m[metric_names()[k]] = c.v[k];
-    if (!m.empty()) j[name] = m;
-  }
-  return j;
 }
 
 Genotype most_probable(const std::vector<std::vector<double>>& probs) {
@@ -163,14 +116,15 @@ torch::Tensor ExpectedCost::operator()(const std::vector<torch::Tensor>& weights
 }
 
 SearchLoss::SearchLoss(const RunSetup& s)
-    : opt_(s.strategy.loss), penalty_weight_(s.strategy.penalty) {
+    : opt_(s.strategy_as<SupernetOptions>().loss),
+      penalty_weight_(s.strategy_as<SupernetOptions>().penalty) {
   if (!opt_.model.empty()) {
     const CostTable& t = *s.models.at(opt_.model).table;
     latency_.emplace(t, Metric::LatencyMs);
     reference_ms_ = opt_.reference_ms > 0 ? opt_.reference_ms : t.min_cost().latency_ms();
   }
   for (const auto& c : s.config.constraints) {
-    const CostTable& t = *s.model_for(c).table;
+    const CostTable& t = *s.pricing().model_for(c).table;
     if (t.metrics().test(static_cast<int>(c.metric)))
       bounds_.push_back({ExpectedCost(t, c.metric), c.max, c.min});
   }
@@ -283,11 +237,6 @@ std::vector<PathGate> PathSampler::arch_gates(Supernet& net, std::int64_t step, 
   return gates;
 }
 
-void clear_grads(const std::vector<torch::Tensor>& params) {
-  for (auto p : params)
-    if (p.grad().defined()) p.mutable_grad().reset();
-}
-
 void architecture_step(Supernet& net, const std::vector<torch::Tensor>& weights,
                        torch::optim::Optimizer& opt, const std::vector<std::vector<int>>& pairs,
                        const std::function<torch::Tensor()>& loss) {
@@ -321,154 +270,117 @@ void rescale_pairs(Supernet& net, const std::vector<std::vector<int>>& pairs,
 SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Datasets& data,
                                   const SearchRunOptions& opt, const RunDir& run) {
   const TrainConfig& cfg = setup.config.train;
-  const SupernetOptions& so = setup.strategy;
+  const auto& so = setup.strategy_as<SupernetOptions>();
   const std::uint64_t seed = setup.config.seed;
-  LoaderOptions lo;
-  lo.batch = cfg.batch;
-  lo.seed = seed;
-  lo.mean = data.norm.mean;
-  lo.std = data.norm.std;
-  lo.crop_pad = setup.config.data.crop_pad;
-  lo.flip = setup.config.data.flip;
-  lo.cutout = setup.config.data.cutout;
-  BatchLoader loader(data.train, lo);
-  LoaderOptions vlo = lo;
-  vlo.crop_pad = vlo.cutout = 0;
-  vlo.flip = false;
-  vlo.seed = seed + 1;
-  BatchLoader val_loader(data.val, vlo);
   check_search_splits(setup, data);
-  const std::int64_t spe = loader.batches_per_epoch(), vspe = val_loader.batches_per_epoch();
-  const std::int64_t total = std::int64_t(cfg.epochs) * spe;
+  LoaderOptions vlo;
+  vlo.batch = cfg.batch;
+  vlo.seed = seed + 1;
+  vlo.mean = data.norm.mean;
+  vlo.std = data.norm.std;
+  BatchLoader val_loader(data.val, vlo);
+  const std::int64_t vspe = val_loader.batches_per_epoch();
+  const std::int64_t spe = data.train.size() / cfg.batch;  // the engine's batches per epoch
   const std::int64_t warm = std::int64_t(so.warmup_epochs) * spe;
 
-  auto wopt = make_optimizer(net->weights(), cfg.optimizer);
   // ProxylessNAS uses beta1 = 0, so that unsampled logits (zero gradient in
   // `two` mode) do not move on stale momentum.
   const double beta1 = so.type == "proxyless" ? 0.0 : 0.9;
   torch::optim::Adam aopt(
       net->logits(),
       torch::optim::AdamOptions(so.arch_lr).betas({beta1, 0.999}).eps(1e-8).weight_decay(0));
-  std::int64_t step = 0;
-  if (opt.resume) {
-    step = load_search_checkpoint(run, net, *wopt, aopt);
-    run.truncate_events(step);
-    run.truncate("arch_probs.jsonl", step);
-    spdlog::info("resuming search {} at step {}/{}", run.path(), step, total);
-  }
   const PathSampler sampler(so, seed);
   const SearchLoss search_loss(setup);
+  const Pricing pricing = setup.pricing();
   const auto weights = net->weights();
   bool searchable = false;  // a space of single-choice positions has nothing to learn
   for (const auto& a : net->logits()) searchable = searchable || a.numel() > 1;
-  torch::nn::functional::CrossEntropyFuncOptions ce;
-  ce.label_smoothing(cfg.label_smoothing);
 
-  loader.start(step / spe, step % spe);
-  net->train();
-  SearchOutcome out;
-  const auto t0 = Clock::now();
-  const std::int64_t first_step = step;
   struct Window {
-    double loss = 0, correct = 0, seen = 0, arch_loss = 0, arch_correct = 0, arch_seen = 0,
-           latency = 0, penalty = 0, arch_steps = 0;
+    double arch_loss = 0, arch_correct = 0, arch_seen = 0, latency = 0, penalty = 0, steps = 0;
   } win;
-  auto win_t0 = Clock::now();
-  while (step < total) {
-    if (stop_requested().load() || (opt.stop_after > 0 && step >= opt.stop_after)) {
-      save_search_checkpoint(run, net, *wopt, aopt, step);
-      run.event({{"event", "interrupted"}, {"step", step}});
-      out.interrupted = true;
-      break;
+  EngineHooks hooks;
+  // Weight step: one sampled path (FBNet soft: the weighted mixture).
+  hooks.forward = [&](const torch::Tensor& x, std::int64_t step, int epoch) {
+    return net->forward(x, sampler.weight_gates(net, step, epoch));
+  };
+  // Architecture step on the validation split.
+  hooks.after_step = [&](std::int64_t step, int epoch) {
+    if (step < warm || (step - warm) % so.arch_every != 0 || !searchable) return;
+    const std::int64_t k = (step - warm) / so.arch_every;
+    Batch vb = val_loader.make(k / vspe, k % vspe);
+    if (opt.device.is_cuda()) vb.x = vb.x.to(opt.device), vb.y = vb.y.to(opt.device);
+    std::vector<torch::Tensor> cost_w;
+    std::vector<std::vector<int>> pairs;
+    auto agates = sampler.arch_gates(net, step, epoch, cost_w, pairs);
+    torch::Tensor v_hat;
+    SearchLoss::Terms terms;
+    architecture_step(net, weights, aopt, pairs, [&] {
+      v_hat = net->forward(vb.x, agates);
+      terms = search_loss(v_hat, vb.y, cost_w);
+      return terms.total;
+    });
+    win.arch_loss += terms.ce.item<double>() * double(vb.y.size(0));
+    win.arch_correct += v_hat.argmax(1).eq(vb.y).sum().item<double>();
+    win.arch_seen += double(vb.y.size(0));
+    win.latency += terms.expected_latency_ms;
+    win.penalty += terms.penalty;
+    win.steps += 1;
+  };
+  hooks.on_log = [&](json& e, std::string& line, std::int64_t step) {
+    e["phase"] = step <= warm ? "warmup" : "search";
+    e["entropy"] = entropies(net->probabilities());
+    if (win.steps > 0) {
+      e["arch_loss"] = win.arch_loss / win.arch_seen;
+      e["arch_accuracy"] = win.arch_correct / win.arch_seen;
+      e["penalty"] = win.penalty / win.steps;
+      if (search_loss.has_latency()) e["expected_latency_ms"] = win.latency / win.steps;
+      line = fmt::format(" | arch loss {:.4f} acc {:.1f}% E[lat] {:.3f} ms",
+                         win.arch_loss / win.arch_seen, 100 * win.arch_correct / win.arch_seen,
+                         win.latency / win.steps);
     }
-    const int epoch = int(step / spe);
-    Batch b = loader.next();
-    if (opt.device.is_cuda()) b.x = b.x.to(opt.device), b.y = b.y.to(opt.device);
-    const double lr = lr_at(cfg, step, spe);
-    for (auto& g : wopt->param_groups()) g.options().set_lr(lr);
+    if (so.type == "fbnet") e["temperature"] = sampler.temperature(int((step - 1) / spe));
+    win = Window{};
+  };
+  hooks.on_epoch_end = [&](std::int64_t step, int epoch) {
+    const auto probs = net->probabilities();
+    run.append("arch_probs.jsonl", {{"step", step},
+                                    {"epoch", epoch},
+                                    {"probs", probs},
+                                    {"most_probable", most_probable(probs)},
+                                    {"entropy", entropies(probs)},
+                                    {"expected", pricing.expected(probs)}});
+  };
+  hooks.save = [&](torch::serialize::OutputArchive& ar) {
+    torch::serialize::OutputArchive a;
+    aopt.save(a);
+    ar.write("arch_optimizer", a);
+    if (opt.on_checkpoint) opt.on_checkpoint();
+  };
+  hooks.load = [&](torch::serialize::InputArchive& ar) {
+    torch::serialize::InputArchive a;
+    ar.read("arch_optimizer", a);
+    aopt.load(a);
+  };
+  hooks.on_resume = [&](std::int64_t step) { run.truncate("arch_probs.jsonl", step); };
 
-    // Weight step: one sampled path (FBNet soft: the weighted mixture).
-    auto gates = sampler.weight_gates(net, step, epoch);
-    auto y_hat = net->forward(b.x, gates);
-    auto loss = torch::nn::functional::cross_entropy(y_hat, b.y, ce);
-    clear_grads(weights);  // unsampled paths keep no gradient, so SGD leaves them alone
-    loss.backward();
-    if (cfg.grad_clip > 0) torch::nn::utils::clip_grad_norm_(weights, cfg.grad_clip);
-    wopt->step();
-    win.loss += loss.item<double>() * double(b.y.size(0));
-    win.correct += y_hat.argmax(1).eq(b.y).sum().item<double>();
-    win.seen += double(b.y.size(0));
-
-    // Architecture step on the validation split.
-    if (step >= warm && (step - warm) % so.arch_every == 0 && searchable) {
-      const std::int64_t k = (step - warm) / so.arch_every;
-      Batch vb = val_loader.make(k / vspe, k % vspe);
-      if (opt.device.is_cuda()) vb.x = vb.x.to(opt.device), vb.y = vb.y.to(opt.device);
-      std::vector<torch::Tensor> cost_w;
-      std::vector<std::vector<int>> pairs;
-      auto agates = sampler.arch_gates(net, step, epoch, cost_w, pairs);
-      torch::Tensor v_hat;
-      SearchLoss::Terms terms;
-      architecture_step(net, weights, aopt, pairs, [&] {
-        v_hat = net->forward(vb.x, agates);
-        terms = search_loss(v_hat, vb.y, cost_w);
-        return terms.total;
-      });
-      win.arch_loss += terms.ce.item<double>() * double(vb.y.size(0));
-      win.arch_correct += v_hat.argmax(1).eq(vb.y).sum().item<double>();
-      win.arch_seen += double(vb.y.size(0));
-      win.latency += terms.expected_latency_ms;
-      win.penalty += terms.penalty;
-      win.arch_steps += 1;
-    }
-    ++step;
-
-    const bool epoch_end = step % spe == 0;
-    const bool log_now = step % opt.log_every == 0 || epoch_end;
-    const auto probs = log_now ? net->probabilities() : std::vector<std::vector<double>>{};
-    if (log_now) {
-      const double ips = win.seen / std::max(seconds_since(win_t0), 1e-9);
-      const double per_step = seconds_since(t0) / double(step - first_step);
-      json e = {{"step", step},
-                {"epoch", epoch},
-                {"phase", step <= warm ? "warmup" : "search"},
-                {"loss", win.loss / win.seen},
-                {"accuracy", win.correct / win.seen},
-                {"lr", lr},
-                {"images_per_s", ips},
-                {"entropy", entropies(probs)}};
-      std::string arch_part;
-      if (win.arch_steps > 0) {
-        e["arch_loss"] = win.arch_loss / win.arch_seen;
-        e["arch_accuracy"] = win.arch_correct / win.arch_seen;
-        e["penalty"] = win.penalty / win.arch_steps;
-        if (search_loss.has_latency()) e["expected_latency_ms"] = win.latency / win.arch_steps;
-        arch_part = fmt::format(
-            " | arch loss {:.4f} acc {:.1f}% E[lat] {:.3f} ms", win.arch_loss / win.arch_seen,
-            100 * win.arch_correct / win.arch_seen, win.latency / win.arch_steps);
-      }
-      if (so.type == "fbnet") e["temperature"] = sampler.temperature(epoch);
-      run.event(e);
-      spdlog::info("epoch {}/{} step {}/{} loss {:.4f} acc {:.1f}%{} | {:.0f} img/s ETA {:.0f} s",
-                   epoch + 1, cfg.epochs, (step - 1) % spe + 1, spe, win.loss / win.seen,
-                   100 * win.correct / win.seen, arch_part, ips, per_step * double(total - step));
-      win = Window{};
-      win_t0 = Clock::now();
-    }
-    if (epoch_end) {
-      run.append("arch_probs.jsonl", {{"step", step},
-                                      {"epoch", epoch},
-                                      {"probs", probs},
-                                      {"most_probable", most_probable(probs)},
-                                      {"entropy", entropies(probs)},
-                                      {"expected", expected_costs(setup, probs)}});
-      save_search_checkpoint(run, net, *wopt, aopt, step);
-    } else if (step % opt.checkpoint_every == 0) {
-      save_search_checkpoint(run, net, *wopt, aopt, step);
-    }
-  }
-  out.steps = step;
-  out.seconds = seconds_since(t0);
+  EngineOptions eo;
+  eo.cfg = cfg;
+  eo.device = opt.device;
+  eo.seed = seed;
+  eo.resume = opt.resume;
+  eo.checkpoint_every = opt.checkpoint_every;
+  eo.log_every = opt.log_every;
+  eo.stop_after = opt.stop_after;
+  eo.crop_pad = setup.config.data.crop_pad;
+  eo.flip = setup.config.data.flip;
+  eo.cutout = setup.config.data.cutout;
+  eo.comm = opt.comm;
+  EngineResult r = run_engine(*net, weights, data.train, data.norm, eo, hooks, &run);
+  SearchOutcome out;
+  out.interrupted = r.interrupted;
+  out.steps = r.steps;
+  out.seconds = r.seconds;
   out.probs = net->probabilities();
   return out;
 }

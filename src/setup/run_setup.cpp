@@ -7,7 +7,6 @@
 #include "hwnas/common/error.h"
 #include "hwnas/common/text.h"
 #include "hwnas/cost/ir_counts.h"
-#include "hwnas/cost/lut_model.h"
 
 namespace hwnas {
 namespace fs = std::filesystem;
@@ -30,8 +29,8 @@ PricedModel price(std::unique_ptr<CostModel> model, const Space& space) {
 
 // A constraint must bind to a model that gives its metric and must be
 // reachable by at least one arch of the space.
-void check_constraint(const RunSetup& s, const Constraint& c) {
-  const PricedModel& pm = s.model_for(c);
+void check_constraint(const Space& space, const Pricing& pricing, const Constraint& c) {
+  const PricedModel& pm = pricing.model_for(c);
   const int m = static_cast<int>(c.metric);
   const std::string model_name = c.model.empty() ? "ir" : c.model;
   if (!pm.model->metrics().test(m))
@@ -44,55 +43,21 @@ void check_constraint(const RunSetup& s, const Constraint& c) {
     throw ConfigError(
         c.place, fmt::format("no architecture of space {} meets {}: the smallest "
                              "{} it can have is {}",
-                             s.space.name, c.describe(), metric_name(c.metric), format_number(lo)));
+                             space.name, c.describe(), metric_name(c.metric), format_number(lo)));
   if (c.min && hi < *c.min)
     throw ConfigError(
         c.place, fmt::format("no architecture of space {} meets {}: the largest "
                              "{} it can have is {}",
-                             s.space.name, c.describe(), metric_name(c.metric), format_number(hi)));
-}
-
-// The loss's model: as named, else the first latency constraint's, else the
-// only model that gives latency.
-void resolve_loss_model(RunSetup& s, const Value& strategy_node) {
-  auto& loss = s.strategy.loss;
-  auto gives_latency = [&](const std::string& name) {
-    return s.models.at(name).model->metrics().test(static_cast<int>(Metric::LatencyMs));
-  };
-  if (!loss.model.empty()) {
-    if (!s.models.count(loss.model) || loss.model == "ir")
-      strategy_node.fail(fmt::format("loss.model '{}' is not a key of cost_models", loss.model));
-    if (!gives_latency(loss.model))
-      strategy_node.fail(fmt::format("loss.model '{}' does not give latency_ms", loss.model));
-    if (!s.models.at(loss.model).table->metrics().test(static_cast<int>(Metric::LatencyMs)))
-      strategy_node.fail(fmt::format(
-          "loss.model '{}' prices whole networks only (its latency is not a sum over layers), so "
-          "the supernet cannot take its expectation; use a lut or lut-calibrated model",
-          loss.model));
-    return;
-  }
-  for (const auto& c : s.config.constraints)
-    if (c.metric == Metric::LatencyMs) {
-      loss.model = c.model;
-      return;
-    }
-  std::vector<std::string> lat;
-  for (const auto& [name, pm] : s.models)
-    if (name != "ir" && gives_latency(name)) lat.push_back(name);
-  if (lat.size() == 1) loss.model = lat[0];
+                             space.name, c.describe(), metric_name(c.metric), format_number(hi)));
 }
 
 }  // namespace
 
-const PricedModel& RunSetup::model_for(const Constraint& c) const {
-  return models.at(c.model.empty() ? "ir" : c.model);
-}
-
-std::vector<CostBound> RunSetup::bounds() const {
-  std::vector<CostBound> out;
-  for (const auto& c : config.constraints)
-    out.push_back({model_for(c).table.get(), c.metric, c.max, c.min});
-  return out;
+json RunSetup::resolved_config() const {
+  json j = config.to_json();
+  j["strategy"] = strategy->to_json();
+  if (fitness) j["fitness"] = fitness->to_json();
+  return j;
 }
 
 std::string resolve_config_space(const RunConfig& config) {
@@ -106,7 +71,7 @@ std::string resolve_config_space(const RunConfig& config) {
   return resolve_space_path(s);
 }
 
-RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
+RunSetup prepare_run(RunConfig config, const SetupRegistries& registries) {
   RunSetup s;
   s.config = std::move(config);
   const RunConfig& c = s.config;
@@ -124,17 +89,15 @@ RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
   s.models["ir"] = price(std::make_unique<IrCountsModel>(), s.space);
   for (const auto& spec : c.cost_models) {
     Fields f = spec.node->as_object();
-    auto model = registry.make(f.get("type"), f);
-    if (auto* lut = dynamic_cast<const LutModel*>(model.get())) {
+    auto model = registries.costs.make(f.get("type"), f);
+    if (auto from = model->provenance()) {
       // A table of another space would only fail later, on a missing entry.
-      const LatencyTable& t = lut->table();
-      if (t.space != s.space.name)
+      if (from->space != s.space.name)
         throw ConfigError(spec.node->place(), fmt::format("{}: was measured for space {}, not {}",
-                                                          t.file, t.space, s.space.name));
-      auto diff = t.device.differences(local_cpu_fingerprint(t.device.threads, t.device.batch));
-      if (!diff.empty())
+                                                          from->file, from->space, s.space.name));
+      if (!from->hardware_differences.empty())
         s.warnings.push_back(fmt::format("cost model '{}': {} was measured on other hardware ({})",
-                                         spec.name, t.file, diff));
+                                         spec.name, from->file, from->hardware_differences));
     }
     try {
       s.models[spec.name] = price(std::move(model), s.space);
@@ -142,22 +105,29 @@ RunSetup prepare_run(RunConfig config, const CostModelRegistry& registry) {
       throw ConfigError(spec.node->place(), e.what());
     }
   }
-  for (const auto& con : c.constraints) check_constraint(s, con);
+  const Pricing pricing = s.pricing();
+  for (const auto& con : c.constraints) check_constraint(s.space, pricing, con);
   if (c.constraints.size() > 1 &&
-      best_feasible(frugal_scores(s.bounds()), s.bounds(), 4096, 1).empty())
+      best_feasible(frugal_scores(pricing.bounds()), pricing.bounds(), 4096, 1).empty())
     throw ConfigError(c.constraints.back().place,
                       fmt::format("no architecture of space {} was found that meets all {} "
                                   "constraints together (each alone can be met)",
                                   s.space.name, c.constraints.size()));
-  Fields sf = c.strategy.node->as_object();
-  s.strategy = read_supernet_options(sf);
-  resolve_loss_model(s, *c.strategy.node);
-  if (s.strategy.warmup_epochs < 0) s.strategy.warmup_epochs = c.train.epochs > 1 ? 1 : 0;
-  if (s.strategy.warmup_epochs >= c.train.epochs)
-    throw ConfigError(c.strategy.node->place(),
-                      fmt::format("warmup_epochs ({}) must be less than train.epochs ({}), or no "
-                                  "architecture step would run",
-                                  s.strategy.warmup_epochs, c.train.epochs));
+  s.strategy = registries.strategies.read(*c.strategy.node);
+  s.strategy->resolve({c, pricing}, *c.strategy.node);
+  if (s.strategy->uses_fitness()) {
+    if (c.fitness.node) {
+      s.fitness = registries.fitness.read(*c.fitness.node);
+    } else {
+      const Document d = parse_yaml("{type: train}", c.file);
+      s.fitness = registries.fitness.read(Value(d, d.root, "/fitness", "fitness"));
+    }
+  } else if (c.fitness.node) {
+    throw ConfigError(c.fitness.node->place(),
+                      fmt::format("strategy {} scores no candidates one by one, so it takes no "
+                                  "fitness provider; remove this key",
+                                  s.strategy->type));
+  }
   return s;
 }
 

@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -150,6 +152,104 @@ TEST_CASE("search refuses configs it cannot run before writing anything", "[cli]
   auto n = run_hwnas({"search"});
   CHECK(n.rc == 2);
   CHECK_THAT(n.err, Catch::Contains("--resume"));
+}
+
+namespace {
+
+// A random search of `samples` candidates, each trained one epoch on 256
+// synthetic images, under the same bounds as search_config().
+std::string random_config(const std::string& dir, int samples) {
+  auto cfg = search_config(dir, 1);
+  auto text = read_text_file(cfg);
+  const std::string old = "strategy: {type: proxyless, mode: two, warmup_epochs: 1, arch_lr: 0.01}";
+  text.replace(text.find(old), old.size(),
+               "strategy: {type: random, samples: " + std::to_string(samples) +
+                   "}\nfitness: {type: train, epochs: 1}");
+  write_file_atomic(cfg, text);
+  return cfg;
+}
+
+std::vector<json> jsonl(const std::string& path) {
+  std::vector<json> out;
+  for (const auto& line : split_lines(read_text_file(path))) out.push_back(json::parse(line));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("random search scores constraint-meeting candidates and resumes from its cache",
+          "[cli][search][random]") {
+  auto dir = test::temp_dir("random-search");
+  auto cfg = random_config(dir, 4);
+  auto whole = run_hwnas({"search", "--config", cfg, "--out", dir + "/whole", "--json"});
+  INFO(whole.err);
+  REQUIRE(whole.rc == 0);
+  json j = json::parse(whole.out);
+  // Every candidate meets both bounds; the pick is the fittest.
+  auto cands = jsonl(dir + "/whole/candidates.jsonl");
+  REQUIRE(cands.size() == 4);
+  double best = -1;
+  json best_g;
+  std::set<std::string> genotypes;
+  for (const auto& c : cands) {
+    CHECK(c["costs"]["lat.latency_ms"].get<double>() <= 5.0);
+    CHECK(c["costs"]["ir.params"].get<double>() <= 300000);
+    CHECK(c["fitness"].get<double>() >= 0);
+    CHECK(c["seconds"].get<double>() > 0);
+    genotypes.insert(c["genotype"].dump());
+    if (c["fitness"].get<double>() > best) best = c["fitness"], best_g = c["genotype"];
+  }
+  CHECK(genotypes.size() == 4);
+  CHECK(j["genotype"] == best_g);
+  CHECK(j["search"]["candidates"] == 4);
+  CHECK(j["costs"]["lat"]["latency_ms"].get<double>() <= 5.0);
+  // No `retrain:` weights from a supernet: the child is trained from scratch.
+  CHECK(j["retrained"] == true);
+  CHECK(fs::exists(dir + "/whole/retrain/model.weights"));
+  CHECK(fs::exists(dir + "/whole/checkpoints/strategy.json"));
+
+  // SIGINT once the first candidate is recorded, then --resume: no candidate
+  // scored twice, and the same candidates, scores and pick as the whole run.
+  const std::string run = dir + "/cut";
+  CHECK(test::interrupt_hwnas({"search", "--config", cfg, "--out", run}, run + "/candidates.jsonl",
+                              SIGINT) == 130);
+  const auto before = jsonl(run + "/candidates.jsonl");
+  REQUIRE(!before.empty());
+  REQUIRE(before.size() < 4);
+  auto r = run_hwnas({"search", "--resume", run, "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  const auto after = jsonl(run + "/candidates.jsonl");
+  REQUIRE(after.size() == 4);
+  for (std::size_t i = 0; i < before.size(); ++i) CHECK(after[i] == before[i]);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(after[i]["genotype"] == cands[i]["genotype"]);
+    CHECK(after[i]["fitness"] == cands[i]["fitness"]);
+  }
+  CHECK(json::parse(r.out)["genotype"] == j["genotype"]);
+  CHECK(json::parse(r.out)["test_accuracy"] == j["test_accuracy"]);
+}
+
+TEST_CASE("search --list-strategies lists every strategy with its options", "[cli][search]") {
+  auto r = run_hwnas({"search", "--list-strategies", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  json j = json::parse(r.out);
+  std::map<std::string, json> by_type;
+  for (const auto& s : j["strategies"]) by_type[s["type"]] = s;
+  for (auto t : {"proxyless", "fbnet", "random"}) {
+    INFO(t);
+    REQUIRE(by_type.count(t));
+    CHECK_FALSE(by_type[t]["description"].get<std::string>().empty());
+    CHECK(by_type[t]["options"]["type"] == t);
+  }
+  CHECK(by_type["proxyless"]["options"]["mode"] == "two");
+  CHECK(by_type["fbnet"]["options"]["mode"] == "soft");
+  CHECK(by_type["random"]["options"]["samples"] == 20);
+  CHECK(j["fitness"][0]["type"] == "train");
+  auto text = run_hwnas({"search", "--list-strategies"});
+  CHECK(text.rc == 0);
+  CHECK_THAT(text.out, Catch::Contains("random") && Catch::Contains("samples: 20"));
 }
 
 TEST_CASE("bench supernet reports every mode and refuses bad genotypes", "[cli][bench]") {

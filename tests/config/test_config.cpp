@@ -6,6 +6,7 @@
 #include "../support.h"
 #include "hwnas/accel/accel_model.h"
 #include "hwnas/common/error.h"
+#include "hwnas/search/supernet_options.h"
 #include "hwnas/setup/run_setup.h"
 
 using namespace hwnas;
@@ -66,8 +67,8 @@ TEST_CASE("defaults fill what a minimal config leaves out", "[config]") {
   CHECK(c.train.optimizer.type == "sgd");
   CHECK(!c.retrain);
   RunSetup s = prepare_run(std::move(c), builtin());
-  CHECK(s.strategy.mode == "two");
-  CHECK(s.strategy.loss.model.empty());  // no latency model configured
+  CHECK(s.strategy_as<SupernetOptions>().mode == "two");
+  CHECK(s.strategy_as<SupernetOptions>().loss.model.empty());  // no latency model configured
   CHECK(s.models.count("ir") == 1);
 }
 
@@ -83,7 +84,7 @@ TEST_CASE("every shipped search config sets up and the loss binds to the latency
   }
   RunSetup q =
       prepare_run(load_run_config(test::source_path("configs/quickstart.yaml")), builtin());
-  CHECK(q.strategy.loss.model == "lat");
+  CHECK(q.strategy_as<SupernetOptions>().loss.model == "lat");
   const CostTable& t = *q.models.at("lat").table;
   CHECK(t.min_cost().latency_ms() < 6.0);
   CHECK(t.max_cost().latency_ms() > 6.0);

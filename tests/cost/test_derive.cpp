@@ -7,7 +7,7 @@
 
 #include "hwnas/cost/flops_model.h"
 #include "hwnas/cost/ir_counts.h"
-#include "hwnas/setup/derive.h"
+#include "hwnas/search/derive.h"
 
 using namespace hwnas;
 

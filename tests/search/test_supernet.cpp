@@ -219,7 +219,7 @@ TEST_CASE("latency pressure moves the derived arch to the cheap candidate", "[se
       logp.emplace_back();
       for (double v : p) logp.back().push_back(std::log(v));
     }
-    Genotype g = derive_genotype(r.setup, logp);
+    Genotype g = derive_genotype(r.setup.pricing(), logp);
     return r.setup.models.at("lat").model->network(decode(r.setup.space, g)).latency_ms();
   };
   const double free_ms = derived_latency(0), pressed_ms = derived_latency(5);

@@ -11,37 +11,15 @@
 #include <vector>
 
 #include "hwnas/common/document.h"
-#include "hwnas/cost/cost_model.h"
+#include "hwnas/cost/metric.h"
+#include "hwnas/data/data_options.h"
 
 namespace hwnas {
 
-struct DataConfig {
-  /// One of fashion-mnist, mnist, cifar10, cifar100, folder, npy, synthetic.
-  std::string dataset = "fashion-mnist";
-  /// Folder of the data files. Default: where Debian's dataset package puts
-  /// them (fashion-mnist: /usr/share/datasets/fashion-mnist); required for
-  /// cifar*, folder and npy.
-  std::string path;
-  /// Use at most this many training images (0: all). Default: 0.
-  std::int64_t train_limit = 0;
-  /// Training images of the final training (a search's retrain stage, `hwnas
-  /// train`): -1 means train_limit, 0 all. Default: -1.
-  std::int64_t retrain_limit = -1;
-  /// Fraction of the training images held out for validation (search). Default: 0.2.
-  double val_fraction = 0.2;
-  /// Evaluate on at most this many test images (0: all). Default: 0.
-  std::int64_t test_limit = 0;
-  /// Training augmentation: random crop after zero-padding by `crop_pad`
-  /// pixels, horizontal flip, cutout of a `cutout`-pixel square.
-  /// Defaults: CIFAR 4 / true / 0; others 0 / false / 0.
-  int crop_pad = 0;
-  bool flip = false;
-  int cutout = 0;
-
+/// The data section: data's own options plus the YAML reading and writing.
+struct DataConfig : DataOptions {
   static DataConfig read(Fields& f);
   json to_json() const;
-  /// This config with train_limit = retrain_limit (when set).
-  DataConfig for_retrain() const;
 };
 
 struct OptimizerConfig {
@@ -84,7 +62,7 @@ struct TrainConfig {
 
 /// A named component whose options its registry reads (`type` + options).
 struct ComponentSpec {
-  std::string name;  ///< key in cost_models, or "strategy"
+  std::string name;  ///< key in cost_models, "strategy" or "fitness"
   std::string type;
   json options;               ///< the mapping as written, `type` included
   std::optional<Value> node;  ///< where it was written (for errors)
@@ -113,6 +91,8 @@ struct RunConfig {
   std::vector<ComponentSpec> cost_models;
   std::vector<Constraint> constraints;
   ComponentSpec strategy;  ///< Required.
+  /// How strategies that score candidates score them. Default: {type: train}.
+  ComponentSpec fitness;
   TrainConfig train;
   std::optional<TrainConfig> retrain;
 

@@ -1,52 +1,26 @@
 #pragma once
 // The CostModel interface (DESIGN.md): every way hwnas prices a network —
 // FLOPs, latency tables, measured latency, accelerator models — sits behind it.
-#include <array>
-#include <bitset>
-#include <cmath>
-#include <limits>
+#include <optional>
 #include <string>
-#include <vector>
 
+#include "hwnas/cost/metric.h"
 #include "hwnas/ir/arch.h"
 
 namespace hwnas {
-
-enum class Metric { LatencyMs, EnergyMj, AreaMm2, Macs, Params };
-inline constexpr int kNumMetrics = 5;
-const std::vector<std::string>& metric_names();  ///< "latency_ms", "energy_mj", ...
-std::string metric_name(Metric m);
-/// The unit a metric is reported in ("ms", "mJ", "mm^2", "MACs", "params").
-std::string metric_unit(Metric m);
-
-using MetricSet = std::bitset<kNumMetrics>;
-inline MetricSet metric_set(std::initializer_list<Metric> ms) {
-  MetricSet s;
-  for (Metric m : ms) s.set(static_cast<int>(m));
-  return s;
-}
-
-/// NaN means "not modelled".
-struct Cost {
-  std::array<double, kNumMetrics> v{nan(), nan(), nan(), nan(), nan()};
-
-  double& operator[](Metric m) { return v[static_cast<int>(m)]; }
-  double operator[](Metric m) const { return v[static_cast<int>(m)]; }
-  double latency_ms() const { return (*this)[Metric::LatencyMs]; }
-  double energy_mj() const { return (*this)[Metric::EnergyMj]; }
-  double area_mm2() const { return (*this)[Metric::AreaMm2]; }
-  double macs() const { return (*this)[Metric::Macs]; }
-  double params() const { return (*this)[Metric::Params]; }
-
-  /// Zero for every metric in `ms`, NaN elsewhere.
-  static Cost zeros(const MetricSet& ms);
-  static constexpr double nan() { return std::numeric_limits<double>::quiet_NaN(); }
-};
 
 struct LayerContext {
   const Layer& layer;
   Shape in, out;
   int batch = 1;
+};
+
+/// Where a model measured on one machine for one space came from.
+struct Provenance {
+  std::string file;   ///< the measurements (a latency table)
+  std::string space;  ///< the space they were taken for
+  /// How the machine they were taken on differs from this one (empty: none).
+  std::string hardware_differences;
 };
 
 class CostModel {
@@ -64,6 +38,10 @@ class CostModel {
   /// A whole network: the layers' sum plus fixed terms for additive metrics;
   /// the model's own evaluation for the others.
   virtual Cost network(const Arch& arch) const = 0;
+  /// Models built from measurements say for which space and machine, so a
+  /// run refuses them for another space and warns on other hardware.
+  /// Default: none (an analytical model fits every space and machine).
+  virtual std::optional<Provenance> provenance() const { return std::nullopt; }
 };
 
 /// Sum of layer() over the arch's layers (batch 1) for the additive metrics;

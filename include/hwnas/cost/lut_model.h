@@ -43,6 +43,7 @@ class LutModel : public CostModel {
   /// Throws InputError naming the op and shape when the table lacks the layer.
   Cost layer(const LayerContext& ctx) const override;
   Cost network(const Arch& arch) const override;
+  std::optional<Provenance> provenance() const override;
   const LatencyTable& table() const { return *table_; }
   const LutCalibration& calibration() const { return calib_; }
 

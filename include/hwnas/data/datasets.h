@@ -1,7 +1,7 @@
 #pragma once
 // A run's data, from its config: train (and, for search, a held-out
 // validation split) and test images, with the normalisation of the train set.
-#include "hwnas/config/run_config.h"
+#include "hwnas/data/data_options.h"
 #include "hwnas/data/image_set.h"
 
 namespace hwnas {
@@ -17,7 +17,7 @@ std::string default_data_path(const std::string& dataset);
 /// Loads `cfg`'s dataset for a network with `input` shape and `num_classes`;
 /// throws InputError when the data does not fit the network (naming both).
 /// `hold_out_val`: split cfg.val_fraction of the train images off (search).
-Datasets load_datasets(const DataConfig& cfg, const Shape& input, int num_classes,
+Datasets load_datasets(const DataOptions& cfg, const Shape& input, int num_classes,
                        std::uint64_t seed, bool hold_out_val);
 
 }  // namespace hwnas

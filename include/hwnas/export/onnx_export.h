@@ -4,6 +4,7 @@
 // inference before anything is written.
 #include <string>
 
+#include "hwnas/cost/lut_import.h"
 #include "hwnas/nn/network.h"
 
 namespace hwnas {
@@ -25,5 +26,12 @@ struct ExportResult {
 /// atomically. Throws InputError when an op cannot be expressed at the opset
 /// (naming the layer), or when the checker rejects the model.
 ExportResult export_onnx(ArchNetImpl& net, const ExportOptions& opt, const std::string& path);
+
+/// Writes every probe of `space` (make_probe_set) as its own ONNX model
+/// (random weights), with probes.json and the timings.csv template, into the
+/// new folder `dir`: built in `dir`.partial and renamed, so `dir` is whole or
+/// absent. Throws InputError when `dir` exists.
+ProbeSet export_latency_probes(const Space& space, const ExportOptions& opt,
+                               const std::string& dir);
 
 }  // namespace hwnas

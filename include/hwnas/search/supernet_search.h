@@ -1,8 +1,9 @@
 #pragma once
-// Supernet search (ProxylessNAS, FBNet): alternating weight steps (SGD on
-// the train split, one sampled path, or FBNet's soft mixture) and
-// architecture steps (Adam on the validation split) after weight-only
-// warm-up epochs, with the cost loss and constraint penalties of the config.
+// Supernet search (ProxylessNAS, FBNet) on the training engine: its weight
+// steps (SGD on the train split, one sampled path, or FBNet's soft mixture)
+// with an architecture step (Adam on the validation split) after each, past
+// the weight-only warm-up epochs, with the cost loss and constraint
+// penalties of the config.
 // All sampling draws from generators seeded by (seed, step), so every rank of
 // a distributed run samples the same paths and a resumed search continues
 // bit-for-bit.
@@ -13,7 +14,9 @@
 #include "hwnas/common/run_dir.h"
 #include "hwnas/data/datasets.h"
 #include "hwnas/search/supernet.h"
+#include "hwnas/search/supernet_options.h"
 #include "hwnas/setup/run_setup.h"
+#include "hwnas/train/engine.h"
 
 namespace hwnas {
 
@@ -61,6 +64,8 @@ struct SearchRunOptions {
   std::int64_t checkpoint_every = 500;  ///< and at every epoch end. Default: 500.
   std::int64_t log_every = 50;          ///< Default: 50.
   std::int64_t stop_after = 0;          ///< stop (checkpointed) after this many steps; 0: never
+  Communicator* comm = nullptr;         ///< Default: one process.
+  std::function<void()> on_checkpoint;  ///< after each checkpoint is written
 };
 
 struct SearchOutcome {
@@ -88,10 +93,6 @@ class PathSampler {
   SupernetOptions opt_;
   std::uint64_t seed_;
 };
-
-/// Sets the gradients of `params` to undefined, so optimizers skip the
-/// ones the next backward pass does not reach (unsampled candidates).
-void clear_grads(const std::vector<torch::Tensor>& params);
 
 /// One architecture step: with the weights frozen (no weight gradients),
 /// `loss()` (the gated forward and its loss) is backpropagated into the

@@ -1,8 +1,6 @@
 #pragma once
-// Trains an ArchNet with a TrainConfig: optimizer with no decay on BN and
-// biases, per-step lr schedule, label smoothing, gradient clipping, atomic
-// checkpoints that a resumed run continues bit-for-bit (same threads), and
-// SIGINT/SIGTERM handling (checkpoint, then report interrupted).
+// Training an ArchNet on the engine (train/engine.h), and what surrounds a
+// training: evaluation, BatchNorm re-estimation, the device.
 #include <atomic>
 #include <functional>
 #include <optional>
@@ -13,16 +11,9 @@
 #include "hwnas/config/run_config.h"
 #include "hwnas/data/datasets.h"
 #include "hwnas/nn/network.h"
+#include "hwnas/train/engine.h"
 
 namespace hwnas {
-
-/// lr at `step` of `total_steps` (steps_per_epoch converts epochs).
-double lr_at(const TrainConfig& cfg, std::int64_t step, std::int64_t steps_per_epoch);
-
-/// The config's optimizer over `params` in two groups: weights (decayed) and
-/// BN/bias vectors (never decayed).
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::vector<torch::Tensor>& params,
-                                                        const OptimizerConfig& o);
 
 struct EvalResult {
   double top1 = 0, top5 = 0, loss = 0, images_per_s = 0;
@@ -39,34 +30,17 @@ EvalResult evaluate(ArchNet& net, const ImageSet& set, const ChannelStats& norm,
 void recalibrate_batchnorm(ArchNet& net, const ImageSet& set, const ChannelStats& norm,
                            int batches = 50, int batch = 128);
 
+/// Sets libtorch's intra-op threads (0: all cores); returns the number set.
+int set_threads(int threads);
+
 /// "cpu" or "cuda[:N]"; throws InputError when CUDA is asked for and absent.
 torch::Device parse_device(const std::string& name);
 
-struct TrainOptions {
-  TrainConfig cfg;
-  torch::Device device = torch::kCPU;  ///< the net must already be on it
-  std::uint64_t seed = 0;
-  bool resume = false;  ///< continue from run_dir's checkpoint
-  /// Checkpoint every N steps (and at every epoch end). Default: 500.
-  std::int64_t checkpoint_every = 500;
-  /// Log a progress line and an event every N steps. Default: 50.
-  std::int64_t log_every = 50;
-  /// Stop (with a checkpoint, as on SIGINT) once this many steps are done; 0: never.
-  std::int64_t stop_after = 0;
-  /// Augmentation (DataConfig's crop_pad, flip, cutout).
-  int crop_pad = 0, cutout = 0;
-  bool flip = false;
-  /// Evaluate on this set after each epoch (empty: no per-epoch evaluation).
-  const ImageSet* val = nullptr;
-};
+using TrainOptions = EngineOptions;
+using TrainResult = EngineResult;
 
-struct TrainResult {
-  bool interrupted = false;
-  std::int64_t steps = 0;
-  double seconds = 0;
-  double final_train_loss = 0;
-};
-
+/// Trains `net` on data.train with the engine (per-epoch evaluation on
+/// opt.val when given), checkpoints and events in `run`.
 TrainResult train_network(ArchNet& net, const Datasets& data, const TrainOptions& opt,
                           const RunDir& run);
 

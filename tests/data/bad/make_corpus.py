@@ -204,6 +204,31 @@ config("loss-model-unknown", "loss.model 'latency' is not a key of cost_models",
 config("negative-retrain-limit", "retrain_limit: expected an integer in [-1,",
        **{"val_fraction: 0.2": "val_fraction: 0.2, retrain_limit: -5"})
 config("bad-name", "a run name cannot contain '/'", **{"name: bad": "name: ../escape/x"})
+# Strategies behind the registry, and the fitness providers.
+RANDOM = {"strategy: {type: proxyless, loss: {lambda: 0.1}}": "strategy: {type: random, samples: 4}"}
+config("strategy-typo", "unknown value 'randm' (did you mean 'random'?)",
+       **{"type: proxyless, loss": "type: randm, loss"})
+config("random-foreign-option", "strategy.mode: unknown key",
+       **{"strategy: {type: proxyless, loss: {lambda: 0.1}}": "strategy: {type: random, mode: two}"})
+config("random-zero-samples", "strategy.samples: expected an integer in [1, 1000000], got 0",
+       **{"strategy: {type: proxyless, loss: {lambda: 0.1}}": "strategy: {type: random, samples: 0}"})
+config("random-infeasible", "no architecture of space proxyless-fmnist meets params <= 1000",
+       **RANDOM, **{"max: 400000": "max: 1000"})
+os.makedirs(os.path.join(HERE, "config/spaces"), exist_ok=True)
+with open(os.path.join(HERE, "config/spaces/two.yaml"), "w") as f:  # a space of 2 archs
+    f.write("name: two\ninput: [1, 28, 28]\nnum_classes: 10\n"
+            "candidates:\n  c1: {op: conv, k: 1}\n  c3: {op: conv, k: 3}\n"
+            "layers:\n  - {stage: {out: 16, depth: 1, stride: 1, choices: [c1, c3]}}\n"
+            "  - {op: gap}\n  - {op: linear, out: 10}\n")
+config("random-too-many", "samples (100) exceeds the 2 architectures of space two",
+       **{"strategy: {type: proxyless, loss: {lambda: 0.1}}": "strategy: {type: random, samples: 100}",
+          "space: proxyless-fmnist": "space: spaces/two.yaml"})
+config("fitness-typo", "unknown value 'trian' (did you mean 'train'?)",
+       **RANDOM, **{"train: {epochs": "fitness: {type: trian}\ntrain: {epochs"})
+config("fitness-zero-epochs", "fitness.epochs: expected an integer in [1, 10000], got 0",
+       **RANDOM, **{"train: {epochs": "fitness: {type: train, epochs: 0}\ntrain: {epochs"})
+config("fitness-for-supernet", "strategy proxyless scores no candidates one by one",
+       **{"train: {epochs": "fitness: {type: train}\ntrain: {epochs"})
 write("config/alias-bomb.yaml",
       "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" +
       "".join(f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]\n"

@@ -4,7 +4,7 @@
 // `hwnas search --dry-run` checks them without building torch parts.
 #include <string>
 
-#include "hwnas/common/document.h"
+#include "hwnas/search/strategy_options.h"
 
 namespace hwnas {
 
@@ -27,11 +27,10 @@ struct CostLossOptions {
   json to_json() const;
 };
 
-struct SupernetOptions {
-  std::string type;  ///< proxyless | fbnet
+struct SupernetOptions : StrategyOptions {
   std::string mode;  ///< proxyless: two | full_v2; fbnet: soft | hard
   /// Weight-only epochs before architecture steps. Default: 1 (0 when
-  /// train.epochs is 1); -1 until prepare_run resolves it.
+  /// train.epochs is 1); -1 until resolve().
   int warmup_epochs = -1;
   double arch_lr = 1e-3;             ///< Adam lr of the architecture logits. Default: 1e-3.
   int arch_every = 1;                ///< one architecture step per N weight steps. Default: 1.
@@ -42,10 +41,12 @@ struct SupernetOptions {
   double penalty = 2.0;
   CostLossOptions loss;
 
-  json to_json() const;
+  json to_json() const override;
+  /// Resolves loss.model and warmup_epochs against the run.
+  void resolve(const OptionsContext& ctx, const Value& node) override;
 };
 
-/// Reads a `strategy:` mapping of type proxyless or fbnet (all keys checked).
-SupernetOptions read_supernet_options(Fields& f);
+/// Registers `proxyless` (modes two, full_v2) and `fbnet` (soft, hard).
+void register_supernet_options(StrategyOptionsRegistry& r);
 
 }  // namespace hwnas

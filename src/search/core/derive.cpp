@@ -1,12 +1,9 @@
-#include "hwnas/setup/derive.h"
+#include "hwnas/search/derive.h"
 
 #include <algorithm>
 #include <limits>
 
-#include <fmt/format.h>
-
 #include "hwnas/common/error.h"
-#include "hwnas/setup/run_setup.h"
 
 namespace hwnas {
 
@@ -105,24 +102,6 @@ ChoiceScores frugal_scores(const std::vector<CostBound>& bounds) {
       for (int c = 0; c < t0.choices(p); ++c) s[p][c] += sign * entry(b, p, c) / spread;
   }
   return s;
-}
-
-Genotype derive_genotype(const RunSetup& setup, const ChoiceScores& log_probs) {
-  const auto bounds = setup.bounds();
-  const auto candidates = best_feasible(log_probs, bounds, 4096, 64);
-  for (const Genotype& g : candidates) {
-    const Arch arch = decode(setup.space, g);
-    bool ok = true;
-    for (const auto& c : setup.config.constraints) {
-      const Cost cost = setup.model_for(c).model->network(arch);
-      ok = ok && c.satisfied_by(cost[c.metric]);
-    }
-    if (ok) return g;
-  }
-  throw std::runtime_error(fmt::format(
-      "none of the {} most probable architectures that meet the tabled bounds meets every "
-      "constraint on the whole network",
-      candidates.size()));
 }
 
 }  // namespace hwnas

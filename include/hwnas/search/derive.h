@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "hwnas/config/run_config.h"
 #include "hwnas/cost/cost_table.h"
 
 namespace hwnas {

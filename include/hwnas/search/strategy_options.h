@@ -1,0 +1,38 @@
+#pragma once
+// The torch-free half of a search strategy: its options, read strictly from
+// the config's `strategy:` mapping, checked against the rest of the run, and
+// written back with every default filled in. The strategy's resumable state
+// is a separate thing (search/strategy.h); options never change during a run.
+#include <memory>
+#include <string>
+
+#include "hwnas/common/document.h"
+#include "hwnas/search/options_registry.h"
+#include "hwnas/search/pricing.h"
+
+namespace hwnas {
+
+/// What options may be checked against, once the run is priced.
+struct OptionsContext {
+  const RunConfig& config;
+  const Pricing& pricing;
+};
+
+struct StrategyOptions {
+  virtual ~StrategyOptions() = default;
+  std::string type;  ///< set by the registry
+  /// The options with defaults filled in, `type` first.
+  virtual json to_json() const = 0;
+  /// Checks and fills in what depends on the run (a default cost model, the
+  /// epochs); fails at `node` (the `strategy:` mapping). Default: nothing.
+  virtual void resolve(const OptionsContext& ctx, const Value& node) { (void)ctx, (void)node; }
+  /// Whether the strategy scores candidates with the run's fitness provider.
+  virtual bool uses_fitness() const { return false; }
+};
+
+using StrategyOptionsRegistry = OptionsRegistry<StrategyOptions>;
+
+/// Every strategy hwnas ships: proxyless, fbnet, random.
+const StrategyOptionsRegistry& builtin_strategy_options();
+
+}  // namespace hwnas

@@ -1,0 +1,286 @@
+#include "hwnas/search/run.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "hwnas/accel/accel_model.h"
+#include "hwnas/common/error.h"
+#include "hwnas/common/files.h"
+#include "hwnas/common/stop.h"
+#include "hwnas/common/text.h"
+#include "hwnas/ir/arch_json.h"
+#include "hwnas/nn/weights.h"
+#include "hwnas/profile/measured_model.h"
+#include "hwnas/search/fitness.h"
+#include "hwnas/search/strategy.h"
+#include "hwnas/search/supernet_search.h"
+#include "hwnas/space/genotype.h"
+#include "hwnas/train/train_run.h"
+
+namespace hwnas {
+namespace fs = std::filesystem;
+
+const StrategyRegistry& builtin_strategies() {
+  static const StrategyRegistry r = [] {
+    StrategyRegistry r;
+    register_supernet_strategies(r);
+    register_random_strategy(r);
+    return r;
+  }();
+  return r;
+}
+
+namespace {
+
+// Strategy stage: the strategy from scratch or from its saved state, then the
+// pick into best.arch.json. False when interrupted.
+bool search_stage(const RunSetup& s, const Datasets& data, const RunDir& run, bool resume,
+                  const torch::Device& device, json& summary) {
+  auto strategy = builtin_strategies().make(s.strategy->type, s);
+  const std::string state_file = run.file("checkpoints/strategy.json");
+  if (resume && fs::exists(state_file))
+    strategy->load_state(parse_json(read_text_file(state_file), state_file).root);
+  Communicator& comm = local_communicator();
+  std::unique_ptr<FitnessProvider> fitness;
+  if (s.fitness) fitness = builtin_fitness().make(s.fitness->type, {s, data, device, comm});
+  SearchContext ctx{s, data, run, device, comm, fitness.get(), [&] {
+                      write_file_atomic(state_file, strategy->save_state().dump(2) + "\n");
+                    }};
+  StrategyOutcome r = strategy->run(ctx);
+  if (r.interrupted) return false;
+  const Pricing pricing = s.pricing();
+  const Genotype g =
+      r.ranked.empty() ? derive_genotype(pricing, r.scores) : first_feasible(pricing, r.ranked);
+  Arch arch = decode(s.space, g);
+  arch.name = s.config.name + "-searched";
+  arch.preprocess = Preprocess{data.norm.mean, data.norm.std};
+  // The child with the search's weights, for users who skip the retrain.
+  torch::manual_seed(s.config.seed);
+  ArchNet child(arch);
+  if (strategy->inherit_weights(g, child)) save_weights(*child, run.file("supernet_child.weights"));
+  summary = r.summary;
+  run.event({{"event", "derived"},
+             {"genotype", g},
+             {"search_seconds", r.seconds},
+             {"search", r.summary},
+             {"costs", pricing.costs(arch)}});
+  save_arch(arch, run.file("best.arch.json"));  // last: its presence means the stage is done
+  return true;
+}
+
+struct FinalChild {
+  std::string weights;
+  EvalResult test;
+  bool retrained = false;
+};
+
+// Final training: `retrain:` from scratch in <run>/retrain (resumable); else
+// the search's weights with BatchNorm re-estimated for the child alone; else
+// `train:` from scratch in <run>/retrain.
+std::optional<FinalChild> final_stage(const RunSetup& s, const Arch& arch, const RunDir& run,
+                                      const torch::Device& device, int threads) {
+  const RunConfig& c = s.config;
+  FinalChild out;
+  out.weights = run.file("best.weights");
+  const std::string inherited = run.file("supernet_child.weights");
+  if (!c.retrain && fs::exists(inherited)) {
+    Datasets data =
+        load_datasets(c.data.for_retrain(), arch.input, arch.num_classes, c.seed, false);
+    data.norm = {arch.preprocess->mean, arch.preprocess->std};
+    torch::manual_seed(c.seed);
+    ArchNet child(arch);
+    child->to(device);
+    load_weights(*child, inherited);
+    recalibrate_batchnorm(child, data.train, data.norm);
+    save_weights(*child, out.weights);
+    out.test = evaluate(child, data.test, data.norm);
+    return out;
+  }
+  const std::string dir = run.file("retrain");
+  const bool resume = fs::exists(fs::path(dir) / "checkpoints" / "last.ckpt");
+  if (!resume && fs::exists(dir)) fs::remove_all(dir);  // started, nothing to keep yet
+  TrainRunResult r = train_run(arch, c, {dir, resume, device, threads});
+  if (r.interrupted) return std::nullopt;
+  fs::copy_file(r.weights, out.weights + ".tmp", fs::copy_options::overwrite_existing);
+  fs::rename(out.weights + ".tmp", out.weights);
+  out.test = r.test;
+  out.retrained = true;
+  return out;
+}
+
+void write_summary(const RunSetup& s, const SearchResult& r, const RunDir& run) {
+  std::string md =
+      fmt::format("# {}\n\nSearch: {} over space {}, seed {}; options {}.\n\n", s.config.name,
+                  s.strategy->type, s.space.name, s.config.seed, s.strategy->to_json().dump());
+  if (s.fitness) md += fmt::format("Fitness: {}.\n\n", s.fitness->to_json().dump());
+  for (const auto& [k, v] : r.search.items()) md += fmt::format("- {}: {}\n", k, v.dump());
+  md += fmt::format("\nPicked architecture: `best.arch.json` (genotype {}).\n\n",
+                    format_genotype(r.genotype));
+  md += "| model | metric | predicted |\n|---|---|---|\n";
+  for (const auto& [model, m] : r.costs.items())
+    for (const auto& [metric, v] : m.items())
+      md += fmt::format("| {} | {} | {} |\n", model, metric, format_number(v.get<double>()));
+  md += "\n| constraint | value | met |\n|---|---|---|\n";
+  for (const auto& c : s.config.constraints) {
+    const double v =
+        r.costs.at(c.model.empty() ? "ir" : c.model).at(metric_name(c.metric)).get<double>();
+    md += fmt::format("| {} | {} | {} |\n", c.describe(), format_number(v),
+                      c.satisfied_by(v) ? "yes" : "NO");
+  }
+  md += fmt::format("\nTest top-1 {:.2f}% ({}), weights `best.weights`.\n", 100 * r.test_top1,
+                    r.retrained ? "trained from scratch" : "search weights, not retrained");
+  write_file_atomic(run.file("summary.md"), md);
+}
+
+}  // namespace
+
+json SearchResult::to_json() const {
+  if (interrupted) return {{"run_dir", run_dir}, {"interrupted", true}, {"stage", stage}};
+  return {{"run_dir", run_dir},   {"arch", arch_path},          {"weights", weights},
+          {"genotype", genotype}, {"test_accuracy", test_top1}, {"retrained", retrained},
+          {"macs", macs},         {"params", params},           {"costs", costs},
+          {"search", search},     {"seconds", seconds}};
+}
+
+SearchResult run_search(const SearchRequest& o) {
+  const bool resume = !o.resume.empty();
+  RunConfig config =
+      load_run_config(resume ? (fs::path(o.resume) / "config.yaml").string() : o.config);
+  if (o.threads > 0) config.threads = o.threads;
+  if (o.seed >= 0) config.seed = std::uint64_t(o.seed);
+  CostModelRegistry registry;
+  register_builtin_cost_models(registry);
+  register_torch_cost_models(registry);
+  accel::register_accel_cost_models(registry);
+  const RunSetup setup = prepare_run(std::move(config), SetupRegistries{registry});
+  const RunConfig& cfg = setup.config;
+  SearchResult res;
+  res.run_dir = resume ? o.resume : o.out.empty() ? (fs::path(cfg.out) / cfg.name).string() : o.out;
+  for (const auto& w : setup.warnings) spdlog::warn("{}", w);
+  if (o.dry_run) {
+    res.dry_run = dry_run_report(setup, res.run_dir);
+    return res;
+  }
+  res.threads = set_threads(cfg.threads);
+  const torch::Device device = parse_device(o.device);
+  Datasets data = load_datasets(cfg.data, setup.space.skeleton.input,
+                                setup.space.skeleton.num_classes, cfg.seed, true);
+  check_search_splits(setup, data);
+  // Every input is checked; only now does the run directory appear.
+  RunDir run = resume ? RunDir::reopen(res.run_dir) : RunDir::create(res.run_dir);
+  if (!resume) write_file_atomic(run.file("config.yaml"), to_yaml(setup.resolved_config()));
+  install_stop_handlers();
+  auto interrupted = [&](const std::string& stage) {
+    spdlog::warn("{} interrupted; continue with: hwnas search --resume {}", stage, res.run_dir);
+    res.interrupted = true;
+    res.stage = stage;
+    return res;
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  json search = json::object();
+  if (!fs::exists(run.file("best.arch.json")) &&
+      !search_stage(setup, data, run, resume, device, search))
+    return interrupted("search");
+  res.arch_path = run.file("best.arch.json");
+  const Arch arch = load_arch(res.arch_path);
+  const Pricing pricing = setup.pricing();
+  res.costs = pricing.costs(arch);
+  res.search = search.empty() ? json::object() : search;
+  auto final_child = final_stage(setup, arch, run, device, res.threads);
+  if (!final_child) return interrupted("retrain");
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res.arch_name = arch.name;
+  res.genotype = encode(setup.space, arch);
+  res.weights = final_child->weights;
+  res.test_top1 = final_child->test.top1;
+  res.test_top5 = final_child->test.top5;
+  res.retrained = final_child->retrained;
+  const Cost ir = setup.models.at("ir").model->network(arch);
+  res.macs = ir.macs();
+  res.params = ir.params();
+  write_summary(setup, res, run);
+  run.event({{"event", "done"},
+             {"test_accuracy", res.test_top1},
+             {"test_top5", res.test_top5},
+             {"retrained", res.retrained},
+             {"seconds", res.seconds},
+             {"threads", res.threads}});
+  return res;
+}
+
+json dry_run_report(const RunSetup& s, const std::string& run_dir) {
+  json costs = json::object();
+  for (const auto& [name, pm] : s.models) {
+    json m = json::object();
+    Cost lo = pm.table->min_cost(), hi = pm.table->max_cost();
+    for (int k = 0; k < kNumMetrics; ++k)
+      if (pm.table->metrics().test(k)) m[metric_names()[k]] = {{"min", lo.v[k]}, {"max", hi.v[k]}};
+    costs[name] = m;
+  }
+  json constraints = json::array();
+  for (const auto& c : s.config.constraints) constraints.push_back(c.describe());
+  return {{"dry_run", true},
+          {"warnings", s.warnings},
+          {"run_dir", run_dir},
+          {"config_file", s.config.file},
+          {"config", s.resolved_config()},
+          {"space",
+           {{"name", s.space.name},
+            {"file", s.space.file},
+            {"positions", s.space.positions.size()},
+            {"size", space_size(s.space)},
+            {"size_log10", space_size_log10(s.space)}}},
+          {"costs", costs},
+          {"constraints", constraints}};
+}
+
+std::string format_dry_run(const json& r) {
+  const json& sp = r["space"];
+  std::string out = "# resolved config (" + r["config_file"].get<std::string>() + ")\n" +
+                    to_yaml(r["config"]) + "\n";
+  out += fmt::format("space {}: {} positions, {} architectures (10^{:.2f})\n",
+                     sp["name"].get<std::string>(), sp["positions"].get<int>(),
+                     sp["size"].get<std::string>(), sp["size_log10"].get<double>());
+  out += fmt::format("{:<10} {:<12} {:>14} {:>14}\n", "model", "metric", "smallest", "largest");
+  for (const auto& [name, m] : r["costs"].items())
+    for (const auto& [metric, range] : m.items())
+      out += fmt::format("{:<10} {:<12} {:>14} {:>14}\n", name, metric,
+                         format_number(range["min"].get<double>()),
+                         format_number(range["max"].get<double>()));
+  for (const auto& c : r["constraints"])
+    out += "constraint " + c.get<std::string>() + ": reachable\n";
+  out += "run directory would be " + r["run_dir"].get<std::string>() + "\n";
+  return out;
+}
+
+json list_strategies() {
+  auto entries = [](const auto& registry) {
+    json a = json::array();
+    for (const auto& i : registry.list())
+      a.push_back({{"type", i.type}, {"description", i.description}, {"options", i.defaults}});
+    return a;
+  };
+  return {{"strategies", entries(builtin_strategy_options())},
+          {"fitness", entries(builtin_fitness_options())}};
+}
+
+std::string format_strategy_list(const json& list) {
+  std::string out;
+  for (const char* kind : {"strategies", "fitness"}) {
+    out += std::string(kind) == "strategies" ? "strategy: {type: T, ...}\n"
+                                             : "\nfitness: {type: T, ...} (strategies that score "
+                                               "candidates one by one)\n";
+    for (const auto& e : list[kind]) {
+      out += fmt::format("  {:<10} {}\n", e["type"].get<std::string>(),
+                         e["description"].get<std::string>());
+      for (const auto& [k, v] : e["options"].items())
+        if (k != "type") out += fmt::format("  {:<10}   {}: {}\n", "", k, v.dump());
+    }
+  }
+  return out;
+}
+
+}  // namespace hwnas
