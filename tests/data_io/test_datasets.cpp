@@ -3,6 +3,7 @@
 #include <stb_image_write.h>
 #include <zlib.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -73,7 +74,7 @@ void write_npy(const std::string& path, const std::string& descr, const std::str
 }  // namespace
 
 TEST_CASE("real Fashion-MNIST loads from Debian's package", "[data]") {
-  DataConfig cfg;
+  DataOptions cfg;
   Datasets ds = load_datasets(cfg, {1, 28, 28}, 10, 0, false);
   CHECK(ds.train.size() == 60000);
   CHECK(ds.test.size() == 10000);
@@ -86,7 +87,7 @@ TEST_CASE("real Fashion-MNIST loads from Debian's package", "[data]") {
 }
 
 TEST_CASE("train limit and validation split are stratified and seeded", "[data]") {
-  DataConfig cfg;
+  DataOptions cfg;
   cfg.train_limit = 10000;
   cfg.val_fraction = 0.2;
   Datasets a = load_datasets(cfg, {1, 28, 28}, 10, 3, true);

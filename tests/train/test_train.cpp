@@ -49,7 +49,7 @@ std::map<std::string, torch::Tensor> state(ArchNet& net) {
 TEST_CASE("a tiny net beats 75% on real Fashion-MNIST in a few hundred steps", "[train]") {
   torch::set_num_threads(2);
   torch::manual_seed(0);
-  DataConfig dc;
+  DataOptions dc;
   dc.train_limit = 19200;  // 300 steps of 64
   dc.test_limit = 2000;
   Datasets data = load_datasets(dc, {1, 28, 28}, 10, 0, false);
@@ -71,7 +71,7 @@ TEST_CASE("a tiny net beats 75% on real Fashion-MNIST in a few hundred steps", "
 
 TEST_CASE("a run interrupted mid-epoch and resumed ends with the same weights", "[train]") {
   torch::set_num_threads(2);
-  DataConfig dc;
+  DataOptions dc;
   dc.dataset = "synthetic";
   dc.train_limit = 640;
   Datasets data = load_datasets(dc, {1, 28, 28}, 10, 5, false);

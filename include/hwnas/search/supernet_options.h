@@ -29,8 +29,8 @@ struct CostLossOptions {
 
 struct SupernetOptions : StrategyOptions {
   std::string mode;  ///< proxyless: two | full_v2; fbnet: soft | hard
-  /// Weight-only epochs before architecture steps. Default: 1 (0 when
-  /// train.epochs is 1); -1 until resolve().
+  /// Weight-only epochs before architecture steps; -1: 1, or 0 when
+  /// train.epochs is 1 (set by resolve()). Default: -1.
   int warmup_epochs = -1;
   double arch_lr = 1e-3;             ///< Adam lr of the architecture logits. Default: 1e-3.
   int arch_every = 1;                ///< one architecture step per N weight steps. Default: 1.

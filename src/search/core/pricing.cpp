@@ -51,7 +51,8 @@ json Pricing::costs(const Arch& arch) const {
 
 json Pricing::flat_costs(const Arch& arch) const {
   json j = json::object();
-  for (const auto& [model, m] : costs(arch).items())
+  const json nested = costs(arch);
+  for (const auto& [model, m] : nested.items())
     for (const auto& [metric, v] : m.items()) j[model + "." + metric] = v;
   return j;
 }

@@ -17,7 +17,9 @@ CostLossOptions CostLossOptions::read(Fields& f, const std::string& default_form
 }
 
 json CostLossOptions::to_json() const {
-  json j = {{"model", model}, {"form", form}};
+  json j = json::object();
+  if (!model.empty()) j["model"] = model;  // empty: resolved from the constraints
+  j["form"] = form;
   if (form == "add") j["lambda"] = lambda;
   if (form == "fbnet") j["alpha"] = alpha;
   if (form != "add") j["beta"] = beta;
@@ -33,7 +35,7 @@ std::unique_ptr<StrategyOptions> read_supernet_options(Fields& f, bool fb) {
   o.type = fb ? "fbnet" : "proxyless";
   o.mode = fb ? f.get_choice("mode", {"soft", "hard"}, "soft")
               : f.get_choice("mode", {"two", "full_v2"}, "two");
-  o.warmup_epochs = int(f.get_int("warmup_epochs", 0, 10000, o.warmup_epochs));
+  o.warmup_epochs = int(f.get_int("warmup_epochs", -1, 10000, o.warmup_epochs));
   o.arch_lr = f.get_number("arch_lr", 1e-8, 10, o.arch_lr);
   o.arch_every = int(f.get_int("arch_every", 1, 10000, o.arch_every));
   o.penalty = f.get_number("penalty", 0, 1e6, o.penalty);
