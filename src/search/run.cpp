@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -69,6 +70,18 @@ bool search_stage(const RunSetup& s, const Datasets& data, const RunDir& run, bo
              {"costs", pricing.costs(arch)}});
   save_arch(arch, run.file("best.arch.json"));  // last: its presence means the stage is done
   return true;
+}
+
+// The strategy's summary as the `derived` event recorded it.
+json derived_summary(const RunDir& run) {
+  json summary = json::object();
+  std::istringstream events(read_text_file(run.file("events.jsonl")));
+  for (std::string line; std::getline(events, line);)
+    if (line.find("\"derived\"") != std::string::npos) {
+      const json e = json::parse(line);
+      if (e.value("event", "") == "derived") summary = e.value("search", json::object());
+    }
+  return summary;
 }
 
 struct FinalChild {
@@ -180,15 +193,15 @@ SearchResult run_search(const SearchRequest& o) {
     return res;
   };
   const auto t0 = std::chrono::steady_clock::now();
-  json search = json::object();
-  if (!fs::exists(run.file("best.arch.json")) &&
-      !search_stage(setup, data, run, resume, device, search))
-    return interrupted("search");
+  if (!fs::exists(run.file("best.arch.json"))) {
+    if (!search_stage(setup, data, run, resume, device, res.search)) return interrupted("search");
+  } else {
+    res.search = derived_summary(run);  // the stage ended in an earlier process
+  }
   res.arch_path = run.file("best.arch.json");
   const Arch arch = load_arch(res.arch_path);
   const Pricing pricing = setup.pricing();
   res.costs = pricing.costs(arch);
-  res.search = search.empty() ? json::object() : search;
   auto final_child = final_stage(setup, arch, run, device, res.threads);
   if (!final_child) return interrupted("retrain");
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

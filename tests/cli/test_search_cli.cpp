@@ -207,6 +207,17 @@ TEST_CASE("random search scores constraint-meeting candidates and resumes from i
   CHECK(j["retrained"] == true);
   CHECK(fs::exists(dir + "/whole/retrain/model.weights"));
   CHECK(fs::exists(dir + "/whole/checkpoints/strategy.json"));
+  // Resuming a finished run scores nothing again and reports the same result,
+  // the strategy's summary included.
+  const auto events_before = read_text_file(dir + "/whole/candidates.jsonl");
+  auto again = run_hwnas({"search", "--resume", dir + "/whole", "--json"});
+  INFO(again.err);
+  REQUIRE(again.rc == 0);
+  json ja = json::parse(again.out);
+  CHECK(ja["search"] == j["search"]);
+  CHECK(ja["genotype"] == j["genotype"]);
+  CHECK(ja["test_accuracy"] == j["test_accuracy"]);
+  CHECK(read_text_file(dir + "/whole/candidates.jsonl") == events_before);
 
   // SIGINT once the first candidate is recorded, then --resume: no candidate
   // scored twice, and the same candidates, scores and pick as the whole run.
