@@ -85,9 +85,7 @@ class RandomSearch : public SearchStrategy {
             since_accept, scored.size());
         break;
       }
-      std::seed_seq seq{std::uint32_t(s.config.seed), std::uint32_t(s.config.seed >> 32),
-                        std::uint32_t(draws_), std::uint32_t(std::uint64_t(draws_) >> 32), 3u};
-      Rng rng(seq);
+      Rng rng = seeded_rng(s.config.seed, draws_, 3);
       const Genotype g = sample(s.space, rng);
       const std::int64_t draw = draws_++;
       ++since_accept;

@@ -17,13 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A generator that depends only on (seed, step, purpose).
-Rng step_rng(std::uint64_t seed, std::int64_t step, std::uint32_t purpose) {
-  std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(step),
-                    std::uint32_t(std::uint64_t(step) >> 32), purpose};
-  return Rng(seq);
-}
-
 std::vector<double> to_vector(const torch::Tensor& t) {
   auto c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
@@ -166,7 +159,7 @@ double PathSampler::temperature(int epoch) const {
 }
 
 std::vector<PathGate> PathSampler::weight_gates(Supernet& net, std::int64_t step, int epoch) const {
-  Rng rng = step_rng(seed_, step, 1);
+  Rng rng = seeded_rng(seed_, step, 1);
   std::vector<PathGate> gates(std::size_t(net->positions()));
   torch::NoGradGuard no_grad;
   for (int p = 0; p < net->positions(); ++p) {
@@ -189,7 +182,7 @@ std::vector<PathGate> PathSampler::weight_gates(Supernet& net, std::int64_t step
 std::vector<PathGate> PathSampler::arch_gates(Supernet& net, std::int64_t step, int epoch,
                                               std::vector<torch::Tensor>& cost_weights,
                                               std::vector<std::vector<int>>& pairs) const {
-  Rng rng = step_rng(seed_, step, 2);
+  Rng rng = seeded_rng(seed_, step, 2);
   const int n_pos = net->positions();
   std::vector<PathGate> gates(static_cast<std::size_t>(n_pos));
   cost_weights.assign(std::size_t(n_pos), torch::Tensor());
@@ -364,17 +357,11 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
   };
   hooks.on_resume = [&](std::int64_t step) { run.truncate("arch_probs.jsonl", step); };
 
-  EngineOptions eo;
-  eo.cfg = cfg;
-  eo.device = opt.device;
-  eo.seed = seed;
+  EngineOptions eo = engine_options(cfg, setup.config.data, seed, opt.device);
   eo.resume = opt.resume;
   eo.checkpoint_every = opt.checkpoint_every;
   eo.log_every = opt.log_every;
   eo.stop_after = opt.stop_after;
-  eo.crop_pad = setup.config.data.crop_pad;
-  eo.flip = setup.config.data.flip;
-  eo.cutout = setup.config.data.cutout;
   eo.comm = opt.comm;
   EngineResult r = run_engine(*net, weights, data.train, data.norm, eo, hooks, &run);
   SearchOutcome out;

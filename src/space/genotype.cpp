@@ -68,6 +68,12 @@ Genotype encode(const Space& s, const Arch& a) {
   return g;
 }
 
+Rng seeded_rng(std::uint64_t seed, std::int64_t index, std::uint32_t purpose) {
+  std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(index),
+                    std::uint32_t(std::uint64_t(index) >> 32), purpose};
+  return Rng(seq);
+}
+
 Genotype sample(const Space& s, Rng& rng) {
   Genotype g(s.positions.size());
   for (std::size_t i = 0; i < g.size(); ++i) {

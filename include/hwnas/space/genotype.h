@@ -14,6 +14,10 @@ namespace hwnas {
 using Genotype = std::vector<int>;
 using Rng = std::mt19937_64;
 
+/// A generator that depends only on (seed, index, purpose): the draws of a
+/// step or a sample are the same in a resumed run and on every rank.
+Rng seeded_rng(std::uint64_t seed, std::int64_t index, std::uint32_t purpose);
+
 /// Throws InputError when the genotype's length or an index does not fit the space.
 void check_genotype(const Space& space, const Genotype& g);
 
