@@ -29,12 +29,8 @@ class TrainFitness : public FitnessProvider {
     ArchNet net(arch);
     net->to(ctx_.device);
     net->set_channels_last(c.train.channels_last != "off");
-    EngineOptions eo;
-    eo.cfg = c.train;
+    EngineOptions eo = engine_options(c.train, c.data, c.seed, ctx_.device);
     eo.cfg.epochs = opt_.epochs;
-    eo.device = ctx_.device;
-    eo.seed = c.seed;
-    eo.crop_pad = c.data.crop_pad, eo.flip = c.data.flip, eo.cutout = c.data.cutout;
     eo.verbose = false;
     eo.comm = &ctx_.comm;
     EngineHooks hooks;

@@ -63,6 +63,18 @@ double lr_at(const TrainConfig& cfg, std::int64_t step, std::int64_t steps_per_e
   return s.min_lr + (base - s.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
 }
 
+EngineOptions engine_options(const TrainConfig& cfg, const DataOptions& data, std::uint64_t seed,
+                             const torch::Device& device) {
+  EngineOptions o;
+  o.cfg = cfg;
+  o.device = device;
+  o.seed = seed;
+  o.crop_pad = data.crop_pad;
+  o.flip = data.flip;
+  o.cutout = data.cutout;
+  return o;
+}
+
 void clear_grads(const std::vector<torch::Tensor>& params) {
   for (auto p : params)
     if (p.grad().defined()) p.mutable_grad().reset();

@@ -29,12 +29,8 @@ TrainRunResult train_run(Arch arch, const RunConfig& cfg, const TrainRunOptions&
   net->to(opt.device);
   const TrainConfig& tc = cfg.final_training();
   net->set_channels_last(tc.channels_last != "off");
-  TrainOptions to;
-  to.cfg = tc;
-  to.seed = cfg.seed;
+  TrainOptions to = engine_options(tc, cfg.data, cfg.seed, opt.device);
   to.resume = opt.resume;
-  to.device = opt.device;
-  to.crop_pad = cfg.data.crop_pad, to.flip = cfg.data.flip, to.cutout = cfg.data.cutout;
   out.params = count_parameters(*net);
   spdlog::info("training {} ({} params) on {} ({} images), {} epochs, {} threads -> {}", arch.name,
                out.params, cfg.data.dataset, data.train.size(), tc.epochs, opt.threads, opt.dir);

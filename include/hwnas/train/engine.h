@@ -45,6 +45,11 @@ struct EngineOptions {
   Communicator* comm = nullptr;
 };
 
+/// A run's options for training with `cfg`: the data's augmentation, the
+/// run's seed and device; everything else at its default.
+EngineOptions engine_options(const TrainConfig& cfg, const DataOptions& data, std::uint64_t seed,
+                             const torch::Device& device);
+
 /// What a trainer adds to the loop. Only `forward` is required.
 struct EngineHooks {
   /// The training forward pass: logits of `x` at `step` (of `epoch`).
