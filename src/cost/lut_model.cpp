@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -31,7 +32,7 @@ LutCalibration LutCalibration::read(const Document& doc) {
         fmt::format("unsupported format '{}'; this hwnas reads {}", fv.as_string(), kCalibFormat));
   LutCalibration c;
   f.get_string("table");
-  c.scale = f.get_number("scale", 1e-3, 1e3);
+  c.scale = f.get_number("scale", kCalibScaleMin, kCalibScaleMax);
   c.per_layer_ms = f.get_number("per_layer_ms", -1e3, 1e3);
   c.per_network_ms = f.get_number("per_network_ms", -1e6, 1e6);
   c.samples = f.get_int("samples", 0, INT64_MAX, 0);
@@ -40,6 +41,16 @@ LutCalibration LutCalibration::read(const Document& doc) {
   f.finish();
   return c;
 }
+
+namespace {
+/// Ridge-stabilised least squares; a whisper of ridge keeps the fit defined
+/// when a column does not vary (e.g. every network has the same layer count).
+Eigen::VectorXd solve_ls(const Eigen::MatrixXd& A, const Eigen::VectorXd& y) {
+  Eigen::MatrixXd AtA = A.transpose() * A;
+  AtA.diagonal().array() += 1e-9 * std::max(AtA.diagonal().maxCoeff(), 1e-300);
+  return AtA.ldlt().solve(A.transpose() * y);
+}
+}  // namespace
 
 LutCalibration fit_calibration(const std::vector<double>& sums, const std::vector<double>& layers,
                                const std::vector<double>& measured) {
@@ -51,10 +62,16 @@ LutCalibration fit_calibration(const std::vector<double>& sums, const std::vecto
   Eigen::VectorXd y(n);
   for (int i = 0; i < n; ++i)
     A(i, 0) = sums[i], A(i, 1) = layers[i], A(i, 2) = 1.0, y(i) = measured[i];
-  // A whisper of ridge keeps the fit defined when layer counts do not vary.
-  Eigen::MatrixXd AtA = A.transpose() * A;
-  AtA.diagonal().array() += 1e-9 * AtA.diagonal().maxCoeff();
-  Eigen::Vector3d x = AtA.ldlt().solve(A.transpose() * y);
+  Eigen::Vector3d x = solve_ls(A, y);
+  // Noise on a few small networks can drive the free fit's scale to zero or
+  // below, which says nothing about the device and that a reader refuses. The
+  // problem is convex with a box on one variable, so the bounded optimum has
+  // the scale at the bound it crossed and the overheads refitted.
+  if (x(0) < kCalibScaleMin || x(0) > kCalibScaleMax) {
+    const double s = std::clamp(x(0), kCalibScaleMin, kCalibScaleMax);
+    Eigen::VectorXd rest = solve_ls(A.rightCols(2), y - s * A.col(0));
+    x << s, rest(0), rest(1);
+  }
   LutCalibration c;
   c.scale = x(0), c.per_layer_ms = x(1), c.per_network_ms = x(2);
   c.samples = n;

@@ -1,9 +1,11 @@
 // Latency tables, their calibration, and the statistics that judge them.
+#include <cmath>
 #include <random>
 
 #include <catch2/catch.hpp>
 
 #include "../support.h"
+#include "hwnas/common/document.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
 #include "hwnas/common/statistics.h"
@@ -95,6 +97,34 @@ TEST_CASE("calibration recovers a synthetic device's overheads", "[latency]") {
   // Through a CostTable the calibrated sum is the same.
   CostTable ct(s, cal);
   CHECK(ct.cost(encode(s, a)).latency_ms() == Approx(cal.network(a).latency_ms()).epsilon(1e-9));
+}
+
+TEST_CASE("a calibration fit keeps its scale where a reader accepts it", "[latency]") {
+  // Measurements that fall as the table's sums rise: the free fit's scale is
+  // negative, which is noise, not a device. The bounded fit keeps the floor
+  // and refits the overheads, and its file reads back.
+  const std::vector<double> sums = {1, 2, 3, 4, 5}, layers = {4, 4, 5, 5, 6},
+                            measured = {2.0, 1.9, 1.7, 1.8, 1.6};
+  LutCalibration c = fit_calibration(sums, layers, measured);
+  CHECK(c.scale == kCalibScaleMin);
+  auto rmse = [&](double per_layer, double per_network) {
+    double e = 0;
+    for (size_t i = 0; i < sums.size(); ++i) {
+      const double r = c.scale * sums[i] + per_layer * layers[i] + per_network - measured[i];
+      e += r * r;
+    }
+    return std::sqrt(e / sums.size());
+  };
+  CHECK(rmse(c.per_layer_ms, c.per_network_ms) == Approx(c.fit_rmse_ms));
+  // The overheads are the least-squares ones for that scale: nudging either
+  // makes the fit worse.
+  for (double d : {-1e-3, 1e-3}) {
+    CHECK(rmse(c.per_layer_ms + d, c.per_network_ms) > c.fit_rmse_ms);
+    CHECK(rmse(c.per_layer_ms, c.per_network_ms + d) > c.fit_rmse_ms);
+  }
+  auto dir = test::temp_dir("calib-bound");
+  write_file_atomic(dir + "/t.calib.json", c.to_json("t.json").dump());
+  CHECK(LutCalibration::read(load_document(dir + "/t.calib.json")).scale == kCalibScaleMin);
 }
 
 TEST_CASE("tables round-trip and broken tables are refused", "[latency]") {

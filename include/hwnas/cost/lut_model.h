@@ -10,6 +10,8 @@
 namespace hwnas {
 
 inline constexpr const char* kCalibFormat = "hwnas.lut-calib/1";
+/// The scales a calibration may have: fitted within them, refused outside.
+inline constexpr double kCalibScaleMin = 1e-3, kCalibScaleMax = 1e3;
 
 /// measured ~= scale * lut_sum + per_layer_ms * layers + per_network_ms.
 struct LutCalibration {
@@ -22,8 +24,9 @@ struct LutCalibration {
   static LutCalibration read(const Document& doc);
 };
 
-/// Least squares (Eigen) over whole-network measurements; `layers` counts the
-/// tabled (non-free) layers of each network.
+/// Least squares (Eigen) over whole-network measurements, the scale bounded to
+/// [kCalibScaleMin, kCalibScaleMax]; `layers` counts the tabled (non-free)
+/// layers of each network.
 LutCalibration fit_calibration(const std::vector<double>& lut_sums,
                                const std::vector<double>& layers,
                                const std::vector<double>& measured);
