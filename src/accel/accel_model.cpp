@@ -17,11 +17,11 @@ template <typename HwOf>
 NetworkCost evaluate_layers(const Arch& arch, int batch, HwOf hw_of) {
   NetworkCost n;
   n.layers.reserve(arch.layers.size());
-  Shape in = arch.input;
+  const auto shapes = infer_shapes(arch);
   for (std::size_t i = 0; i < arch.layers.size(); ++i) {
     const Layer& l = arch.layers[i];
     const AccelParams& hw = hw_of(i);
-    n.layers.push_back(analyze_layer(l, in, batch, hw));
+    n.layers.push_back(analyze_layer(l, shapes[i].in, batch, hw));
     const LayerCost& c = n.layers.back();
     if (!fits(c, hw))
       buffer_error(c, hw,
@@ -32,7 +32,6 @@ NetworkCost evaluate_layers(const Arch& arch, int batch, HwOf hw_of) {
     n.energy_mj += energy_mj(c, hw);
     const EnergyByLevel e = energy_by_level(c, hw.energy);
     n.energy.mac += e.mac, n.energy.l1 += e.l1, n.energy.l2 += e.l2, n.energy.dram += e.dram;
-    in = infer_shape(l, in, "layers[" + std::to_string(i) + "]");
   }
   return n;
 }

@@ -59,8 +59,7 @@ struct BenchSupernetCli {
 void run_bench_supernet(BenchSupernetCli o, const Context& ctx) {
   Space space = load_space(o.space);
   if (!o.genotype.empty()) {
-    o.opt.genotype = parse_genotype(o.genotype);
-    check_genotype(space, *o.opt.genotype);
+    o.opt.genotype = parse_genotype(space, o.genotype);
   }
   set_threads(o.threads);
   json extra = {{"space", space.name}, {"mode", o.opt.mode}};

@@ -56,11 +56,15 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
     for (const auto& p : s.positions) {
       json choices = json::array(), layers = json::array();
       for (int c : p.choices) choices.push_back(s.candidates[c].name);
-      for (const auto& l : p.layers) layers.push_back(layer_to_json(l));
+      const PositionUse& u = p.uses.front();
+      for (const auto& l : u.layers) layers.push_back(layer_to_json(l));
+      json uses = json::array();
+      for (const auto& x : p.uses) uses.push_back(x.layer_index);
       positions.push_back({{"stage", p.stage},
-                           {"layer", p.layer_index},
-                           {"in", {p.in.c, p.in.h, p.in.w}},
-                           {"out", {p.out.c, p.out.h, p.out.w}},
+                           {"layer", u.layer_index},
+                           {"layers_used", uses},
+                           {"in", {u.in.c, u.in.h, u.in.w}},
+                           {"out", {u.out.c, u.out.h, u.out.w}},
                            {"stride", p.stride},
                            {"choices", choices},
                            {"layers", layers}});
@@ -77,15 +81,19 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
   }
   std::cout << fmt::format("{} ({})\n{} searchable positions, {} architectures (10^{:.2f})\n",
                            s.name, s.file, s.positions.size(), space_size(s), space_size_log10(s));
+  for (const auto& c : s.cells)
+    std::cout << fmt::format("cell {}: {} nodes, {} edges, used {} times\n", c.name, c.nodes,
+                             c.edges.size(), c.uses);
   std::cout << fmt::format("{:>4}  {:<8} {:>12} {:>12}  {}\n", "pos", "stage", "in", "out",
                            "choices");
   for (std::size_t i = 0; i < s.positions.size(); ++i) {
     const auto& p = s.positions[i];
+    const PositionUse& u = p.uses.front();  // a cell's later uses differ in width only
     std::vector<std::string> names;
     for (int c : p.choices) names.push_back(s.candidates[c].name);
     std::cout << fmt::format("{:>4}  {:<8} {:>12} {:>12}  {}\n", i, p.stage,
-                             fmt::format("{}x{}x{}", p.in.c, p.in.h, p.in.w),
-                             fmt::format("{}x{}x{}", p.out.c, p.out.h, p.out.w), join(names));
+                             fmt::format("{}x{}x{}", u.in.c, u.in.h, u.in.w),
+                             fmt::format("{}x{}x{}", u.out.c, u.out.h, u.out.w), join(names));
   }
   for (const auto& p : samples) std::cout << "wrote " << p << "\n";
 }

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/text.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/space/genotype.h"
 
@@ -30,7 +31,7 @@ void run_stats(const StatsOptions& o, const Context& ctx) {
     arch = load_arch(o.arch);
   } else {
     Space space = load_space(o.space);
-    arch = decode(space, parse_genotype(o.genotype));
+    arch = decode(space, parse_genotype(space, o.genotype));
   }
   ArchStats st = analyze(arch, o.batch);
   if (ctx.json) {
@@ -40,6 +41,7 @@ void run_stats(const StatsOptions& o, const Context& ctx) {
       layers.push_back({{"index", i},
                         {"op", op_name(arch.layers[i].op)},
                         {"summary", layer_summary(arch.layers[i])},
+                        {"inputs", l.inputs},
                         {"in", shape_json(l.in)},
                         {"out", shape_json(l.out)},
                         {"macs", l.macs},
@@ -58,13 +60,18 @@ void run_stats(const StatsOptions& o, const Context& ctx) {
   }
   std::cout << fmt::format("{}: input {}, {} classes\n", arch.name, shape_str(arch.input),
                            arch.num_classes);
-  std::cout << fmt::format("{:>4}  {:<26} {:>12} {:>12} {:>10} {:>10} {:>11}\n", "#", "layer", "in",
-                           "out", "MACs", "params", "peak act");
+  std::cout << fmt::format("{:>4}  {:<26} {:<9} {:>12} {:>12} {:>10} {:>10} {:>11}\n", "#", "layer",
+                           "reads", "in", "out", "MACs", "params", "peak act");
   for (std::size_t i = 0; i < st.layers.size(); ++i) {
     const auto& l = st.layers[i];
-    std::cout << fmt::format("{:>4}  {:<26} {:>12} {:>12} {:>10} {:>10} {:>11}\n", i,
-                             layer_summary(arch.layers[i]), shape_str(l.in), shape_str(l.out),
-                             human_count(double(l.macs)), human_count(double(l.params)),
+    // A chain layer reads the one before it; only other wiring is spelled out.
+    std::vector<std::string> reads;
+    for (int j : l.inputs) reads.push_back(j < 0 ? "in" : std::to_string(j));
+    const bool chained = l.inputs.size() == 1 && l.inputs[0] == int(i) - 1;
+    std::cout << fmt::format("{:>4}  {:<26} {:<9} {:>12} {:>12} {:>10} {:>10} {:>11}\n", i,
+                             layer_summary(arch.layers[i]), chained ? "" : join(reads, ","),
+                             shape_str(l.in), shape_str(l.out), human_count(double(l.macs)),
+                             human_count(double(l.params)),
                              human_count(double(l.peak_bytes)) + "B");
   }
   std::cout << fmt::format(
@@ -81,7 +88,9 @@ void register_stats(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("stats", "MACs, params and activation memory of an architecture");
   auto* arch = cmd->add_option("--arch", o->arch, "Architecture JSON (*.arch.json)");
   auto* space = cmd->add_option("--space", o->space, "Search space name or path (with --genotype)");
-  auto* geno = cmd->add_option("--genotype", o->genotype, "Choice indices, e.g. 0,3,1,...");
+  auto* geno = cmd->add_option(
+      "--genotype", o->genotype,
+      "Choice indices, e.g. 0,3,1,... (or the space's own form, e.g. NAS-Bench-201's 334131)");
   cmd->add_option("--batch", o->batch, "Batch size for activation memory")
       ->check(CLI::Range(1, 1 << 20));
   arch->excludes(space)->excludes(geno);

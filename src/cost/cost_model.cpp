@@ -8,14 +8,11 @@ namespace hwnas {
 Cost sum_layers(const CostModel& model, const Arch& arch, int batch) {
   const MetricSet add = model.additive() & model.metrics();
   Cost total = Cost::zeros(add);
-  Shape s = arch.input;
+  const auto shapes = infer_shapes(arch);
   for (std::size_t i = 0; i < arch.layers.size(); ++i) {
-    const Layer& l = arch.layers[i];
-    Shape out = infer_shape(l, s, "layers[" + std::to_string(i) + "]");
-    Cost c = model.layer({l, s, out, batch});
+    Cost c = model.layer({arch.layers[i], shapes[i].in, shapes[i].out, batch});
     for (int m = 0; m < kNumMetrics; ++m)
       if (add.test(m)) total.v[m] += c.v[m];
-    s = out;
   }
   return total;
 }

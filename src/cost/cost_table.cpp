@@ -30,16 +30,19 @@ CostTable::CostTable(const Space& space, const CostModel& model)
   entries_.resize(space.positions.size());
   if (metrics_.none()) {  // nothing additive to table (e.g. measured latency): all NaN
     for (std::size_t p = 0; p < space.positions.size(); ++p)
-      entries_[p].assign(space.positions[p].layers.size(), Cost{});
+      entries_[p].assign(space.positions[p].choices.size(), Cost{});
     return;
   }
   add_into(fixed_, model.network(space.skeleton), metrics_);
   for (std::size_t p = 0; p < space.positions.size(); ++p) {
+    // A cell's position is priced at every use of the cell.
     const Position& pos = space.positions[p];
-    for (std::size_t c = 0; c < pos.layers.size(); ++c) {
+    for (std::size_t c = 0; c < pos.choices.size(); ++c) {
       const std::string what = fmt::format("{}: position {} ({}), candidate '{}'", space.name, p,
                                            pos.stage, space.candidates[pos.choices[c]].name);
-      entries_[p].push_back(price(pos.layers[c], pos.in, pos.out, what));
+      Cost sum = Cost::zeros(metrics_);
+      for (const auto& u : pos.uses) add_into(sum, price(u.layers[c], u.in, u.out, what), metrics_);
+      entries_[p].push_back(sum);
     }
     const Cost& first = entries_[p][0];  // the skeleton holds choice 0
     for (int m = 0; m < kNumMetrics; ++m)

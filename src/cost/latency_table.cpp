@@ -62,8 +62,11 @@ std::string DeviceFingerprint::differences(const DeviceFingerprint& o) const {
 std::string lut_key(const Layer& layer, const Shape& in) {
   // Spell out every default, so equal layers written differently share a key.
   Layer l = layer;
+  // Where a layer sits in a graph is no part of its cost; how many tensors an
+  // add or concat joins is.
+  l.inputs.assign(l.multi_input() ? layer.inputs.size() : 0, -1);
   l.stride = l.stride_or_default();
-  if (l.out == 0 && (l.op == Op::Skip || l.op == Op::Zero)) l.out = in.c;
+  if (l.out == 0 && (l.op == Op::Skip || l.op == Op::Zero || l.op == Op::None)) l.out = in.c;
   if (l.op == Op::MBConv) {
     l.expand = l.has_expand();
     l.residual = l.residual.value_or(l.stride == 1 && in.c == l.out);
@@ -72,7 +75,8 @@ std::string lut_key(const Layer& layer, const Shape& in) {
 }
 
 bool is_free_at_inference(const Layer& l, const Shape& in) {
-  if (l.op == Op::Zero || l.op == Op::Dropout) return true;
+  // NAS-Bench-201's `none` edge only feeds zeros into a sum: a deployed net drops it.
+  if (l.op == Op::Zero || l.op == Op::Dropout || l.op == Op::None) return true;
   return l.op == Op::Skip && infer_shape(l, in, "") == in;
 }
 
@@ -83,17 +87,16 @@ std::vector<std::pair<Layer, Shape>> distinct_layers(const Space& space) {
     if (is_free_at_inference(l, in) || !seen.insert(lut_key(l, in)).second) return;
     out.emplace_back(l, in);
   };
-  std::vector<int> position_of(space.skeleton.layers.size(), -1);
-  for (std::size_t p = 0; p < space.positions.size(); ++p)
-    position_of[space.positions[p].layer_index] = int(p);
-  Shape s = space.skeleton.input;
+  std::vector<const PositionUse*> use_of(space.skeleton.layers.size(), nullptr);
+  for (const auto& p : space.positions)
+    for (const auto& u : p.uses) use_of[u.layer_index] = &u;
+  const auto shapes = infer_shapes(space.skeleton);
   for (std::size_t i = 0; i < space.skeleton.layers.size(); ++i) {
-    if (position_of[i] < 0) {
-      add(space.skeleton.layers[i], s);
+    if (!use_of[i]) {
+      add(space.skeleton.layers[i], shapes[i].in);
     } else {
-      for (const auto& l : space.positions[position_of[i]].layers) add(l, s);
+      for (const auto& l : use_of[i]->layers) add(l, shapes[i].in);
     }
-    s = infer_shape(space.skeleton.layers[i], s, "");
   }
   return out;
 }

@@ -101,11 +101,9 @@ DeviceFingerprint local_cpu_fingerprint(int threads, int batch) {
 
 int tabled_layers(const Arch& arch) {
   int n = 0;
-  Shape s = arch.input;
-  for (const auto& l : arch.layers) {
-    if (!is_free_at_inference(l, s)) ++n;
-    s = infer_shape(l, s, "");
-  }
+  const auto shapes = infer_shapes(arch);
+  for (std::size_t i = 0; i < arch.layers.size(); ++i)
+    if (!is_free_at_inference(arch.layers[i], shapes[i].in)) ++n;
   return n;
 }
 

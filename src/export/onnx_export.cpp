@@ -4,6 +4,8 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "hwnas/common/error.h"
@@ -54,27 +56,26 @@ class GraphBuilder {
   std::string conv_bn(const std::string& x, const std::string& conv, const std::string& bn, int k,
                       int stride, int groups, int dilation) {
     const int pad = dilation * (k - 1) / 2;
+    return conv_bn(x, conv, bn, {k, k, stride, stride, pad, pad, groups, dilation});
+  }
+
+  struct ConvGeometry {
+    int kh, kw, sh, sw, ph, pw, groups, dilation;
+  };
+  std::string conv_bn(const std::string& x, const std::string& conv, const std::string& bn,
+                      const ConvGeometry& c) {
     auto attrs = [&](onnx::NodeProto& n) {
-      ints(n, "kernel_shape", {k, k});
-      ints(n, "strides", {stride, stride});
-      ints(n, "pads", {pad, pad, pad, pad});
-      ints(n, "dilations", {dilation, dilation});
-      auto* a = n.add_attribute();
-      a->set_name("group");
-      a->set_type(onnx::AttributeProto::INT);
-      a->set_i(groups);
+      ints(n, "kernel_shape", {c.kh, c.kw});
+      ints(n, "strides", {c.sh, c.sw});
+      ints(n, "pads", {c.ph, c.pw, c.ph, c.pw});
+      ints(n, "dilations", {c.dilation, c.dilation});
+      int_attr(n, "group", c.groups);
     };
     torch::Tensor w = param(conv + ".weight");
     torch::Tensor b = has(conv + ".bias") ? param(conv + ".bias") : torch::Tensor();
-    if (bn.empty()) {
-      tensor(conv + ".weight", w);
-      std::vector<std::string> in = {x, conv + ".weight"};
-      if (b.defined()) tensor(conv + ".bias", b), in.push_back(conv + ".bias");
-      return node("Conv", conv, in, attrs);
-    }
-    torch::Tensor gamma = param(bn + ".weight"), beta = param(bn + ".bias");
-    torch::Tensor mean = param(bn + ".running_mean"), var = param(bn + ".running_var");
-    if (opt_.fold_bn) {
+    if (!bn.empty() && opt_.fold_bn) {
+      torch::Tensor gamma = param(bn + ".weight"), beta = param(bn + ".bias");
+      torch::Tensor mean = param(bn + ".running_mean"), var = param(bn + ".running_var");
       auto scale = gamma / torch::sqrt(var + kBnEps);
       tensor(conv + ".weight", w * scale.view({-1, 1, 1, 1}));
       auto bias = beta - mean * scale + (b.defined() ? b * scale : torch::zeros_like(beta));
@@ -85,14 +86,22 @@ class GraphBuilder {
     std::vector<std::string> in = {x, conv + ".weight"};
     if (b.defined()) tensor(conv + ".bias", b), in.push_back(conv + ".bias");
     std::string y = node("Conv", conv, in, attrs);
-    for (auto [suffix, t] : {std::pair{".weight", gamma},
-                             {".bias", beta},
-                             {".running_mean", mean},
-                             {".running_var", var}})
-      tensor(bn + suffix, t);
+    return bn.empty() ? y : batch_norm(y, bn);
+  }
+
+  // A BatchNormalization node of module `bn` (kept as is: nothing to fold into).
+  std::string batch_norm(const std::string& x, const std::string& bn) {
+    for (const char* suffix : {".weight", ".bias", ".running_mean", ".running_var"})
+      tensor(bn + suffix, param(bn + suffix));
     return node("BatchNormalization", bn,
-                {y, bn + ".weight", bn + ".bias", bn + ".running_mean", bn + ".running_var"},
+                {x, bn + ".weight", bn + ".bias", bn + ".running_mean", bn + ".running_var"},
                 [](onnx::NodeProto& n) { floats(n, "epsilon", kBnEps); });
+  }
+
+  // A scalar float constant, made once.
+  std::string scalar(const std::string& name, double v) {
+    if (made_.insert(name).second) tensor(name, torch::full({}, v));
+    return name;
   }
 
   std::string act(const std::string& x, Act a, const std::string& name, const std::string& place) {
@@ -102,10 +111,7 @@ class GraphBuilder {
       case Act::Relu:
         return node("Relu", name, {x});
       case Act::Relu6:
-        if (!clip_made_)
-          tensor("const.zero", torch::zeros({})), tensor("const.six", torch::full({}, 6.0)),
-              clip_made_ = true;
-        return node("Clip", name, {x, "const.zero", "const.six"});
+        return node("Clip", name, {x, scalar("const.zero", 0), scalar("const.six", 6)});
       case Act::HSwish:
         if (opt_.opset < 14)
           throw InputError(
@@ -131,6 +137,12 @@ class GraphBuilder {
     a->set_type(onnx::AttributeProto::INTS);
     for (auto x : v) a->add_ints(x);
   }
+  static void int_attr(onnx::NodeProto& n, const char* key, std::int64_t v) {
+    auto* a = n.add_attribute();
+    a->set_name(key);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
   static void floats(onnx::NodeProto& n, const char* key, double v) {
     auto* a = n.add_attribute();
     a->set_name(key);
@@ -142,19 +154,20 @@ class GraphBuilder {
   onnx::GraphProto& g_;
   const ExportOptions& opt_;
   torch::OrderedDict<std::string, torch::Tensor> params_, buffers_;
-  bool clip_made_ = false;
+  std::set<std::string> made_;
 };
 
 std::string export_layer(GraphBuilder& b, const Layer& l, const Shape& in, const Shape& out,
-                         const std::string& x, std::size_t i) {
+                         const std::vector<std::string>& xs, std::size_t i) {
   const std::string p = fmt::format("layers.{}", i);
   const std::string place = fmt::format("layers[{}] ({})", i, op_name(l.op));
   const int s = l.stride_or_default();
+  const std::string& x = xs.front();
   switch (l.op) {
     case Op::Conv: {
-      std::string y =
-          b.conv_bn(x, p + ".conv", l.bn ? p + ".bn" : "", l.k, s, l.groups, l.dilation);
-      return b.act(y, l.act, p + ".act", place);
+      std::string y = l.preact ? b.act(x, l.act, p + ".preact", place) : x;
+      y = b.conv_bn(y, p + ".conv", l.bn ? p + ".bn" : "", l.k, s, l.groups, l.dilation);
+      return l.preact ? y : b.act(y, l.act, p + ".act", place);
     }
     case Op::MBConv: {
       const int mid = mbconv_mid(in.c, l.e);
@@ -195,10 +208,12 @@ std::string export_layer(GraphBuilder& b, const Layer& l, const Shape& in, const
       return x;
     case Op::MaxPool:
     case Op::AvgPool:
+      // AveragePool leaves padding out of the mean by default, as hwnas does.
       return b.node(l.op == Op::MaxPool ? "MaxPool" : "AveragePool", p + ".pool", {x},
                     [&](onnx::NodeProto& n) {
                       GraphBuilder::ints(n, "kernel_shape", {l.k, l.k});
                       GraphBuilder::ints(n, "strides", {s, s});
+                      if (l.pad > 0) GraphBuilder::ints(n, "pads", {l.pad, l.pad, l.pad, l.pad});
                     });
     case Op::Gap:
       return b.node("GlobalAveragePool", p + ".pool", {x});
@@ -207,12 +222,57 @@ std::string export_layer(GraphBuilder& b, const Layer& l, const Shape& in, const
       b.tensor(p + ".fc.weight", b.param(p + ".fc.weight"));
       b.tensor(p + ".fc.bias", b.param(p + ".fc.bias"));
       return b.node("Gemm", p + ".fc", {f, p + ".fc.weight", p + ".fc.bias"},
-                    [](onnx::NodeProto& n) {
-                      auto* a = n.add_attribute();
-                      a->set_name("transB");
-                      a->set_type(onnx::AttributeProto::INT);
-                      a->set_i(1);
-                    });
+                    [](onnx::NodeProto& n) { GraphBuilder::int_attr(n, "transB", 1); });
+    }
+    case Op::Add:
+      return b.act(b.node("Sum", p + ".add", xs), l.act, p + ".act", place);
+    case Op::Concat:
+      return b.node("Concat", p + ".concat", xs,
+                    [](onnx::NodeProto& n) { GraphBuilder::int_attr(n, "axis", 1); });
+    case Op::BN:
+      return b.act(b.batch_norm(x, p + ".bn"), l.act, p + ".act", place);
+    case Op::None: {
+      if (out.c != in.c)
+        throw InputError(place, "export writes `none` only where it keeps the channel count");
+      std::string y = x;
+      if (s > 1)  // every s-th row and column, as the module's slices
+        y = b.node(
+            "Slice", p + ".stride",
+            {x, b.shape_const(p + ".starts", {0, 0}), b.shape_const(p + ".ends", {in.h, in.w}),
+             b.shape_const(p + ".axes", {2, 3}), b.shape_const(p + ".steps", {s, s})});
+      return b.node("Mul", p + ".zero", {y, b.scalar("const.zero", 0)});
+    }
+    case Op::SepConv:
+    case Op::DilConv: {
+      const int units = l.op == Op::SepConv ? 2 : 1;
+      const int pad = l.dilation * (l.k - 1) / 2;
+      std::string y = x;
+      for (int u = 0; u < units; ++u) {
+        const std::string n = units == 1 ? "" : std::to_string(u + 1);
+        const int su = u == 0 ? s : 1;
+        y = b.node("Relu", p + ".relu" + n, {y});
+        y = b.conv_bn(y, p + ".dw" + n, "", {l.k, l.k, su, su, pad, pad, in.c, l.dilation});
+        y = b.conv_bn(y, p + ".pw" + n, p + ".bn" + n, 1, 1, 1, 1);
+      }
+      return y;
+    }
+    case Op::FactConv: {
+      const int pad = (l.k - 1) / 2;
+      std::string y = b.node("Relu", p + ".relu", {x});
+      y = b.conv_bn(y, p + ".conv1", "", {1, l.k, 1, s, 0, pad, 1, 1});
+      return b.conv_bn(y, p + ".conv2", p + ".bn", {l.k, 1, s, 1, pad, 0, 1, 1});
+    }
+    case Op::FactReduce: {
+      std::string r = b.node("Relu", p + ".relu", {x});
+      std::string shifted =
+          b.node("Slice", p + ".shift",
+                 {r, b.shape_const(p + ".starts", {1, 1}), b.shape_const(p + ".ends", {in.h, in.w}),
+                  b.shape_const(p + ".axes", {2, 3})});
+      std::string a = b.conv_bn(r, p + ".conv1", "", 1, 2, 1, 1);
+      std::string c = b.conv_bn(shifted, p + ".conv2", "", 1, 2, 1, 1);
+      std::string y = b.node("Concat", p + ".concat", {a, c},
+                             [](onnx::NodeProto& n) { GraphBuilder::int_attr(n, "axis", 1); });
+      return b.batch_norm(y, p + ".bn");
     }
   }
   return x;
@@ -268,8 +328,13 @@ ExportResult export_onnx(ArchNetImpl& net, const ExportOptions& opt, const std::
         "input pixels in [0, 1], NCHW; (x - mean) / std with mean {} std {} inside the graph",
         nlohmann::json(pp.mean).dump(), nlohmann::json(pp.std).dump()));
   }
-  for (std::size_t i = 0; i < arch.layers.size(); ++i)
-    x = export_layer(b, arch.layers[i], st.layers[i].in, st.layers[i].out, x, i);
+  std::vector<std::string> outs;  // the node that gives each layer's output
+  for (std::size_t i = 0; i < arch.layers.size(); ++i) {
+    std::vector<std::string> xs;
+    for (int j : st.layers[i].inputs) xs.push_back(j < 0 ? x : outs[j]);
+    outs.push_back(export_layer(b, arch.layers[i], st.layers[i].in, st.layers[i].out, xs, i));
+  }
+  x = outs.back();
   const Shape& out = st.layers.back().out;
   if (arch.layers.back().op != Op::Linear) x = b.node("Flatten", "output.flatten", {x});
   // The graph output is named "logits": an Identity keeps the last node's name free.

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "hwnas/common/error.h"
@@ -67,8 +69,10 @@ Shape infer_shape(const Layer& l, const Shape& in, const std::string& place) {
       break;
     case Op::MaxPool:
     case Op::AvgPool:
-      out.h = in.h >= l.k ? (in.h - l.k) / s + 1 : 0;
-      out.w = in.w >= l.k ? (in.w - l.k) / s + 1 : 0;
+      if (2 * l.pad > l.k)
+        fail(place, l, fmt::format("pad = {} exceeds half the kernel ({})", l.pad, l.k));
+      out.h = in.h + 2 * l.pad >= l.k ? (in.h + 2 * l.pad - l.k) / s + 1 : 0;
+      out.w = in.w + 2 * l.pad >= l.k ? (in.w + 2 * l.pad - l.k) / s + 1 : 0;
       break;
     case Op::Gap:
       out = {in.c, 1, 1};
@@ -77,6 +81,25 @@ Shape infer_shape(const Layer& l, const Shape& in, const std::string& place) {
       out = {l.out, 1, 1};
       break;
     case Op::Dropout:
+    case Op::Add:
+    case Op::Concat:
+    case Op::BN:
+      break;
+    case Op::None: {
+      int o = l.out > 0 ? l.out : in.c;
+      out = {o, conv_out(in.h, 1, s, 1), conv_out(in.w, 1, s, 1)};
+      break;
+    }
+    case Op::SepConv:
+    case Op::DilConv:
+    case Op::FactConv:
+      out = {l.out, conv_out(in.h, l.k, s, l.dilation), conv_out(in.w, l.k, s, l.dilation)};
+      break;
+    case Op::FactReduce:
+      if (l.out % 2 != 0) fail(place, l, fmt::format("out = {} must be even", l.out));
+      if (in.h % 2 != 0 || in.w % 2 != 0)
+        fail(place, l, fmt::format("needs an even height and width, got {}x{}", in.h, in.w));
+      out = {l.out, in.h / 2, in.w / 2};
       break;
   }
   if (out.h < 1 || out.w < 1)
@@ -86,10 +109,13 @@ Shape infer_shape(const Layer& l, const Shape& in, const std::string& place) {
   return out;
 }
 
-LayerStats layer_stats(const Layer& l, const Shape& in, int batch) {
+namespace {
+
+// Counts of `l` from `in` to `out` (out = infer_shape(l, in)).
+LayerStats stats_at(const Layer& l, const Shape& in, const Shape& out, int batch) {
   LayerStats st;
   st.in = in;
-  st.out = infer_shape(l, in, "layer");
+  st.out = out;
   const Shape& o = st.out;
   const std::int64_t hw_out = std::int64_t(o.h) * o.w, hw_in = std::int64_t(in.h) * in.w;
   std::int64_t live = in.numel() + o.numel();  // elements live while the layer runs
@@ -97,8 +123,10 @@ LayerStats layer_stats(const Layer& l, const Shape& in, int batch) {
     case Op::Conv: {
       std::int64_t w = std::int64_t(in.c / l.groups) * l.out * l.k * l.k;
       st.macs = w * hw_out;
-      st.params = w + (l.bn ? 2 * l.out : l.out);
-      st.other_ops = (l.bn ? o.numel() : 0) + (l.act != Act::None ? o.numel() : 0);
+      st.params = w + (l.bn ? 2 * l.out : 0) + (l.has_bias() ? l.out : 0);
+      const std::int64_t act_n = l.preact ? in.numel() : o.numel();
+      st.other_ops = (l.bn ? o.numel() : 0) + (l.act != Act::None ? act_n : 0);
+      if (l.preact && l.act != Act::None) live += in.numel();  // the activated copy
       break;
     }
     case Op::MBConv: {
@@ -155,9 +183,62 @@ LayerStats layer_stats(const Layer& l, const Shape& in, int batch) {
       st.params = in.numel() * l.out + l.out;
       st.other_ops = l.out;
       break;
+    case Op::Add: {
+      const std::int64_t n = std::max<std::int64_t>(l.inputs.size(), 1);
+      st.other_ops = (n - 1) * o.numel() + (l.act != Act::None ? o.numel() : 0);
+      live = n * in.numel() + o.numel();
+      break;
+    }
+    case Op::Concat:  // a copy: no arithmetic
+      break;
+    case Op::BN:
+      st.params = 2 * in.c;
+      st.other_ops = o.numel() + (l.act != Act::None ? o.numel() : 0);
+      break;
+    case Op::None:
+      break;
+    case Op::SepConv:
+    case Op::DilConv: {
+      // One or two (ReLU, depthwise, pointwise, BN) units; the first has the
+      // stride and the last the output width.
+      const int units = l.op == Op::SepConv ? 2 : 1;
+      const std::int64_t c = in.c, kk = std::int64_t(l.k) * l.k, mid = c * hw_out;
+      st.other_ops = in.numel();  // the first ReLU
+      live = 2 * in.numel() + mid;
+      for (int u = 0; u < units; ++u) {
+        const std::int64_t co = u + 1 == units ? l.out : c;
+        st.macs += c * kk * hw_out + c * co * hw_out;
+        st.params += c * kk + c * co + 2 * co;
+        st.other_ops += co * hw_out * (u + 1 == units ? 1 : 2);  // BN (+ the next ReLU)
+        live = std::max(live, in.numel() + mid + co * hw_out);
+      }
+      break;
+    }
+    case Op::FactConv: {
+      // ReLU, 1xk (stride along w) to out, kx1 (stride along h), BN.
+      const std::int64_t mid = std::int64_t(l.out) * in.h * o.w;
+      st.macs = std::int64_t(in.c) * l.k * mid + std::int64_t(l.out) * l.k * o.numel();
+      st.params = std::int64_t(in.c) * l.out * l.k + std::int64_t(l.out) * l.out * l.k + 2 * l.out;
+      st.other_ops = in.numel() + o.numel();
+      live = std::max(2 * in.numel() + mid, in.numel() + mid + o.numel());
+      break;
+    }
+    case Op::FactReduce: {
+      st.macs = std::int64_t(in.c) * o.numel();  // two convs, each to half the channels
+      st.params = std::int64_t(in.c) * l.out + 2 * l.out;
+      st.other_ops = in.numel() + o.numel();
+      live = 2 * in.numel() + 2 * o.numel();
+      break;
+    }
   }
   st.peak_bytes = live * 4 * batch;
   return st;
+}
+
+}  // namespace
+
+LayerStats layer_stats(const Layer& l, const Shape& in, int batch) {
+  return stats_at(l, in, infer_shape(l, in, "layer"), batch);
 }
 
 namespace {
@@ -186,34 +267,133 @@ void check_arch_level(const Arch& a) {
 
 }  // namespace
 
+std::vector<int> layer_inputs(const Arch& a, std::size_t i) {
+  if (!a.layers[i].inputs.empty()) return a.layers[i].inputs;
+  return {int(i) - 1};
+}
+
+namespace {
+
+std::string shape_text(const Shape& s) {
+  return fmt::format("{}x{}x{}", s.c, s.h, s.w);
+}
+
+std::string source_name(int j) {
+  return j < 0 ? "the network input" : fmt::format("layers[{}]", j);
+}
+
+// The input layer i sees, from the outputs before it (`out_of(j)`, j = -1 the
+// network input); checks the wiring. Allocation-free: the search hot path.
+template <class OutOf>
+Shape join_inputs(const Arch& a, std::size_t i, const OutOf& out_of) {
+  const Layer& l = a.layers[i];
+  auto place = [&] { return fmt::format("layers[{}] ({})", i, op_name(l.op)); };
+  if (l.inputs.empty()) {
+    if (l.multi_input())
+      throw InputError(place(), "needs `inputs`: the indices of two or more earlier layers");
+    return out_of(int(i) - 1);
+  }
+  if (l.multi_input() ? l.inputs.size() < 2 : l.inputs.size() != 1)
+    throw InputError(place(), fmt::format("{} reads {}, but `inputs` names {}", op_name(l.op),
+                                          l.multi_input() ? "two or more layers" : "one layer",
+                                          l.inputs.size()));
+  Shape joined;
+  for (std::size_t k = 0; k < l.inputs.size(); ++k) {
+    const int j = l.inputs[k];
+    if (j < -1 || j >= int(i))
+      throw InputError(place(),
+                       fmt::format("inputs[{}] = {} is not an earlier layer: a layer reads -1 "
+                                   "(the network input) or layers 0..{}",
+                                   k, j, int(i) - 1));
+    const Shape s = out_of(j);
+    if (k == 0) {
+      joined = s;
+    } else if (l.op == Op::Add && s != joined) {
+      throw InputError(place(), fmt::format("add of mismatched shapes: {} gives {}, {} gives {}",
+                                            source_name(l.inputs[0]), shape_text(joined),
+                                            source_name(j), shape_text(s)));
+    } else if (l.op == Op::Concat) {
+      if (s.h != joined.h || s.w != joined.w)
+        throw InputError(
+            place(),
+            fmt::format("concat of mismatched sizes: {} gives {}x{}, {} gives {}x{}",
+                        source_name(l.inputs[0]), joined.h, joined.w, source_name(j), s.h, s.w));
+      joined.c += s.c;
+    }
+  }
+  return joined;
+}
+
+template <class Visit>
+void walk(const Arch& a, std::vector<Shape>& outs, const Visit& visit) {
+  outs.resize(a.layers.size());
+  auto out_of = [&](int j) { return j < 0 ? a.input : outs[j]; };
+  for (std::size_t i = 0; i < a.layers.size(); ++i) {
+    const Shape in = join_inputs(a, i, out_of);
+    try {
+      outs[i] = infer_shape(a.layers[i], in, "");
+    } catch (const InputError&) {  // again, naming the layer (kept off the hot path)
+      infer_shape(a.layers[i], in, fmt::format("layers[{}]", i));
+      throw;
+    }
+    visit(i, in, outs[i]);
+  }
+}
+
+}  // namespace
+
+Shape joined_input(const Arch& a, std::size_t i, const std::vector<Shape>& outs) {
+  return join_inputs(a, i, [&](int j) { return j < 0 ? a.input : outs[j]; });
+}
+
+std::vector<LayerShapes> infer_shapes(const Arch& a) {
+  std::vector<LayerShapes> r;
+  r.reserve(a.layers.size());
+  std::vector<Shape> outs;
+  walk(a, outs, [&](std::size_t, const Shape& in, const Shape& out) { r.push_back({in, out}); });
+  return r;
+}
+
 ArchStats analyze(const Arch& a, int batch) {
   check_arch_level(a);
   ArchStats st;
   st.batch = batch;
   st.layers.reserve(a.layers.size());
-  Shape s = a.input;
-  for (std::size_t i = 0; i < a.layers.size(); ++i) {
-    infer_shape(a.layers[i], s, fmt::format("layers[{}]", i));  // errors with the place
-    LayerStats ls = layer_stats(a.layers[i], s, batch);
+  std::vector<Shape> outs;
+  walk(a, outs, [&](std::size_t i, const Shape& in, const Shape& out) {
+    LayerStats ls = stats_at(a.layers[i], in, out, batch);
+    ls.inputs = layer_inputs(a, i);
     st.macs += ls.macs;
     st.params += ls.params;
     st.other_ops += ls.other_ops;
+    st.layers.push_back(std::move(ls));
+  });
+  // Liveness: an output stays in memory from its layer to its last reader, so
+  // a layer's peak also holds every earlier output read after it.
+  const std::size_t n = a.layers.size();
+  std::vector<int> last_reader(n + 1, -1);  // slot 0: the network input
+  for (std::size_t i = 0; i < n; ++i)
+    for (int j : st.layers[i].inputs) last_reader[j + 1] = std::max(last_reader[j + 1], int(i));
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& ls = st.layers[i];
+    for (int j = -1; j < int(i); ++j) {
+      const bool read_here = std::find(ls.inputs.begin(), ls.inputs.end(), j) != ls.inputs.end();
+      if (last_reader[j + 1] > int(i) && !read_here)
+        ls.peak_bytes += (j < 0 ? a.input : outs[j]).numel() * 4 * batch;
+    }
     st.peak_activation_bytes = std::max(st.peak_activation_bytes, ls.peak_bytes);
-    s = ls.out;
-    st.layers.push_back(ls);
   }
   return st;
 }
 
 Totals count_totals(const Arch& a) {
   Totals t;
-  Shape s = a.input;
-  for (const auto& l : a.layers) {
-    LayerStats ls = layer_stats(l, s, 1);
+  thread_local std::vector<Shape> outs;
+  walk(a, outs, [&](std::size_t i, const Shape& in, const Shape& out) {
+    LayerStats ls = stats_at(a.layers[i], in, out, 1);
     t.macs += ls.macs;
     t.params += ls.params;
-    s = ls.out;
-  }
+  });
   return t;
 }
 

@@ -30,7 +30,7 @@ Layer read_layer(Fields& f, LayerSyntax syntax) {
   for (std::size_t i = 0; i < op_names().size(); ++i)
     if (op_names()[i] == op_str) op = static_cast<Op>(i);
   Layer l = Layer::make(op);
-  const bool full = syntax == LayerSyntax::Full;
+  const bool full = syntax != LayerSyntax::Template;
   if (!full) {
     for (const char* key : {"out", "stride"})
       if (f.has(key))
@@ -39,6 +39,12 @@ Layer read_layer(Fields& f, LayerSyntax syntax) {
   auto out_required = [&] { l.out = int(full ? f.get_int("out", 1, kMaxChannels) : 0); };
   auto out_optional = [&] { l.out = int(full ? f.get_int("out", 1, kMaxChannels, 0) : 0); };
   auto stride = [&] { l.stride = int(full ? f.get_int("stride", 1, 64, 0) : 0); };
+  if (auto v = syntax == LayerSyntax::Named ? std::nullopt : f.find("inputs")) {
+    if (!full) v->fail("a candidate reads what its position reads; remove this key");
+    for (const auto& x : v->as_list(1, 1024)) l.inputs.push_back(int(x.as_int(-1, 1 << 24)));
+  }
+  if (!full && l.multi_input())
+    f.get("op").fail(fmt::format("{} joins named layers, so it cannot be a candidate", op_str));
   switch (op) {
     case Op::Conv:
       out_required();
@@ -47,6 +53,8 @@ Layer read_layer(Fields& f, LayerSyntax syntax) {
       l.groups = int(f.get_int("groups", 1, kMaxChannels, 1));
       l.dilation = int(f.get_int("dilation", 1, 16, 1));
       l.bn = f.get_bool("bn", true);
+      if (auto v = f.find("bias")) l.bias = v->as_bool();
+      l.preact = f.get_bool("preact", false);
       l.act = read_act(f, Act::Relu);
       break;
     case Op::MBConv: {
@@ -71,6 +79,7 @@ Layer read_layer(Fields& f, LayerSyntax syntax) {
     case Op::AvgPool:
       l.k = int(f.get_int("k", 1, 64));
       stride();
+      l.pad = int(f.get_int("pad", 0, 32, 0));
       break;
     case Op::Gap:
       break;
@@ -79,6 +88,28 @@ Layer read_layer(Fields& f, LayerSyntax syntax) {
       break;
     case Op::Dropout:
       l.p = f.get_number("p", 0, 0.99);
+      break;
+    case Op::Add:
+    case Op::BN:
+      l.act = read_act(f, Act::None);
+      break;
+    case Op::Concat:
+      break;
+    case Op::None:
+      out_optional();
+      stride();
+      break;
+    case Op::SepConv:
+    case Op::DilConv:
+    case Op::FactConv:
+      out_required();
+      l.k = int(f.get_int("k", 1, 31));
+      stride();
+      if (op != Op::FactConv)
+        l.dilation = int(f.get_int("dilation", 1, 16, op == Op::DilConv ? 2 : 1));
+      break;
+    case Op::FactReduce:
+      out_required();
       break;
   }
   f.finish();
@@ -90,9 +121,9 @@ json layer_to_json(const Layer& l, LayerSyntax syntax) {
   j["op"] = std::string(op_name(l.op));
   const bool full = syntax == LayerSyntax::Full;
   const Layer d = Layer::make(l.op);
+  if (full && !l.inputs.empty()) j["inputs"] = l.inputs;
   if (full && l.out > 0) j["out"] = l.out;
-  if (l.op == Op::Conv || l.op == Op::MBConv || l.op == Op::MaxPool || l.op == Op::AvgPool)
-    j["k"] = l.k;
+  if (has_kernel(l.op)) j["k"] = l.k;
   if (l.op == Op::MBConv) {
     if (l.e == std::floor(l.e))
       j["e"] = static_cast<int>(l.e);
@@ -103,8 +134,10 @@ json layer_to_json(const Layer& l, LayerSyntax syntax) {
   if (l.groups != d.groups) j["groups"] = l.groups;
   if (l.dilation != d.dilation) j["dilation"] = l.dilation;
   if (l.op == Op::Conv && l.bn != d.bn) j["bn"] = l.bn;
-  if ((l.op == Op::Conv || l.op == Op::MBConv) && l.act != d.act)
-    j["act"] = std::string(act_name(l.act));
+  if (l.bias) j["bias"] = *l.bias;
+  if (l.preact) j["preact"] = true;
+  if (l.pad != 0) j["pad"] = l.pad;
+  if (has_act(l.op) && l.act != d.act) j["act"] = std::string(act_name(l.act));
   if (l.shuffle) j["shuffle"] = true;
   if (l.expand) j["expand"] = *l.expand;
   if (l.se) j["se"] = true;

@@ -8,8 +8,9 @@
 namespace hwnas {
 
 const std::vector<std::string>& op_names() {
-  static const std::vector<std::string> names = {"conv",    "mbconv", "skip",   "zero",   "maxpool",
-                                                 "avgpool", "gap",    "linear", "dropout"};
+  static const std::vector<std::string> names = {
+      "conv", "mbconv", "skip", "zero", "maxpool", "avgpool", "gap",      "linear",    "dropout",
+      "add",  "concat", "bn",   "none", "sepconv", "dilconv", "factconv", "factreduce"};
   return names;
 }
 const std::vector<std::string>& act_names() {
@@ -26,7 +27,8 @@ std::string_view act_name(Act act) {
 Layer Layer::make(Op op) {
   Layer l;
   l.op = op;
-  l.act = op == Op::MBConv ? Act::Relu6 : Act::Relu;
+  l.act = op == Op::MBConv ? Act::Relu6 : (op == Op::Add || op == Op::BN) ? Act::None : Act::Relu;
+  if (op == Op::DilConv) l.dilation = 2;
   return l;
 }
 
@@ -39,7 +41,8 @@ bool Layer::operator==(const Layer& o) const {
   return op == o.op && out == o.out && k == o.k && stride_or_default() == o.stride_or_default() &&
          groups == o.groups && dilation == o.dilation && bn == o.bn && act == o.act && e == o.e &&
          shuffle == o.shuffle && has_expand() == o.has_expand() && se == o.se &&
-         residual == o.residual && p == o.p;
+         residual == o.residual && p == o.p && has_bias() == o.has_bias() && preact == o.preact &&
+         pad == o.pad && (!multi_input() || inputs.size() == o.inputs.size());
 }
 
 int mbconv_mid(int in, double e) {
@@ -56,20 +59,41 @@ int se_width(int mid) {
   return r;
 }
 
+bool has_kernel(Op op) {
+  switch (op) {
+    case Op::Conv:
+    case Op::MBConv:
+    case Op::MaxPool:
+    case Op::AvgPool:
+    case Op::SepConv:
+    case Op::DilConv:
+    case Op::FactConv:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool has_act(Op op) {
+  return op == Op::Conv || op == Op::MBConv || op == Op::Add || op == Op::BN;
+}
+
 std::string layer_summary(const Layer& l) {
   std::string s(op_name(l.op));
   auto add = [&](const std::string& x) { s += " " + x; };
-  if (l.op == Op::Conv || l.op == Op::MBConv || l.op == Op::MaxPool || l.op == Op::AvgPool)
-    add("k" + std::to_string(l.k));
+  if (has_kernel(l.op)) add("k" + std::to_string(l.k));
+  if (l.preact) add("preact");
   if (l.op == Op::MBConv) add("e" + format_number(l.e));
-  if (l.stride_or_default() != 1 && l.op != Op::MaxPool && l.op != Op::AvgPool)
-    add("s" + std::to_string(l.stride_or_default()));
+  const bool pool = l.op == Op::MaxPool || l.op == Op::AvgPool;
+  if (l.stride_or_default() != (pool ? l.k : 1)) add("s" + std::to_string(l.stride_or_default()));
   if (l.groups != 1) add("g" + std::to_string(l.groups));
-  if (l.dilation != 1) add("d" + std::to_string(l.dilation));
+  if (l.dilation != Layer::make(l.op).dilation) add("d" + std::to_string(l.dilation));
+  if (l.pad != 0) add("pad" + std::to_string(l.pad));
+  if (l.op == Op::Conv && l.has_bias() == l.bn) add(l.bias.value_or(false) ? "bias" : "nobias");
+  if (l.multi_input()) add("x" + std::to_string(l.inputs.size()));
   if (l.shuffle) add("shuffle");
   if (l.se) add("se");
-  if ((l.op == Op::Conv || l.op == Op::MBConv) && l.act != Layer::make(l.op).act)
-    add(std::string(act_name(l.act)));
+  if (has_act(l.op) && l.act != Layer::make(l.op).act) add(std::string(act_name(l.act)));
   if (l.op == Op::Dropout) add("p" + format_number(l.p));
   return s;
 }

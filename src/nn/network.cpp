@@ -31,23 +31,138 @@ torch::nn::Conv2d conv2d(int in, int out, int k, int stride, int groups, int dil
                                .bias(bias));
 }
 
-// conv [+ BN] + act; the building block of conv layers and skip projections.
+// conv [+ BN] + act, or act + conv [+ BN] (pre-activation); the building
+// block of conv layers and skip projections.
 class ConvBlock : public LayerModule {
  public:
-  ConvBlock(int in, int out, int k, int stride, int groups, int dilation, bool bn, Act act)
-      : act_(act) {
-    conv_ = register_module("conv", conv2d(in, out, k, stride, groups, dilation, !bn));
+  ConvBlock(int in, int out, int k, int stride, int groups, int dilation, bool bn, bool bias,
+            Act act, bool preact = false)
+      : act_(act), preact_(preact) {
+    conv_ = register_module("conv", conv2d(in, out, k, stride, groups, dilation, bias));
     if (bn) bn_ = register_module("bn", torch::nn::BatchNorm2d(out));
   }
   torch::Tensor forward(torch::Tensor x) override {
+    // Out of place before the conv: in a graph, other layers may read x.
+    if (preact_) x = activate(x.clone(), act_);
     x = conv_->forward(x);
     if (bn_) x = bn_->forward(x);
-    return activate(x, act_);
+    return preact_ ? x : activate(x, act_);
   }
 
  private:
   Act act_;
+  bool preact_;
   torch::nn::Conv2d conv_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
+};
+
+// Standalone BN + act.
+class BnBlock : public LayerModule {
+ public:
+  BnBlock(int c, Act act) : act_(act) { bn_ = register_module("bn", torch::nn::BatchNorm2d(c)); }
+  torch::Tensor forward(torch::Tensor x) override { return activate(bn_->forward(x), act_); }
+
+ private:
+  Act act_;
+  torch::nn::BatchNorm2d bn_{nullptr};
+};
+
+// The act after an add (the sum itself is the network's: it joins tensors).
+class ActBlock : public LayerModule {
+ public:
+  explicit ActBlock(Act act) : act_(act) {}
+  torch::Tensor forward(torch::Tensor x) override { return activate(x, act_); }
+
+ private:
+  Act act_;
+};
+
+// NAS-Bench-201's `none`: zeros of the output shape.
+class NoneBlock : public LayerModule {
+ public:
+  NoneBlock(int out, int stride) : out_(out), stride_(stride) {}
+  torch::Tensor forward(torch::Tensor x) override {
+    if (stride_ > 1) x = x.slice(2, 0, c10::nullopt, stride_).slice(3, 0, c10::nullopt, stride_);
+    auto sizes = x.sizes().vec();
+    sizes[1] = out_;
+    return torch::zeros(sizes, x.options()).contiguous(x.suggest_memory_format());
+  }
+
+ private:
+  int out_, stride_;
+};
+
+// DARTS's separable (two units) and dilated (one unit) convs: each unit is
+// ReLU, depthwise kxk, pointwise 1x1, BN; the first unit has the stride.
+class SepConvBlock : public LayerModule {
+ public:
+  SepConvBlock(const Layer& l, const Shape& in, int units) {
+    const int c = in.c;
+    for (int u = 0; u < units; ++u) {
+      const std::string n = units == 1 ? "" : std::to_string(u + 1);
+      const int co = u + 1 == units ? l.out : c;
+      dw_.push_back(register_module(
+          "dw" + n, conv2d(c, c, l.k, u == 0 ? l.stride_or_default() : 1, c, l.dilation, false)));
+      pw_.push_back(register_module("pw" + n, conv2d(c, co, 1, 1, 1, 1, false)));
+      bn_.push_back(register_module("bn" + n, torch::nn::BatchNorm2d(co)));
+    }
+  }
+  torch::Tensor forward(torch::Tensor x) override {
+    for (std::size_t u = 0; u < dw_.size(); ++u) {
+      x = u == 0 ? torch::relu(x) : torch::relu_(x);
+      x = bn_[u]->forward(pw_[u]->forward(dw_[u]->forward(x)));
+    }
+    return x;
+  }
+
+ private:
+  std::vector<torch::nn::Conv2d> dw_, pw_;
+  std::vector<torch::nn::BatchNorm2d> bn_;
+};
+
+// DARTS's conv_7x1_1x7: ReLU, 1xk conv (stride along w), kx1 conv (along h), BN.
+class FactConvBlock : public LayerModule {
+ public:
+  FactConvBlock(const Layer& l, const Shape& in) {
+    const int k = l.k, s = l.stride_or_default(), p = (k - 1) / 2;
+    conv1_ =
+        register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in.c, l.out, {1, k})
+                                                       .stride({1, s})
+                                                       .padding({0, p})
+                                                       .bias(false)));
+    conv2_ =
+        register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(l.out, l.out, {k, 1})
+                                                       .stride({s, 1})
+                                                       .padding({p, 0})
+                                                       .bias(false)));
+    bn_ = register_module("bn", torch::nn::BatchNorm2d(l.out));
+  }
+  torch::Tensor forward(torch::Tensor x) override {
+    return bn_->forward(conv2_->forward(conv1_->forward(torch::relu(x))));
+  }
+
+ private:
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
+};
+
+// DARTS's FactorizedReduce: ReLU, two stride-2 1x1 convs to half the width
+// each, the second offset by one pixel, concatenated, BN.
+class FactReduceBlock : public LayerModule {
+ public:
+  FactReduceBlock(const Layer& l, const Shape& in) {
+    conv1_ = register_module("conv1", conv2d(in.c, l.out / 2, 1, 2, 1, 1, false));
+    conv2_ = register_module("conv2", conv2d(in.c, l.out / 2, 1, 2, 1, 1, false));
+    bn_ = register_module("bn", torch::nn::BatchNorm2d(l.out));
+  }
+  torch::Tensor forward(torch::Tensor x) override {
+    x = torch::relu(x);
+    auto shifted = x.slice(2, 1).slice(3, 1);
+    return bn_->forward(torch::cat({conv1_->forward(x), conv2_->forward(shifted)}, 1));
+  }
+
+ private:
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
   torch::nn::BatchNorm2d bn_{nullptr};
 };
 
@@ -113,14 +228,16 @@ class IdentityBlock : public LayerModule {
 
 class PoolBlock : public LayerModule {
  public:
-  PoolBlock(bool max, int k, int s) : max_(max), k_(k), s_(s) {}
+  PoolBlock(bool max, int k, int s, int pad) : max_(max), k_(k), s_(s), pad_(pad) {}
   torch::Tensor forward(torch::Tensor x) override {
-    return max_ ? torch::max_pool2d(x, k_, s_) : torch::avg_pool2d(x, k_, s_);
+    return max_ ? torch::max_pool2d(x, k_, s_, pad_)
+                : torch::avg_pool2d(x, k_, s_, pad_, /*ceil_mode=*/false,
+                                    /*count_include_pad=*/false);
   }
 
  private:
   bool max_;
-  int k_, s_;
+  int k_, s_, pad_;
 };
 
 class GapBlock : public LayerModule {
@@ -171,24 +288,40 @@ std::shared_ptr<LayerModule> make_layer_module(const Layer& l, const Shape& in) 
   switch (l.op) {
     case Op::Conv:
       return std::make_shared<ConvBlock>(in.c, l.out, l.k, l.stride_or_default(), l.groups,
-                                         l.dilation, l.bn, l.act);
+                                         l.dilation, l.bn, l.has_bias(), l.act, l.preact);
     case Op::MBConv:
       return std::make_shared<MBConvBlock>(l, in);
     case Op::Skip:
       if (out == in) return std::make_shared<IdentityBlock>();
-      return std::make_shared<ConvBlock>(in.c, out.c, 1, l.stride_or_default(), 1, 1, true,
+      return std::make_shared<ConvBlock>(in.c, out.c, 1, l.stride_or_default(), 1, 1, true, false,
                                          Act::Relu);
     case Op::Zero:
       return std::make_shared<IdentityBlock>();
     case Op::MaxPool:
     case Op::AvgPool:
-      return std::make_shared<PoolBlock>(l.op == Op::MaxPool, l.k, l.stride_or_default());
+      return std::make_shared<PoolBlock>(l.op == Op::MaxPool, l.k, l.stride_or_default(), l.pad);
     case Op::Gap:
       return std::make_shared<GapBlock>();
     case Op::Linear:
       return std::make_shared<LinearBlock>(in.numel(), l.out);
     case Op::Dropout:
       return std::make_shared<DropoutBlock>(l.p);
+    case Op::Add:
+      return std::make_shared<ActBlock>(l.act);
+    case Op::Concat:
+      return std::make_shared<IdentityBlock>();
+    case Op::BN:
+      return std::make_shared<BnBlock>(in.c, l.act);
+    case Op::None:
+      return std::make_shared<NoneBlock>(out.c, l.stride_or_default());
+    case Op::SepConv:
+      return std::make_shared<SepConvBlock>(l, in, 2);
+    case Op::DilConv:
+      return std::make_shared<SepConvBlock>(l, in, 1);
+    case Op::FactConv:
+      return std::make_shared<FactConvBlock>(l, in);
+    case Op::FactReduce:
+      return std::make_shared<FactReduceBlock>(l, in);
   }
   HWNAS_ASSERT(false, "unknown op");
 }
@@ -196,18 +329,50 @@ std::shared_ptr<LayerModule> make_layer_module(const Layer& l, const Shape& in) 
 ArchNetImpl::ArchNetImpl(const Arch& arch) : arch_(arch) {
   ArchStats st = analyze(arch_);
   list_ = register_module("layers", torch::nn::ModuleList());
-  for (std::size_t i = 0; i < arch_.layers.size(); ++i) {
+  const int n = int(arch_.layers.size());
+  std::vector<int> last_reader(n, n);  // the last layer's output is the network's
+  for (int i = 0; i < n; ++i) {
     auto m = make_layer_module(arch_.layers[i], st.layers[i].in);
     list_->push_back(m);
     layers_.push_back(m);
+    inputs_.push_back(st.layers[i].inputs);
+    chain_ = chain_ && arch_.layers[i].inputs.empty();
+    for (int j : st.layers[i].inputs)
+      if (j >= 0) last_reader[j] = i;
   }
+  release_.resize(n);
+  for (int j = 0; j + 1 < n; ++j)
+    if (last_reader[j] < n) release_[last_reader[j]].push_back(j);
   init_module_weights(*this);
 }
 
 torch::Tensor ArchNetImpl::forward(torch::Tensor x) {
   if (channels_last_) x = to_memory_format(x, at::MemoryFormat::ChannelsLast);
-  for (auto& l : layers_) x = l->forward(x);
-  return x.flatten(1);
+  if (chain_) {
+    for (auto& l : layers_) x = l->forward(x);
+    return x.flatten(1);
+  }
+  // A graph: keep each output until its last reader has run.
+  std::vector<torch::Tensor> outs(layers_.size());
+  auto read = [&](int j) -> const torch::Tensor& { return j < 0 ? x : outs[j]; };
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const auto& in = inputs_[i];
+    const Op op = arch_.layers[i].op;
+    torch::Tensor y;
+    if (op == Op::Add) {
+      y = read(in[0]) + read(in[1]);
+      for (std::size_t k = 2; k < in.size(); ++k) y.add_(read(in[k]));
+    } else if (op == Op::Concat) {
+      std::vector<torch::Tensor> parts;
+      for (int j : in) parts.push_back(read(j));
+      y = torch::cat(parts, 1);
+    } else {
+      y = read(in[0]);
+    }
+    outs[i] = layers_[i]->forward(y);
+    for (int j : release_[i]) outs[j] = torch::Tensor();
+  }
+  return outs.back().flatten(1);
 }
 
 void ArchNetImpl::set_channels_last(bool on) {

@@ -1,5 +1,7 @@
 #include "hwnas/search/supernet.h"
 
+#include <fmt/format.h>
+
 #include "hwnas/common/error.h"
 
 namespace hwnas {
@@ -41,11 +43,12 @@ struct GateProbe : torch::autograd::Function<GateProbe> {
 
 MixedOpImpl::MixedOpImpl(const Position& pos) {
   list_ = register_module("candidates", torch::nn::ModuleList());
-  for (const Layer& l : pos.layers) {
-    candidates_.push_back(make_layer_module(l, pos.in));
+  const PositionUse& use = pos.uses.front();  // a chain space: one use per position
+  for (const Layer& l : use.layers) {
+    candidates_.push_back(make_layer_module(l, use.in));
     list_->push_back(candidates_.back());
   }
-  alpha = register_parameter("alpha", torch::zeros({std::int64_t(pos.layers.size())}));
+  alpha = register_parameter("alpha", torch::zeros({std::int64_t(use.layers.size())}));
 }
 
 torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const PathGate& gate) {
@@ -67,11 +70,15 @@ torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const PathGate& gate)
 }
 
 SupernetImpl::SupernetImpl(const Space& space) : space_(space) {
+  if (!space_.is_chain())
+    throw InputError(space_.file, fmt::format("a supernet runs chain spaces; {} has cells or "
+                                              "layers that read other than the previous one",
+                                              space_.name));
   ArchStats st = analyze(space_.skeleton);
   list_ = register_module("layers", torch::nn::ModuleList());
   position_of_.assign(space_.skeleton.layers.size(), -1);
   for (std::size_t p = 0; p < space_.positions.size(); ++p)
-    position_of_[space_.positions[p].layer_index] = int(p);
+    position_of_[space_.positions[p].uses.front().layer_index] = int(p);
   for (std::size_t i = 0; i < space_.skeleton.layers.size(); ++i) {
     if (position_of_[i] >= 0) {
       mixed_.emplace_back(space_.positions[position_of_[i]]);

@@ -1,5 +1,6 @@
 #include "hwnas/space/genotype.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -27,7 +28,7 @@ void check_genotype(const Space& s, const Genotype& g) {
 void decode_into(const Space& s, const Genotype& g, Arch& out) {
   out.layers = s.skeleton.layers;
   for (std::size_t i = 0; i < g.size(); ++i)
-    out.layers[s.positions[i].layer_index] = s.positions[i].layers[g[i]];
+    for (const auto& u : s.positions[i].uses) out.layers[u.layer_index] = u.layers[g[i]];
   out.genotype = g;
 }
 
@@ -46,24 +47,36 @@ Genotype encode(const Space& s, const Arch& a) {
     throw InputError("arch.layers", fmt::format("{} layers, but space {} decodes to {}",
                                                 a.layers.size(), s.name, sk.layers.size()));
   Genotype g(s.positions.size(), -1);
+  std::vector<const PositionUse*> use_of(sk.layers.size(), nullptr);
   std::vector<int> position_of(sk.layers.size(), -1);
   for (std::size_t p = 0; p < s.positions.size(); ++p)
-    position_of[s.positions[p].layer_index] = int(p);
+    for (const auto& u : s.positions[p].uses)
+      position_of[u.layer_index] = int(p), use_of[u.layer_index] = &u;
   for (std::size_t i = 0; i < a.layers.size(); ++i) {
     const int p = position_of[i];
+    if (a.layers[i].inputs != sk.layers[i].inputs)
+      throw InputError(fmt::format("layers[{}]", i),
+                       fmt::format("reads other layers than space {} wires there", s.name));
     if (p < 0) {
       if (a.layers[i] != sk.layers[i])
         throw InputError(fmt::format("layers[{}]", i),
                          fmt::format("differs from the fixed layer of space {}", s.name));
       continue;
     }
-    const auto& cands = s.positions[p].layers;
+    const auto& cands = use_of[i]->layers;
+    int found = -1;
     for (std::size_t c = 0; c < cands.size(); ++c)
-      if (cands[c] == a.layers[i]) g[p] = int(c);
-    if (g[p] < 0)
+      if (cands[c] == a.layers[i]) found = int(c);
+    if (found < 0)
       throw InputError(fmt::format("layers[{}]", i),
                        fmt::format("matches no allowed candidate of position {} ({}) in space {}",
                                    p, s.positions[p].stage, s.name));
+    if (g[p] >= 0 && g[p] != found)  // a cell used twice with different ops
+      throw InputError(fmt::format("layers[{}]", i),
+                       fmt::format("position {} ({}) is shared by every use of its cell, but this "
+                                   "use has choice {} and an earlier one {}",
+                                   p, s.positions[p].stage, found, g[p]));
+    g[p] = found;
   }
   return g;
 }
@@ -179,6 +192,110 @@ std::string format_genotype(const Genotype& g) {
   std::vector<std::string> parts;
   for (int x : g) parts.push_back(std::to_string(x));
   return join(parts, ",");
+}
+
+namespace {
+
+// NAS-Bench-201's arch string: one |op~j| group per node, nodes joined by '+'.
+Genotype parse_nb201_string(const Space& s, const Cell& cell, const std::string& text,
+                            const std::string& what) {
+  Genotype g(s.positions.size(), -1);
+  std::vector<std::string> nodes;
+  std::size_t pos = 0;
+  while (true) {
+    auto plus = text.find('+', pos);
+    nodes.push_back(text.substr(pos, plus == std::string::npos ? plus : plus - pos));
+    if (plus == std::string::npos) break;
+    pos = plus + 1;
+  }
+  if (int(nodes.size()) != cell.nodes - 1)
+    throw InputError(what, fmt::format("the arch string has {} node groups, but cell {} has {} "
+                                       "nodes after its input",
+                                       nodes.size(), cell.name, cell.nodes - 1));
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    const int to = int(n) + 1;
+    const std::string& grp = nodes[n];
+    if (grp.size() < 2 || grp.front() != '|' || grp.back() != '|')
+      throw InputError(what, fmt::format("node {}: expected |op~j|...|, got '{}'", to, grp));
+    std::size_t p = 1;
+    while (p < grp.size()) {
+      auto bar = grp.find('|', p);
+      const std::string tok = grp.substr(p, bar - p);
+      p = bar + 1;
+      auto tilde = tok.find('~');
+      const std::string op = tok.substr(0, tilde);
+      int from = -1;
+      if (tilde != std::string::npos) {
+        const std::string j = tok.substr(tilde + 1);
+        auto r = std::from_chars(j.data(), j.data() + j.size(), from);
+        if (j.empty() || r.ec != std::errc() || r.ptr != j.data() + j.size()) from = -1;
+      }
+      auto e = std::find(cell.edges.begin(), cell.edges.end(), std::make_pair(from, to));
+      if (e == cell.edges.end())
+        throw InputError(what, fmt::format("node {}: '{}' names no edge of cell {} (expected "
+                                           "op~j with j an earlier node)",
+                                           to, tok, cell.name));
+      const int position = cell.first_position + int(e - cell.edges.begin());
+      const Position& ps = s.positions[position];
+      std::vector<std::string> names;
+      for (int ci : ps.choices) names.push_back(s.candidates[ci].name);
+      auto it = std::find(names.begin(), names.end(), op);
+      if (it == names.end())
+        throw InputError(what, fmt::format("node {}: unknown op '{}'{}; the cell allows {}", to, op,
+                                           did_you_mean(op, names), join(names)));
+      if (g[position] >= 0)
+        throw InputError(what, fmt::format("node {}: edge {}->{} is given twice", to, from, to));
+      g[position] = int(it - names.begin());
+    }
+  }
+  for (std::size_t e = 0; e < cell.edges.size(); ++e)
+    if (g[cell.first_position + e] < 0)
+      throw InputError(
+          what, fmt::format("edge {}->{} is missing", cell.edges[e].first, cell.edges[e].second));
+  return g;
+}
+
+}  // namespace
+
+Genotype parse_genotype(const Space& s, const std::string& text, const std::string& what) {
+  Genotype g;
+  if (s.form == GenotypeForm::Nb201 && !text.empty() && text.front() == '|') {
+    g = parse_nb201_string(s, s.cells.front(), text, what);
+  } else if (s.form == GenotypeForm::Nb201 && text.find(',') == std::string::npos &&
+             text.size() > 1) {
+    // The ops code: one digit per edge, in edge order.
+    if (text.size() != s.positions.size() ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      throw InputError(what, fmt::format("expected space {}'s {}-digit ops code (like {}), a "
+                                         "comma-separated genotype or an arch string; got '{}'",
+                                         s.name, s.positions.size(),
+                                         std::string(s.positions.size(), '0'), text));
+    for (char c : text) g.push_back(c - '0');
+  } else {
+    g = parse_genotype(text, what);
+  }
+  try {
+    check_genotype(s, g);
+  } catch (const InputError& e) {
+    throw InputError(what, e.message());
+  }
+  return g;
+}
+
+std::string external_genotype(const Space& s, const Genotype& g) {
+  if (s.form != GenotypeForm::Nb201) return "";
+  const Cell& cell = s.cells.front();
+  std::string out;
+  for (int to = 1; to < cell.nodes; ++to) {
+    if (to > 1) out += "+";
+    out += "|";
+    for (std::size_t e = 0; e < cell.edges.size(); ++e)
+      if (cell.edges[e].second == to)
+        out += fmt::format(
+            "{}~{}|", s.candidate_at(cell.first_position + int(e), g[cell.first_position + e]).name,
+            cell.edges[e].first);
+  }
+  return out;
 }
 
 }  // namespace hwnas

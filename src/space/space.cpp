@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <regex>
 
 #include <fmt/format.h>
@@ -15,6 +17,24 @@ namespace hwnas {
 namespace fs = std::filesystem;
 
 namespace {
+
+std::vector<int> read_choices(const Value& list, const std::vector<Candidate>& cands) {
+  std::vector<std::string> names;
+  for (const auto& c : cands) names.push_back(c.name);
+  std::vector<int> choices;
+  for (const auto& v : list.as_list(1, 256)) {
+    auto n = v.as_string();
+    auto it = std::find(names.begin(), names.end(), n);
+    if (it == names.end())
+      v.fail(fmt::format("unknown candidate '{}'{}; the space defines {}", n,
+                         did_you_mean(n, names), join(names)));
+    int idx = int(it - names.begin());
+    if (std::find(choices.begin(), choices.end(), idx) != choices.end())
+      v.fail(fmt::format("candidate '{}' is listed twice", n));
+    choices.push_back(idx);
+  }
+  return choices;
+}
 
 struct StageSpec {
   std::string name;
@@ -30,69 +50,184 @@ StageSpec read_stage(Fields& f, const std::vector<Candidate>& cands, int stage_n
   st.out = int(f.get_int("out", 1, 1 << 20));
   st.depth = int(f.get_int("depth", 1, 64));
   st.stride = int(f.get_int("stride", 1, 64, 1));
-  std::vector<std::string> names;
-  for (const auto& c : cands) names.push_back(c.name);
-  for (const auto& v : f.get("choices").as_list(1, 256)) {
-    auto n = v.as_string();
-    auto it = std::find(names.begin(), names.end(), n);
-    if (it == names.end())
-      v.fail(fmt::format("unknown candidate '{}'{}; the space defines {}", n,
-                         did_you_mean(n, names), join(names)));
-    int idx = int(it - names.begin());
-    if (std::find(st.choices.begin(), st.choices.end(), idx) != st.choices.end())
-      v.fail(fmt::format("candidate '{}' is listed twice", n));
-    st.choices.push_back(idx);
-  }
+  st.choices = read_choices(f.get("choices"), cands);
   f.finish();
   return st;
 }
 
-// Expands a stage into positions; the first position takes the stage's stride.
-void add_positions(Space& s, const StageSpec& st, Shape& cur) {
-  for (int d = 0; d < st.depth; ++d) {
-    Position p;
-    p.layer_index = int(s.skeleton.layers.size());
-    p.stage = st.name;
-    p.in = cur;
-    p.stride = d == 0 ? st.stride : 1;
-    const bool same_shape = p.stride == 1 && cur.c == st.out;
+/// A cell: node 0 is its input; node i > 0 sums op(node j) over its edges
+/// j -> i; the last node is its output. Each edge is a searchable position.
+struct CellSpec : Cell {
+  std::string place;
+  std::vector<int> choices;
+};
+
+CellSpec read_cell(const std::string& name, Fields& f, const std::vector<Candidate>& cands) {
+  CellSpec c;
+  c.name = name;
+  c.first_position = -1;  // set at the cell's first use
+  c.place = f.place();
+  c.nodes = int(f.get_int("nodes", 2, 64));
+  auto ev = f.get("edges");
+  for (const auto& e : ev.as_list(1, 4096)) {
+    auto ij = e.as_int_list(0, c.nodes - 1, 2, 2);
+    if (ij[0] >= ij[1])
+      e.fail(fmt::format("an edge runs from an earlier node to a later one; got {} -> {}", ij[0],
+                         ij[1]));
+    std::pair<int, int> edge{int(ij[0]), int(ij[1])};
+    if (std::find(c.edges.begin(), c.edges.end(), edge) != c.edges.end())
+      e.fail(fmt::format("edge {} -> {} is listed twice", ij[0], ij[1]));
+    c.edges.push_back(edge);
+  }
+  for (int i = 1; i < c.nodes; ++i)
+    if (std::none_of(c.edges.begin(), c.edges.end(), [&](auto e) { return e.second == i; }))
+      ev.fail(fmt::format("node {} has no incoming edge", i));
+  c.choices = read_choices(f.get("choices"), cands);
+  f.finish();
+  return c;
+}
+
+// Builds the skeleton layer by layer, tracking shapes and ids.
+class SpaceBuilder {
+ public:
+  explicit SpaceBuilder(Space& s) : s_(s) {}
+
+  int last() const { return int(s_.skeleton.layers.size()) - 1; }
+  const Shape& shape_of(int j) const { return j < 0 ? s_.skeleton.input : outs_[j]; }
+
+  /// Appends a layer; `fail` reports a shape or wiring error at the entry.
+  int push(Layer l, const std::function<void(const std::string&)>& fail) {
+    auto& layers = s_.skeleton.layers;
+    layers.push_back(std::move(l));
+    const std::size_t i = layers.size() - 1;
+    try {
+      const Shape in = joined_input(s_.skeleton, i, outs_);
+      outs_.push_back(infer_shape(layers[i], in, ""));
+      ins_.push_back(in);
+    } catch (const InputError& e) {
+      const Shape& prev = shape_of(int(i) - 1);
+      fail(fmt::format("{} (input {}x{}x{})", e.message(), prev.c, prev.h, prev.w));
+    }
+    return int(i);
+  }
+
+  /// One searchable use: every allowed choice instantiated at `src` with
+  /// `out` and `stride`; they must agree on the output shape.
+  PositionUse instantiate(const Position& p, int src, bool explicit_input, int out, int stride,
+                          const std::string& what, const std::string& place) {
+    PositionUse u;
+    u.in = shape_of(src);
     bool have_out = false;
-    for (int ci : st.choices) {
-      const Candidate& c = s.candidates[ci];
-      if (c.layer.op == Op::Zero && !same_shape) continue;  // zero needs a residual to exist
+    for (int ci : p.choices) {
+      const Candidate& c = s_.candidates[ci];
       Layer l = c.layer;
-      l.out = st.out;
-      l.stride = p.stride;
+      l.out = out;
+      l.stride = stride;
+      if (explicit_input) l.inputs = {src};
       Shape o;
       try {
-        o = infer_shape(l, cur, "");
+        o = infer_shape(l, u.in, "");
       } catch (const InputError& e) {
-        throw InputError(
-            st.place, fmt::format("position {} of {} ({}x{}x{} in), candidate '{}': {}", d, st.name,
-                                  cur.c, cur.h, cur.w, c.name, e.message()));
+        throw InputError(place, fmt::format("{} ({}x{}x{} in), candidate '{}': {}", what, u.in.c,
+                                            u.in.h, u.in.w, c.name, e.message()));
       }
-      if (have_out && o != p.out)
-        throw InputError(st.place,
-                         fmt::format("position {} of {}: candidate '{}' gives {}x{}x{} but '{}' "
-                                     "gives {}x{}x{}; all candidates of a position must agree",
-                                     d, st.name, c.name, o.c, o.h, o.w,
-                                     s.candidates[p.choices[0]].name, p.out.c, p.out.h, p.out.w));
-      p.out = o;
+      if (have_out && o != u.out)
+        throw InputError(place,
+                         fmt::format("{}: candidate '{}' gives {}x{}x{} but '{}' gives "
+                                     "{}x{}x{}; all candidates of a position must agree",
+                                     what, c.name, o.c, o.h, o.w, s_.candidates[p.choices[0]].name,
+                                     u.out.c, u.out.h, u.out.w));
+      u.out = o;
       have_out = true;
-      p.choices.push_back(ci);
-      p.layers.push_back(l);
+      u.layers.push_back(l);
     }
-    if (p.choices.empty())
-      throw InputError(st.place, fmt::format("position {} of {} has no allowed candidate (zero "
-                                             "needs stride 1 and out = in)",
-                                             d, st.name));
-    s.skeleton.layers.push_back(p.layers[0]);
-    cur = p.out;
-    s.positions.push_back(std::move(p));
+    return u;
   }
+
+  // Expands a stage into positions; the first position takes the stage's stride.
+  void add_stage(const StageSpec& st) {
+    for (int d = 0; d < st.depth; ++d) {
+      Position p;
+      p.stage = st.name;
+      p.stride = d == 0 ? st.stride : 1;
+      const Shape cur = shape_of(last());
+      const bool same_shape = p.stride == 1 && cur.c == st.out;
+      for (int ci : st.choices)  // zero needs a residual to exist
+        if (s_.candidates[ci].layer.op != Op::Zero || same_shape) p.choices.push_back(ci);
+      if (p.choices.empty())
+        throw InputError(st.place, fmt::format("position {} of {} has no allowed candidate (zero "
+                                               "needs stride 1 and out = in)",
+                                               d, st.name));
+      PositionUse u = instantiate(p, last(), false, st.out, p.stride,
+                                  fmt::format("position {} of {}", d, st.name), st.place);
+      u.layer_index =
+          push(u.layers[0], [&](const std::string& m) { throw InputError(st.place, m); });
+      p.uses.push_back(std::move(u));
+      s_.positions.push_back(std::move(p));
+    }
+  }
+
+  // One use of a cell reading layer `src` with `out` channels.
+  void add_cell_use(CellSpec& c, int src, int out, const std::string& place) {
+    if (c.first_position < 0) {
+      c.first_position = int(s_.positions.size());
+      for (auto [from, to] : c.edges) {
+        Position p;
+        p.stage = fmt::format("cell {} edge {}->{}", c.name, from, to);
+        p.choices = c.choices;
+        s_.positions.push_back(std::move(p));
+      }
+    }
+    ++c.uses;
+    auto fail = [&](const std::string& m) { throw InputError(place, m); };
+    std::vector<int> node_layer(c.nodes, -1);
+    node_layer[0] = src;
+    for (int i = 1; i < c.nodes; ++i) {
+      Layer sum = Layer::make(Op::Add);
+      for (std::size_t e = 0; e < c.edges.size(); ++e) {
+        if (c.edges[e].second != i) continue;
+        Position& p = s_.positions[c.first_position + int(e)];
+        PositionUse u =
+            instantiate(p, node_layer[c.edges[e].first], true, out, 1,
+                        fmt::format("cell {} edge {}->{}", c.name, c.edges[e].first, i), place);
+        u.layer_index = push(u.layers[0], fail);
+        sum.inputs.push_back(u.layer_index);
+        p.uses.push_back(std::move(u));
+      }
+      node_layer[i] = sum.inputs.size() == 1 ? sum.inputs[0] : push(sum, fail);
+    }
+  }
+
+ private:
+  Space& s_;
+  std::vector<Shape> outs_, ins_;
+};
+
+const std::regex& id_pattern() {
+  static const std::regex re("[A-Za-z_][A-Za-z0-9_]*");
+  return re;
+}
+
+// The layer an `inputs` entry names: an earlier entry's id, or `input`.
+int resolve_id(const Value& v, const std::map<std::string, int>& ids) {
+  const std::string id = v.as_string();
+  if (id == "input") return -1;
+  auto it = ids.find(id);
+  if (it == ids.end()) {
+    std::vector<std::string> known{"input"};
+    for (const auto& [k, _] : ids) known.push_back(k);
+    v.fail(fmt::format("no earlier entry has id '{}'{}; known: {}", id, did_you_mean(id, known),
+                       join(known)));
+  }
+  return it->second;
 }
 
 }  // namespace
+
+bool Space::is_chain() const {
+  return std::all_of(skeleton.layers.begin(), skeleton.layers.end(),
+                     [](const Layer& l) { return l.inputs.empty(); });
+}
 
 Space read_space(const Document& doc) {
   Fields f = Value(doc, doc.root, "", "").as_object();
@@ -112,6 +247,8 @@ Space read_space(const Document& doc) {
   s.skeleton.num_classes = int(f.get_int("num_classes", 1, 1'000'000));
   s.skeleton.name = s.name;
   s.skeleton.space = s.name;
+  const auto form_v = f.find("genotype_form");
+  if (form_v && form_v->as_choice({"indices", "nb201"}) == "nb201") s.form = GenotypeForm::Nb201;
 
   for (auto& [key, v] : f.get("candidates").as_object().entries()) {
     static const std::regex cand_re("[A-Za-z][A-Za-z0-9_]*");
@@ -122,27 +259,78 @@ Space read_space(const Document& doc) {
   }
   if (s.candidates.empty()) f.get("candidates").fail("expected at least one candidate");
 
-  Shape cur = s.skeleton.input;
+  std::map<std::string, CellSpec> cells;
+  std::map<std::string, Value> cell_values;
+  if (auto cv = f.find("cells")) {
+    for (auto& [key, v] : cv->as_object().entries()) {
+      if (!std::regex_match(key, id_pattern()))
+        v.fail("a cell name uses letters, digits and '_' and starts with a letter");
+      Fields cf = v.as_object();
+      cells.emplace(key, read_cell(key, cf, s.candidates));
+      cell_values.emplace(key, v);
+    }
+  }
+
+  SpaceBuilder b(s);
+  std::map<std::string, int> ids;
   int stage_no = 0;
   for (const auto& item : f.get("layers").as_list(1, 10000)) {
     Fields lf = item.as_object();
     if (lf.has("stage")) {
       Fields sf = lf.get("stage").as_object();
       lf.finish();  // a stage entry holds nothing else
-      add_positions(s, read_stage(sf, s.candidates, ++stage_no), cur);
+      b.add_stage(read_stage(sf, s.candidates, ++stage_no));
       continue;
     }
-    Layer l = read_layer(lf);
-    try {
-      cur = infer_shape(l, cur, "");
-    } catch (const InputError& e) {
-      item.fail(fmt::format("{} (input {}x{}x{})", e.message(), cur.c, cur.h, cur.w));
+    std::string id;
+    if (auto iv = lf.find("id")) {
+      id = iv->as_string();
+      if (!std::regex_match(id, id_pattern()) || id == "input")
+        iv->fail("an id uses letters, digits and '_', starts with a letter, and is not 'input'");
+      if (ids.count(id)) iv->fail(fmt::format("id '{}' is used twice", id));
     }
-    s.skeleton.layers.push_back(l);
+    std::vector<int> inputs;
+    if (auto iv = lf.find("inputs"))
+      for (const auto& v : iv->as_list(1, 1024)) inputs.push_back(resolve_id(v, ids));
+    if (lf.has("cell")) {
+      auto cv = lf.get("cell");
+      const std::string name = cv.as_string();
+      auto it = cells.find(name);
+      if (it == cells.end()) {
+        std::vector<std::string> known;
+        for (const auto& [k, _] : cells) known.push_back(k);
+        cv.fail(fmt::format("unknown cell '{}'{}; the space defines {}", name,
+                            did_you_mean(name, known),
+                            known.empty() ? "none (add a `cells` section)" : join(known)));
+      }
+      const int out = int(lf.get_int("out", 1, 1 << 20));
+      const int repeat = int(lf.get_int("repeat", 1, 1024, 1));
+      if (inputs.size() > 1) lf.get("inputs").fail("a cell reads one layer");
+      lf.finish();
+      int src = inputs.empty() ? b.last() : inputs[0];
+      for (int r = 0; r < repeat; ++r) {
+        b.add_cell_use(it->second, src, out, item.place());
+        src = b.last();
+      }
+    } else {
+      Layer l = read_layer(lf, LayerSyntax::Named);
+      l.inputs = inputs;
+      b.push(l, [&](const std::string& m) { item.fail(m); });
+    }
+    if (!id.empty()) ids[id] = b.last();
   }
+  for (const auto& [name, c] : cells) {
+    if (c.first_position < 0) cell_values.at(name).fail("this cell is defined but never used");
+    s.cells.push_back(c);
+  }
+  std::sort(s.cells.begin(), s.cells.end(),
+            [](const Cell& a, const Cell& b) { return a.first_position < b.first_position; });
   f.finish();
   if (s.positions.empty())
-    f.get("layers").fail("expected at least one stage of searchable positions");
+    f.get("layers").fail("expected at least one stage or cell of searchable positions");
+  if (s.form == GenotypeForm::Nb201 &&
+      (cells.size() != 1 || s.positions.size() != cells.begin()->second.edges.size()))
+    form_v->fail("the nb201 form needs one cell whose edges are all the space's positions");
   s.skeleton.genotype.assign(s.positions.size(), 0);
   try {
     analyze(s.skeleton);

@@ -42,7 +42,7 @@ TEST_CASE("best_feasible finds the brute-force optimum under random bounds", "[d
     ChoiceScores score;
     for (const auto& p : space.positions) {
       score.emplace_back();
-      for (std::size_t c = 0; c < p.layers.size(); ++c) score.back().push_back(n01(rng));
+      for (std::size_t c = 0; c < p.choices.size(); ++c) score.back().push_back(n01(rng));
     }
     std::uniform_real_distribution<double> frac(0.1, 0.9);
     std::vector<CostBound> bounds = {
@@ -88,7 +88,7 @@ TEST_CASE("best_feasible returns nothing when the bounds exclude every arch", "[
   IrCountsModel ir;
   CostTable counts(space, ir);
   ChoiceScores uniform;
-  for (const auto& p : space.positions) uniform.emplace_back(p.layers.size(), 0.0);
+  for (const auto& p : space.positions) uniform.emplace_back(p.choices.size(), 0.0);
   // each bound alone is reachable; together they are not (many MACs, few params)
   const Cost lo = counts.min_cost(), hi = counts.max_cost();
   std::vector<CostBound> bounds = {{&counts, Metric::Macs, {}, hi.macs() * 0.999},

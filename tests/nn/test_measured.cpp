@@ -24,7 +24,8 @@ TEST_CASE("the measured model times networks once and caches them", "[profile]")
   Layer zero = Layer::make(Op::Zero);
   CHECK(m.layer({zero, {24, 14, 14}, {24, 14, 14}, 1}).latency_ms() == 0);
   const Position& p = s.positions[0];
-  CHECK(m.layer({p.layers[0], p.in, p.out, 1}).latency_ms() > 0);
+  const auto& u = p.uses.front();
+  CHECK(m.layer({u.layers[0], u.in, u.out, 1}).latency_ms() > 0);
   CHECK(m.additive().none());
   CostTable t(s, m);  // nothing additive: no per-position measurement at all
   CHECK(std::isnan(t.cost(a.genotype).latency_ms()));

@@ -185,7 +185,7 @@ TEST_CASE("the differentiable expected cost equals the CostTable's", "[search]")
   std::vector<torch::Tensor> w;
   std::vector<std::vector<double>> probs;
   for (const auto& pos : space.positions) {
-    auto p = torch::softmax(torch::randn({std::int64_t(pos.layers.size())}, torch::kFloat64), 0);
+    auto p = torch::softmax(torch::randn({std::int64_t(pos.choices.size())}, torch::kFloat64), 0);
     probs.emplace_back(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
     w.push_back(p.to(torch::kFloat32));
   }

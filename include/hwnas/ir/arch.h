@@ -1,6 +1,7 @@
 #pragma once
-// Arch = input shape + ordered list of layers. Shape inference and counts
-// (MACs, params, activation memory) live here; everything else speaks Arch.
+// Arch = input shape + layers in an order where each reads only earlier ones
+// (a DAG; a chain by default). Shape inference and counts (MACs, params,
+// activation memory) live here; everything else speaks Arch.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,11 +32,16 @@ struct Arch {
 /// multiply-accumulates only (the papers' "FLOPs"); `other_ops` counts the
 /// per-element work reported apart: BN, activations, residual adds, pooling.
 struct LayerStats {
+  /// The input the layer sees: for add, the shape every input has; for
+  /// concat, the joined shape (channels summed).
   Shape in, out;
+  std::vector<int> inputs;  ///< resolved indices of the layers read; -1 = network input
   std::int64_t macs = 0;
   std::int64_t params = 0;  ///< trainable: weights, biases, BN gamma and beta
   std::int64_t other_ops = 0;
-  std::int64_t peak_bytes = 0;  ///< fp32 activations live while this layer runs, at the batch
+  /// fp32 activations live while this layer runs, at the batch: its inputs,
+  /// output and temporaries, plus earlier outputs a later layer still reads.
+  std::int64_t peak_bytes = 0;
 };
 
 struct ArchStats {
@@ -45,9 +51,26 @@ struct ArchStats {
   std::int64_t peak_activation_bytes = 0;  ///< max over layers of LayerStats::peak_bytes
 };
 
-/// Output shape of `layer` on input `in`; throws InputError naming `place`
+/// Output shape of `layer` on input `in` (for add and concat, the input as
+/// LayerStats::in describes it); throws InputError naming `place`
 /// ("layers[3]") when the layer cannot run on that input.
 Shape infer_shape(const Layer& layer, const Shape& in, const std::string& place);
+
+/// The layers layer `i` reads: its `inputs`, or the previous layer (-1, the
+/// network input, for layer 0).
+std::vector<int> layer_inputs(const Arch& arch, std::size_t i);
+
+/// The input layer `i` sees (as LayerStats::in describes it), given the
+/// outputs of the layers before it; checks its wiring. Throws InputError.
+Shape joined_input(const Arch& arch, std::size_t i, const std::vector<Shape>& outs);
+
+/// Input and output shape of every layer, walking the graph; validates the
+/// wiring (only earlier layers, input counts, add shapes, concat sizes) and
+/// every layer's shape. Throws InputError naming "layers[i]".
+struct LayerShapes {
+  Shape in, out;
+};
+std::vector<LayerShapes> infer_shapes(const Arch& arch);
 
 /// Whether an MBConv layer on input `in` adds its input to its output.
 bool mbconv_residual(const Layer& layer, const Shape& in);
@@ -55,7 +78,7 @@ bool mbconv_residual(const Layer& layer, const Shape& in);
 /// Counts for `layer` on input `in` (shapes must be valid).
 LayerStats layer_stats(const Layer& layer, const Shape& in, int batch = 1);
 
-/// Shape inference over the whole chain plus counts; validates the arch
+/// Shape inference over the whole graph plus counts; validates the arch
 /// (non-empty, final linear = num_classes, preprocess sizes). Throws InputError.
 ArchStats analyze(const Arch& arch, int batch = 1);
 

@@ -11,7 +11,8 @@ namespace hwnas {
 inline constexpr const char* kArchFormat = "hwnas.arch/1";
 
 enum class LayerSyntax {
-  Full,      ///< arch JSON and a space's fixed layers
+  Full,      ///< arch JSON
+  Named,     ///< a space's fixed layer: `id` and `inputs` (ids) are the caller's to read
   Template,  ///< a space's candidate: no `out` or `stride` (they come from the position)
 };
 

@@ -13,7 +13,10 @@ namespace hwnas {
 
 /// One arch layer as a module. Children are named: conv layers "conv", "bn";
 /// MBConv "expand", "expand_bn", "dw", "dw_bn", "se_reduce", "se_expand",
-/// "project", "project_bn"; skip projections "conv", "bn"; linear "fc".
+/// "project", "project_bn"; skip projections "conv", "bn"; linear "fc";
+/// bn "bn"; sepconv "dw1", "pw1", "bn1", "dw2", "pw2", "bn2"; dilconv "dw",
+/// "pw", "bn"; factconv and factreduce "conv1", "conv2", "bn". An add or
+/// concat module gets the joined tensor (add: the sum) and applies the act.
 class LayerModule : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(torch::Tensor x) = 0;
@@ -42,6 +45,9 @@ class ArchNetImpl : public torch::nn::Module {
   Arch arch_;
   torch::nn::ModuleList list_;
   std::vector<std::shared_ptr<LayerModule>> layers_;
+  std::vector<std::vector<int>> inputs_;   ///< resolved inputs of each layer
+  std::vector<std::vector<int>> release_;  ///< outputs no layer after i reads
+  bool chain_ = true;
   bool channels_last_ = false;
 };
 TORCH_MODULE(ArchNet);

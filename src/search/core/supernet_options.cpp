@@ -65,6 +65,13 @@ void register_supernet_options(StrategyOptionsRegistry& r) {
 // The loss's model: as named, else the first latency constraint's, else the
 // only model that gives latency.
 void SupernetOptions::resolve(const OptionsContext& ctx, const Value& node) {
+  const Space& space = ctx.pricing.space();
+  if (!space.is_chain())
+    node.fail(
+        fmt::format("{} searches chain spaces, and space {} has cells or branches (its "
+                    "layers read other than the previous one); use a strategy that "
+                    "samples whole networks, such as random",
+                    type, space.name));
   const PricedModels& models = ctx.pricing.models();
   auto gives_latency = [&](const std::string& name) {
     return models.at(name).model->metrics().test(static_cast<int>(Metric::LatencyMs));
