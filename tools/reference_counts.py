@@ -20,12 +20,51 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 ACTS = {"relu": nn.ReLU, "relu6": nn.ReLU6, "hswish": nn.Hardswish, "none": nn.Identity}
 
 
-def conv_bn_act(cin, cout, k, stride=1, groups=1, dilation=1, bn=True, act="relu"):
-    layers = [nn.Conv2d(cin, cout, k, stride, dilation * (k - 1) // 2, dilation, groups, bias=not bn)]
+def conv_bn_act(cin, cout, k, stride=1, groups=1, dilation=1, bn=True, act="relu", bias=None,
+                preact=False):
+    if bias is None:
+        bias = not bn
+    layers = [nn.Conv2d(cin, cout, k, stride, dilation * (k - 1) // 2, dilation, groups, bias=bias)]
     if bn:
         layers.append(nn.BatchNorm2d(cout))
-    layers.append(ACTS[act]())
+    if preact:
+        layers.insert(0, ACTS[act]())
+    else:
+        layers.append(ACTS[act]())
     return nn.Sequential(*layers)
+
+
+def sep_units(cin, cout, k, stride, dilation, units):
+    """DARTS's SepConv (2 units) and DilConv (1 unit)."""
+    layers = []
+    for u in range(units):
+        co = cout if u + 1 == units else cin
+        layers += [nn.ReLU(), nn.Conv2d(cin, cin, k, stride if u == 0 else 1,
+                                        dilation * (k - 1) // 2, dilation, cin, bias=False),
+                   nn.Conv2d(cin, co, 1, bias=False), nn.BatchNorm2d(co)]
+    return nn.Sequential(*layers)
+
+
+class FactReduce(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.c1 = nn.Conv2d(cin, cout // 2, 1, 2, bias=False)
+        self.c2 = nn.Conv2d(cin, cout // 2, 1, 2, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        x = torch.relu(x)
+        return self.bn(torch.cat([self.c1(x), self.c2(x[:, :, 1:, 1:])], 1))
+
+
+class NoneOp(nn.Module):
+    def __init__(self, cout, stride):
+        super().__init__()
+        self.cout, self.stride = cout, stride
+
+    def forward(self, x):
+        x = x[:, :, ::self.stride, ::self.stride]
+        return torch.zeros(x.shape[0], self.cout, x.shape[2], x.shape[3])
 
 
 class Shuffle(nn.Module):
@@ -77,35 +116,94 @@ class MBConv(nn.Module):
         return x + y if self.res else y
 
 
+class Graph(nn.Module):
+    """Layers that read earlier layers (`inputs`; -1 the network input)."""
+
+    def __init__(self, mods, inputs, kinds):
+        super().__init__()
+        self.mods, self.inputs, self.kinds = nn.ModuleList(mods), inputs, kinds
+
+    def forward(self, x):
+        outs = []
+        for m, ins, kind in zip(self.mods, self.inputs, self.kinds):
+            xs = [x if j < 0 else outs[j] for j in ins]
+            if kind == "add":
+                y = sum(xs[1:], xs[0])
+            elif kind == "concat":
+                y = torch.cat(xs, 1)
+            else:
+                y = xs[0]
+            outs.append(m(y))
+        return outs[-1]
+
+
 def build(arch):
-    c, h, w = arch["input"]
-    mods = []
-    for l in arch["layers"]:
+    shapes = []  # (c, h) per layer; only channels matter for building
+    mods, inputs, kinds = [], [], []
+    with torch.no_grad():
+        probe = [torch.zeros(1, *arch["input"])]
+    x0 = probe[0]
+    outs = []
+    for i, l in enumerate(arch["layers"]):
         op = l["op"]
+        ins = l.get("inputs", [i - 1])
+        xs = [x0 if j < 0 else outs[j] for j in ins]
+        if op == "add":
+            x = sum(xs[1:], xs[0])
+        elif op == "concat":
+            x = torch.cat(xs, 1)
+        else:
+            x = xs[0]
+        c = x.shape[1]
         if op == "conv":
-            mods.append(conv_bn_act(c, l["out"], l["k"], l.get("stride", 1), l.get("groups", 1),
-                                    l.get("dilation", 1), l.get("bn", True), l.get("act", "relu")))
-            c = l["out"]
+            m = conv_bn_act(c, l["out"], l["k"], l.get("stride", 1), l.get("groups", 1),
+                            l.get("dilation", 1), l.get("bn", True), l.get("act", "relu"),
+                            l.get("bias"), l.get("preact", False))
         elif op == "mbconv":
-            mods.append(MBConv(c, l))
-            c = l["out"]
+            m = MBConv(c, l)
         elif op in ("skip", "zero"):
             out, s = l.get("out", c), l.get("stride", 1)
-            if op == "skip" and (out != c or s != 1):
-                mods.append(conv_bn_act(c, out, 1, s))
-            c = out
+            m = conv_bn_act(c, out, 1, s) if op == "skip" and (out != c or s != 1) else nn.Identity()
         elif op == "maxpool":
-            mods.append(nn.MaxPool2d(l["k"], l.get("stride", l["k"])))
+            m = nn.MaxPool2d(l["k"], l.get("stride", l["k"]), l.get("pad", 0))
         elif op == "avgpool":
-            mods.append(nn.AvgPool2d(l["k"], l.get("stride", l["k"])))
+            m = nn.AvgPool2d(l["k"], l.get("stride", l["k"]), l.get("pad", 0),
+                             count_include_pad=False)
         elif op == "gap":
-            mods.append(nn.AdaptiveAvgPool2d(1))
+            m = nn.AdaptiveAvgPool2d(1)
         elif op == "linear":
-            mods.append(nn.Sequential(nn.Flatten(), nn.LazyLinear(l["out"])))
-            c = l["out"]
+            m = nn.Sequential(nn.Flatten(), nn.Linear(x[0].numel(), l["out"]))
         elif op == "dropout":
-            mods.append(nn.Dropout(l["p"]))
-    return nn.Sequential(*mods)
+            m = nn.Dropout(l["p"])
+        elif op == "add":
+            m = ACTS[l.get("act", "none")]()
+        elif op == "concat":
+            m = nn.Identity()
+        elif op == "bn":
+            m = nn.Sequential(nn.BatchNorm2d(c), ACTS[l.get("act", "none")]())
+        elif op == "none":
+            m = NoneOp(l.get("out", c), l.get("stride", 1))
+        elif op in ("sepconv", "dilconv"):
+            m = sep_units(c, l["out"], l["k"], l.get("stride", 1),
+                          l.get("dilation", 2 if op == "dilconv" else 1), 2 if op == "sepconv" else 1)
+        elif op == "factconv":
+            k, s = l["k"], l.get("stride", 1)
+            m = nn.Sequential(nn.ReLU(),
+                              nn.Conv2d(c, l["out"], (1, k), (1, s), (0, (k - 1) // 2), bias=False),
+                              nn.Conv2d(l["out"], l["out"], (k, 1), (s, 1), ((k - 1) // 2, 0),
+                                        bias=False),
+                              nn.BatchNorm2d(l["out"]))
+        elif op == "factreduce":
+            m = FactReduce(c, l["out"])
+        else:
+            raise SystemExit("unknown op " + op)
+        m.eval()
+        with torch.no_grad():
+            outs.append(m(x))
+        mods.append(m)
+        inputs.append(ins)
+        kinds.append(op)
+    return Graph(mods, inputs, kinds)
 
 
 def count(arch):

@@ -347,58 +347,75 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
     outer.insert(outer.begin(), Directive{Dim::N, false, 1});
     levels = &*batched;
   }
-  const Hierarchy h(*levels, std::floor(double(hw.pes) / cluster), cluster);
+  // The mapping's fixed temporal tiles are upper bounds: where the tile
+  // overflows L1, the largest one halves until it fits (as a mapper fits its
+  // tiles to the buffer; Eyeriss folds large filters the same way).
+  std::array<Level, 2> mapped = *levels;
+  auto evaluate = [&](const std::array<Level, 2>& lv) {
+    const Hierarchy h(lv, std::floor(double(hw.pes) / cluster), cluster);
 
-  const double total_work = work(h, 0, D);
-  const LevelResult top = run_level(h, g, hw, 0, D, total_work);
+    const double total_work = work(h, 0, D);
+    const LevelResult top = run_level(h, g, hw, 0, D, total_work);
 
-  LayerCost c;
-  const double rep = double(p.repeat);
-  c.macs = double(p.macs());
-  c.compute_cycles = top.compute * rep;
-  c.pe_cycles = c.compute_cycles * double(hw.pes) * hw.vector_width;
-  const double on_chip = top.runtime() * rep;
-  c.comm_cycles = top.comm * rep;
+    LayerCost c;
+    const double rep = double(p.repeat);
+    c.macs = double(p.macs());
+    c.compute_cycles = top.compute * rep;
+    c.pe_cycles = c.compute_cycles * double(hw.pes) * hw.vector_width;
+    const double on_chip = top.runtime() * rep;
+    c.comm_cycles = top.comm * rep;
 
-  // L1: each MAC reads a weight, an input and a partial sum and writes the sum
-  // back; tiles arrive into every PE that uses them.
-  c.l1_reads = 3 * c.macs;
-  c.l1_writes = c.macs + top.pe_ingress * rep;
-  const double whole_o = footprint(g, kO, D), readback = std::max(0.0, top.ingress[kO] - whole_o);
-  c.l2_reads = (top.ingress[kW] + top.ingress[kI] + readback) * rep;
-  c.l2_writes = top.ingress[kO] * rep;
+    // L1: each MAC reads a weight, an input and a partial sum and writes the sum
+    // back; tiles arrive into every PE that uses them.
+    c.l1_reads = 3 * c.macs;
+    c.l1_writes = c.macs + top.pe_ingress * rep;
+    const double whole_o = footprint(g, kO, D), readback = std::max(0.0, top.ingress[kO] - whole_o);
+    c.l2_reads = (top.ingress[kW] + top.ingress[kI] + readback) * rep;
+    c.l2_writes = top.ingress[kO] * rep;
 
-  // Off-chip: weights come from DRAM once; activations stay in L2 between
-  // layers. Tensors that do not fit (smallest kept first) stream through L2
-  // at the dataflow's step granularity.
-  const double bytes = hw.bytes_per_element();
-  double room = double(hw.l2_bytes) / bytes - 2 * top.need_union;
-  std::array<double, 3> size{footprint(g, kW, D), footprint(g, kI, D), whole_o};
-  std::array<int, 3> order{kW, kI, kO};
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return size[a] < size[b]; });
-  std::array<bool, 3> resident{};
-  for (int t : order)
-    if (size[t] <= room) {
-      resident[t] = true;
-      room -= size[t];
+    // Off-chip: weights come from DRAM once; activations stay in L2 between
+    // layers. Tensors that do not fit (smallest kept first) stream through L2
+    // at the dataflow's step granularity.
+    const double bytes = hw.bytes_per_element();
+    double room = double(hw.l2_bytes) / bytes - 2 * top.need_union;
+    std::array<double, 3> size{footprint(g, kW, D), footprint(g, kI, D), whole_o};
+    std::array<int, 3> order{kW, kI, kO};
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return size[a] < size[b]; });
+    std::array<bool, 3> resident{};
+    for (int t : order)
+      if (size[t] <= room) {
+        resident[t] = true;
+        room -= size[t];
+      }
+    double dram_r = resident[kW] ? size[kW] : top.ingress[kW];
+    if (!resident[kI]) dram_r += top.ingress[kI];
+    double dram_w = 0;
+    if (!resident[kO]) {
+      dram_w = top.ingress[kO];
+      dram_r += readback;
     }
-  double dram_r = resident[kW] ? size[kW] : top.ingress[kW];
-  if (!resident[kI]) dram_r += top.ingress[kI];
-  double dram_w = 0;
-  if (!resident[kO]) {
-    dram_w = top.ingress[kO];
-    dram_r += readback;
+    c.dram_reads = dram_r * rep;
+    c.dram_writes = dram_w * rep;
+    c.l2_writes += c.dram_reads;  // DRAM fills land in L2
+    c.offchip_cycles = (c.dram_reads + c.dram_writes) / hw.offchip_bw;
+    c.cycles = std::max(on_chip, c.offchip_cycles);
+    c.l1_bytes_needed = 2 * top.need_pe * bytes;
+    c.l2_bytes_needed = 2 * top.need_union * bytes;
+    c.bound = c.offchip_cycles >= on_chip         ? Bound::Offchip
+              : c.compute_cycles >= c.comm_cycles ? Bound::Compute
+                                                  : Bound::Noc;
+    return c;
+  };
+  LayerCost c = evaluate(mapped);
+  while (c.l1_bytes_needed > double(hw.l1_bytes)) {
+    Directive* largest = nullptr;
+    for (auto& lv : mapped)
+      for (auto& d : lv.directives)
+        if (!d.spatial && d.tile > 1 && (!largest || d.tile > largest->tile)) largest = &d;
+    if (!largest) break;
+    largest->tile /= 2;
+    c = evaluate(mapped);
   }
-  c.dram_reads = dram_r * rep;
-  c.dram_writes = dram_w * rep;
-  c.l2_writes += c.dram_reads;  // DRAM fills land in L2
-  c.offchip_cycles = (c.dram_reads + c.dram_writes) / hw.offchip_bw;
-  c.cycles = std::max(on_chip, c.offchip_cycles);
-  c.l1_bytes_needed = 2 * top.need_pe * bytes;
-  c.l2_bytes_needed = 2 * top.need_union * bytes;
-  c.bound = c.offchip_cycles >= on_chip         ? Bound::Offchip
-            : c.compute_cycles >= c.comm_cycles ? Bound::Compute
-                                                : Bound::Noc;
   return c;
 }
 

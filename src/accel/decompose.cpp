@@ -6,17 +6,19 @@ namespace {
 
 /// A convolution of `cin` -> `cout` channels in `groups` groups, producing
 /// `out`. One channel per group is depthwise; other groups run one by one.
+/// `kh` x `kw` kernels (square unless given).
 Primitive conv(const char* what, int batch, int cin, int cout, int groups, int k, int stride,
-               int dilation, const Shape& out) {
+               int dilation, const Shape& out, int kw = 0) {
   Primitive p;
   p.what = what;
   p.stride = stride;
   p.dilation = dilation;
+  const int r = k, s = kw > 0 ? kw : k;
   if (groups > 1 && groups == cin && cout == cin) {
     p.kind = Primitive::Kind::Depthwise;
-    p.dims = {batch, 1, cin, out.h, out.w, k, k};
+    p.dims = {batch, 1, cin, out.h, out.w, r, s};
   } else {
-    p.dims = {batch, cout / groups, cin / groups, out.h, out.w, k, k};
+    p.dims = {batch, cout / groups, cin / groups, out.h, out.w, r, s};
     p.repeat = groups;
   }
   return p;
@@ -73,7 +75,40 @@ Primitives decompose(const Layer& l, const Shape& in, int batch) {
       break;
     case Op::Zero:
     case Op::Dropout:
+    case Op::None:
       break;
+    // Joining tensors and standalone BN move data and do no MACs.
+    case Op::Add:
+      ps.add(memory("add", std::int64_t(l.inputs.size()) * in.numel(), out.numel(), batch));
+      break;
+    case Op::Concat:
+      ps.add(memory("concat", in.numel(), out.numel(), batch));
+      break;
+    case Op::BN:
+      ps.add(memory("bn", in.numel(), out.numel(), batch));
+      break;
+    case Op::SepConv:
+    case Op::DilConv: {
+      const Shape mid{in.c, out.h, out.w};
+      ps.add(conv("depthwise", batch, in.c, in.c, in.c, l.k, s, l.dilation, mid));
+      if (l.op == Op::SepConv) {
+        ps.add(conv("pointwise", batch, in.c, in.c, 1, 1, 1, 1, mid));
+        ps.add(conv("depthwise", batch, in.c, in.c, in.c, l.k, 1, l.dilation, mid));
+      }
+      ps.add(conv("pointwise", batch, in.c, l.out, 1, 1, 1, 1, out));
+      break;
+    }
+    case Op::FactConv:
+      // The 1xk conv strides along the width only; modelled at the output's rows.
+      ps.add(conv("conv-1xk", batch, in.c, l.out, 1, 1, 1, 1, {l.out, in.h, out.w}, l.k));
+      ps.add(conv("conv-kx1", batch, l.out, l.out, 1, l.k, s, 1, out, 1));
+      break;
+    case Op::FactReduce: {
+      const Shape half{l.out / 2, out.h, out.w};
+      ps.add(conv("conv", batch, in.c, l.out / 2, 1, 1, 2, 1, half));
+      ps.add(conv("conv", batch, in.c, l.out / 2, 1, 1, 2, 1, half));
+      break;
+    }
   }
   return ps;
 }

@@ -1,4 +1,6 @@
-// hwnas space: summary of a search space; sample random archs to JSON files.
+// hwnas space: summary of a search space; sample random archs to JSON files,
+// or write one genotype's arch.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -16,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct SpaceOptions {
-  std::string space, out;
+  std::string space, out, genotype;
   int sample = 0;
   std::int64_t seed = 0;
   bool list = false;
@@ -51,6 +53,18 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
   Space s = load_space(o.space);
   std::vector<std::string> samples;
   if (o.sample > 0) samples = write_samples(s, o);
+  if (!o.genotype.empty()) {
+    const Genotype g = parse_genotype(s, o.genotype);
+    if (fs::exists(o.out)) throw InputError(o.out, "already exists; choose another --out file");
+    Arch a = decode(s, g);
+    std::string tag = format_genotype(g);
+    std::replace(tag.begin(), tag.end(), ',', '_');
+    a.name = s.name + "-" + tag;
+    save_arch(a, o.out);
+    if (ctx.json) return print_json({{"arch", o.out}, {"genotype", g}});
+    std::cout << "wrote " << o.out << "\n";
+    return;
+  }
   if (ctx.json) {
     json positions = json::array();
     for (const auto& p : s.positions) {
@@ -84,14 +98,16 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
   for (const auto& c : s.cells)
     std::cout << fmt::format("cell {}: {} nodes, {} edges, used {} times\n", c.name, c.nodes,
                              c.edges.size(), c.uses);
-  std::cout << fmt::format("{:>4}  {:<8} {:>12} {:>12}  {}\n", "pos", "stage", "in", "out",
+  std::size_t w = 8;
+  for (const auto& p : s.positions) w = std::max(w, p.stage.size());
+  std::cout << fmt::format("{:>4}  {:<{}} {:>12} {:>12}  {}\n", "pos", "stage", w, "in", "out",
                            "choices");
   for (std::size_t i = 0; i < s.positions.size(); ++i) {
     const auto& p = s.positions[i];
     const PositionUse& u = p.uses.front();  // a cell's later uses differ in width only
     std::vector<std::string> names;
     for (int c : p.choices) names.push_back(s.candidates[c].name);
-    std::cout << fmt::format("{:>4}  {:<8} {:>12} {:>12}  {}\n", i, p.stage,
+    std::cout << fmt::format("{:>4}  {:<{}} {:>12} {:>12}  {}\n", i, p.stage, w,
                              fmt::format("{}x{}x{}", u.in.c, u.in.h, u.in.w),
                              fmt::format("{}x{}x{}", u.out.c, u.out.h, u.out.w), join(names));
   }
@@ -107,15 +123,21 @@ void register_space(CLI::App& app, Context& ctx) {
   auto* list = cmd->add_flag("--list", o->list, "List the shipped search spaces");
   auto* sample = cmd->add_option("--sample", o->sample, "Write N random architectures")
                      ->check(CLI::Range(1, 1000000));
-  auto* out = cmd->add_option("--out", o->out, "Folder for --sample");
+  auto* out = cmd->add_option("--out", o->out, "Folder for --sample; file for --genotype");
+  auto* geno = cmd->add_option("--genotype", o->genotype,
+                               "Write this genotype's arch to --out (indices, or the space's own "
+                               "form such as NAS-Bench-201's 334131)");
   cmd->add_option("--seed", o->seed, "Seed for --sample")
       ->check(CLI::Range(std::int64_t(0), INT64_MAX));
   list->excludes(name);
   sample->needs(out);
-  out->needs(sample);
+  geno->needs(out);
+  geno->excludes(sample);
   cmd->callback([o, &ctx] {
     if (!o->list && o->space.empty())
       throw CLI::ValidationError("space", "name a search space, or use --list");
+    if (!o->out.empty() && o->sample == 0 && o->genotype.empty())
+      throw CLI::ValidationError("--out", "--out goes with --sample N or --genotype G");
     ctx.run = [o, &ctx] { run_space(*o, ctx); };
   });
 }

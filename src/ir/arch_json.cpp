@@ -122,7 +122,7 @@ json layer_to_json(const Layer& l, LayerSyntax syntax) {
   const bool full = syntax == LayerSyntax::Full;
   const Layer d = Layer::make(l.op);
   if (full && !l.inputs.empty()) j["inputs"] = l.inputs;
-  if (full && l.out > 0) j["out"] = l.out;
+  if (full && l.out > 0 && has_out(l.op)) j["out"] = l.out;
   if (has_kernel(l.op)) j["k"] = l.k;
   if (l.op == Op::MBConv) {
     if (l.e == std::floor(l.e))

@@ -74,6 +74,21 @@ bool has_kernel(Op op) {
   }
 }
 
+bool has_out(Op op) {
+  switch (op) {
+    case Op::MaxPool:
+    case Op::AvgPool:
+    case Op::Gap:
+    case Op::Dropout:
+    case Op::Add:
+    case Op::Concat:
+    case Op::BN:
+      return false;
+    default:
+      return true;
+  }
+}
+
 bool has_act(Op op) {
   return op == Op::Conv || op == Op::MBConv || op == Op::Add || op == Op::BN;
 }

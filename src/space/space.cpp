@@ -121,7 +121,7 @@ class SpaceBuilder {
     for (int ci : p.choices) {
       const Candidate& c = s_.candidates[ci];
       Layer l = c.layer;
-      l.out = out;
+      if (has_out(l.op)) l.out = out;  // a pool keeps its input's width
       l.stride = stride;
       if (explicit_input) l.inputs = {src};
       Shape o;
@@ -276,18 +276,19 @@ Space read_space(const Document& doc) {
   int stage_no = 0;
   for (const auto& item : f.get("layers").as_list(1, 10000)) {
     Fields lf = item.as_object();
-    if (lf.has("stage")) {
-      Fields sf = lf.get("stage").as_object();
-      lf.finish();  // a stage entry holds nothing else
-      b.add_stage(read_stage(sf, s.candidates, ++stage_no));
-      continue;
-    }
-    std::string id;
+    std::string id;  // names the entry's last layer, for later `inputs`
     if (auto iv = lf.find("id")) {
       id = iv->as_string();
       if (!std::regex_match(id, id_pattern()) || id == "input")
         iv->fail("an id uses letters, digits and '_', starts with a letter, and is not 'input'");
       if (ids.count(id)) iv->fail(fmt::format("id '{}' is used twice", id));
+    }
+    if (lf.has("stage")) {
+      Fields sf = lf.get("stage").as_object();
+      lf.finish();  // a stage entry holds nothing else
+      b.add_stage(read_stage(sf, s.candidates, ++stage_no));
+      if (!id.empty()) ids[id] = b.last();
+      continue;
     }
     std::vector<int> inputs;
     if (auto iv = lf.find("inputs"))

@@ -74,11 +74,13 @@ TEST_CASE("onnxruntime runs every export with libtorch's outputs", "[export][onn
   std::vector<Arch> archs;
   for (auto& e : fs::directory_iterator(test::source_path("configs/archs")))
     archs.push_back(load_arch(e.path().string()));
-  archs.push_back(load_arch(test::source_path("tests/data/archs/every-op.arch.json")));
+  for (const char* f :
+       {"tests/data/archs/every-op.arch.json", "tests/data/archs/graph-ops.arch.json"})
+    archs.push_back(load_arch(test::source_path(f)));
   for (const auto& name : list_spaces()) {
     Space s = load_space(name);
     Rng rng(9);
-    archs.push_back(decode(s, sample(s, rng)));
+    for (int i = 0; i < (s.is_chain() ? 1 : 3); ++i) archs.push_back(decode(s, sample(s, rng)));
   }
   auto dir = test::temp_dir("onnxruntime");
   std::vector<Job> jobs;

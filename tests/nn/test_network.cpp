@@ -47,18 +47,21 @@ TEST_CASE("built modules have the IR's parameter count and output shape", "[nn]"
 }
 
 TEST_CASE("every layer's module output matches the IR's shape inference", "[nn]") {
-  Arch a = load_arch(test::source_path("tests/data/archs/every-op.arch.json"));
-  ArchStats st = analyze(a);
-  torch::NoGradGuard ng;
-  for (std::size_t i = 0; i < a.layers.size(); ++i) {
-    INFO("layer " << i);
-    auto m = make_layer_module(a.layers[i], st.layers[i].in);
-    m->eval();
-    const Shape& in = st.layers[i].in;
-    auto y = m->forward(torch::randn({1, in.c, in.h, in.w}));
-    const Shape& out = st.layers[i].out;
-    CHECK(y.numel() == out.numel());
-    if (y.dim() == 4) CHECK(y.sizes() == torch::IntArrayRef({1, out.c, out.h, out.w}));
+  for (const char* f :
+       {"tests/data/archs/every-op.arch.json", "tests/data/archs/graph-ops.arch.json"}) {
+    Arch a = load_arch(test::source_path(f));
+    ArchStats st = analyze(a);
+    torch::NoGradGuard ng;
+    for (std::size_t i = 0; i < a.layers.size(); ++i) {
+      INFO(f << " layer " << i);
+      auto m = make_layer_module(a.layers[i], st.layers[i].in);
+      m->eval();
+      const Shape& in = st.layers[i].in;
+      auto y = m->forward(torch::randn({1, in.c, in.h, in.w}));
+      const Shape& out = st.layers[i].out;
+      CHECK(y.numel() == out.numel());
+      if (y.dim() == 4) CHECK(y.sizes() == torch::IntArrayRef({1, out.c, out.h, out.w}));
+    }
   }
 }
 
@@ -107,16 +110,19 @@ TEST_CASE("weights of another arch are refused naming the first mismatch", "[nn]
 
 TEST_CASE("channels-last gives the same outputs and gradients", "[nn]") {
   torch::manual_seed(2);
-  Space s = load_space("proxyless-fmnist");
-  Rng rng(2);
-  Arch a = decode(s, sample(s, rng));
-  ArchNet n1(a), n2(a);
-  torch::NoGradGuard ng;
-  auto src = n1->named_parameters();
-  for (auto& item : n2->named_parameters()) item.value().copy_(src[item.key()]);
-  n2->set_channels_last(true);
-  n1->eval();
-  n2->eval();
-  auto x = torch::randn({4, 1, 28, 28});
-  CHECK(torch::allclose(n1->forward(x), n2->forward(x), 1e-4, 1e-5));
+  for (const char* name : {"proxyless-fmnist", "nb201-fmnist"}) {
+    INFO(name);
+    Space s = load_space(name);
+    Rng rng(2);
+    Arch a = decode(s, sample(s, rng));
+    ArchNet n1(a), n2(a);
+    torch::NoGradGuard ng;
+    auto src = n1->named_parameters();
+    for (auto& item : n2->named_parameters()) item.value().copy_(src[item.key()]);
+    n2->set_channels_last(true);
+    n1->eval();
+    n2->eval();
+    auto x = torch::randn({4, 1, 28, 28});
+    CHECK(torch::allclose(n1->forward(x), n2->forward(x), 1e-4, 1e-5));
+  }
 }

@@ -77,9 +77,10 @@ struct Layer {
   bool operator!=(const Layer& o) const { return !(*this == o); }
 };
 
-/// Whether an op has a kernel size `k` / an `act` field.
+/// Whether an op has a kernel size `k` / an `act` field / an `out` width.
 bool has_kernel(Op op);
 bool has_act(Op op);
+bool has_out(Op op);
 
 /// Short human form: "mbconv k5 e3 s2", "conv k3 s2 relu6", "zero".
 std::string layer_summary(const Layer& l);

@@ -69,6 +69,26 @@ arch("wrong-format", "unsupported format 'hwnas.arch/2'", lambda a: a.update(for
 arch("preprocess-size", "one value per input channel",
      lambda a: a.update(preprocess={"mean": [0.1, 0.2, 0.3], "std": [1, 1, 1]}))
 arch("no-layers", "layers: expected a list of 1 to 100000 items, got 0", lambda a: a.update(layers=[]))
+# graphs: wiring errors name the layer
+arch("forward-reference", "layers[0] (conv): inputs[0] = 1 is not an earlier layer",
+     set_layer(0, inputs=[1]))
+arch("self-reference", "layers[1] (gap): inputs[0] = 1 is not an earlier layer",
+     set_layer(1, inputs=[1]))
+arch("input-out-of-range", "layers[1].inputs[0]: expected an integer in [-1,",
+     set_layer(1, inputs=[-5]))
+arch("add-mismatch", "add of mismatched shapes: layers[0] gives 16x28x28, the network input gives 1x28x28",
+     lambda a: a["layers"].insert(1, {"op": "add", "inputs": [0, -1]}))
+arch("concat-mismatch", "concat of mismatched sizes: layers[0] gives 14x14, the network input gives 28x28",
+     lambda a: (a["layers"][0].update(stride=2), a["layers"].insert(1, {"op": "concat", "inputs": [0, -1]})))
+arch("add-one-input", "add reads two or more layers, but `inputs` names 1",
+     lambda a: a["layers"].insert(1, {"op": "add", "inputs": [0]}))
+arch("add-no-inputs", "needs `inputs`", lambda a: a["layers"].insert(1, {"op": "add"}))
+arch("inputs-not-list", "layers[1].inputs: expected a list", set_layer(1, inputs=3))
+arch("factreduce-odd", "needs an even height and width",
+     lambda a: a["layers"].insert(1, {"op": "factreduce", "out": 16, "inputs": [-1]}) or
+     a["input"].__setitem__(1, 27) or a["input"].__setitem__(2, 27))
+arch("pool-pad", "pad = 2 exceeds half the kernel",
+     lambda a: a["layers"].insert(1, {"op": "avgpool", "k": 3, "stride": 1, "pad": 2}))
 os.makedirs(os.path.join(HERE, "arch/a-directory.arch.json"), exist_ok=True)
 with open(os.path.join(HERE, "arch/a-directory.arch.json/.keep"), "w"):
     pass
@@ -122,6 +142,50 @@ space("final-linear", "num_classes = 10", **{"{op: linear, out: 10}": "{op: line
 space("vanishing-pool", "feature map vanishes", **{"  - {op: gap}\n": "  - {op: avgpool, k: 30}\n  - {op: gap}\n"})
 space("wrong-type", "input: expected a list", **{"input: [1, 28, 28]": "input: 28x28"})
 space("negative-channels", "out: expected an integer in [1,", **{"out: 24,": "out: -24,"})
+CELL_SPACE = """name: {name}
+input: [1, 28, 28]
+num_classes: 10
+candidates:
+  skip: {{op: skip}}
+  conv: {{op: conv, k: 3, preact: true}}
+  none: {{op: none}}
+cells:
+  c:
+    nodes: 3
+    edges: [[0, 1], [0, 2], [1, 2]]
+    choices: [skip, conv, none]
+layers:
+  - {{id: stem, op: conv, out: 16, k: 3}}
+  - {{cell: c, out: 16, repeat: 2}}
+  - {{op: add, inputs: [stem, last]}}
+  - {{op: gap}}
+  - {{op: linear, out: 10}}
+"""
+
+
+def cell_space(name, expect, **repl):
+    text = CELL_SPACE.format(name=name).replace("{{", "{").replace("}}", "}")
+    text = text.replace("  - {cell: c, out: 16, repeat: 2}", "  - {id: last, cell: c, out: 16, repeat: 2}")
+    for k, v in repl.items():
+        assert k in text, k
+        text = text.replace(k, v)
+    write(f"space/{name}.yaml", text, "space", expect)
+
+
+cell_space("cell-edge-backward", "edges[1]: an edge runs from an earlier node to a later one; got 2 -> 0",
+           **{"[[0, 1], [0, 2], [1, 2]]": "[[0, 1], [2, 0], [1, 2]]"})
+cell_space("cell-edge-out-of-range", "edges[1]", **{"[[0, 1], [0, 2], [1, 2]]": "[[0, 1], [0, 7], [1, 2]]"})
+cell_space("cell-node-unreached", "node 2 has no incoming edge", **{"[[0, 1], [0, 2], [1, 2]]": "[[0, 1]]"})
+cell_space("cell-unknown", "unknown cell 'd'", **{"cell: c,": "cell: d,"})
+cell_space("cell-unused", "this cell is defined but never used",
+           **{"  - {id: last, cell: c, out: 16, repeat: 2}\n": "  - {id: last, stage: {out: 16, depth: 1, choices: [skip]}}\n"})
+cell_space("cell-op-changes-shape", "candidate 'pool' gives 16x26x26 but 'skip' gives 16x28x28",
+           **{"  none: {op: none}\n": "  pool: {op: avgpool, k: 3}\n", "[skip, conv, none]": "[skip, conv, pool]"})
+cell_space("cell-unknown-id", "no earlier entry has id 'stm' (did you mean 'stem'?)", **{"[stem, last]": "[stm, last]"})
+cell_space("cell-later-id", "no earlier entry has id 'last2'",
+           **{"  - {op: add, inputs: [stem, last]}\n": "  - {op: add, inputs: [stem, last2]}\n  - {id: last2, op: gap}\n"})
+cell_space("cell-duplicate-id", "id 'stem' is used twice", **{"{id: last, cell": "{id: stem, cell"})
+cell_space("cell-add-mismatch", "add of mismatched shapes", **{"cell: c, out: 16,": "cell: c, out: 8,"})
 write("space/empty.yaml", "", "space", "file is empty")
 write("space/not-utf8.yaml", b"name: not-utf8\ninput: [1, 28, 28]\ndescription: \xc3\x28\n", "space", "invalid UTF-8")
 write("space/tabs.yaml", "name: tabs\n\tinput: [1, 28, 28]\n", "space", "invalid YAML")
