@@ -57,7 +57,10 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
     const Genotype g = parse_genotype(s, o.genotype);
     if (fs::exists(o.out)) throw InputError(o.out, "already exists; choose another --out file");
     Arch a = decode(s, g);
+    // Single digits run together (NAS-Bench-201's ops code); else '_' between.
     std::string tag = format_genotype(g);
+    const bool digits = std::all_of(g.begin(), g.end(), [](int x) { return x < 10; });
+    if (digits) tag.erase(std::remove(tag.begin(), tag.end(), ','), tag.end());
     std::replace(tag.begin(), tag.end(), ',', '_');
     a.name = s.name + "-" + tag;
     save_arch(a, o.out);

@@ -27,11 +27,13 @@ std::string shape_str(const Shape& s) {
 
 void run_stats(const StatsOptions& o, const Context& ctx) {
   Arch arch;
+  std::string external;  // the space's own spelling of the genotype, if it has one
   if (!o.arch.empty()) {
     arch = load_arch(o.arch);
   } else {
     Space space = load_space(o.space);
     arch = decode(space, parse_genotype(space, o.genotype));
+    external = external_genotype(space, arch.genotype);
   }
   ArchStats st = analyze(arch, o.batch);
   if (ctx.json) {
@@ -49,13 +51,19 @@ void run_stats(const StatsOptions& o, const Context& ctx) {
                         {"other_ops", l.other_ops},
                         {"peak_bytes", l.peak_bytes}});
     }
-    print_json({{"name", arch.name},
+    json out = {{"name", arch.name},
                 {"macs", st.macs},
                 {"params", st.params},
                 {"other_ops", st.other_ops},
                 {"peak_activation_bytes", st.peak_activation_bytes},
                 {"batch", st.batch},
-                {"layers", layers}});
+                {"layers", layers}};
+    if (!arch.genotype.empty()) {  // what was priced, in both spellings where there are two
+      out["space"] = arch.space;
+      out["genotype"] = arch.genotype;
+      if (!external.empty()) out["genotype_external"] = external;
+    }
+    print_json(out);
     return;
   }
   std::cout << fmt::format("{}: input {}, {} classes\n", arch.name, shape_str(arch.input),

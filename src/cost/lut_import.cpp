@@ -21,6 +21,21 @@ Arch LatencyProbe::arch() const {
   a.input = in;
   a.num_classes = layer.op == Op::Linear ? layer.out : 1;
   a.layers = {layer};
+  // A join reads the probe's input n times: an add sums n copies; a concat
+  // joins n equal parts, so the probe's input is one part.
+  const int n = int(layer.inputs.size());
+  if (layer.multi_input()) {
+    a.layers[0].inputs.assign(n, -1);
+    if (layer.op == Op::Concat) {
+      if (in.c % n != 0)
+        throw InputError(name, fmt::format("a probe of a concat needs {} equal parts of {} "
+                                           "channels",
+                                           n, in.c));
+      a.input.c = in.c / n;
+    }
+  } else {
+    a.layers[0].inputs.clear();
+  }
   return a;
 }
 

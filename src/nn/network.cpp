@@ -283,6 +283,14 @@ void init_module_weights(torch::nn::Module& m) {
   }
 }
 
+torch::Tensor join_inputs(Op op, const std::vector<torch::Tensor>& xs) {
+  if (op == Op::Concat) return torch::cat(xs, 1);
+  HWNAS_ASSERT(op == Op::Add && xs.size() >= 2, "join_inputs: an add of two or more");
+  torch::Tensor y = xs[0] + xs[1];  // a new tensor: the in-place adds below touch no input
+  for (std::size_t k = 2; k < xs.size(); ++k) y.add_(xs[k]);
+  return y;
+}
+
 std::shared_ptr<LayerModule> make_layer_module(const Layer& l, const Shape& in) {
   const Shape out = infer_shape(l, in, "layer");
   switch (l.op) {
@@ -359,13 +367,10 @@ torch::Tensor ArchNetImpl::forward(torch::Tensor x) {
     const auto& in = inputs_[i];
     const Op op = arch_.layers[i].op;
     torch::Tensor y;
-    if (op == Op::Add) {
-      y = read(in[0]) + read(in[1]);
-      for (std::size_t k = 2; k < in.size(); ++k) y.add_(read(in[k]));
-    } else if (op == Op::Concat) {
+    if (op == Op::Add || op == Op::Concat) {
       std::vector<torch::Tensor> parts;
       for (int j : in) parts.push_back(read(j));
-      y = torch::cat(parts, 1);
+      y = join_inputs(op, parts);
     } else {
       y = read(in[0]);
     }

@@ -76,7 +76,22 @@ std::vector<std::function<void()>> network_runs(const std::vector<Arch>& archs, 
 }
 
 std::function<void()> layer_run(const Layer& layer, const Shape& in, int batch) {
-  return inference_of(make_layer_module(layer, in), in, batch);
+  if (!layer.multi_input()) return inference_of(make_layer_module(layer, in), in, batch);
+  // A join is timed with its inputs: an add's n maps of `in`, a concat's
+  // parts of `in` as even as the channels allow.
+  auto module = make_layer_module(layer, in);
+  module->eval();
+  const int n = int(layer.inputs.size());
+  std::vector<torch::Tensor> xs;
+  for (int k = 0; k < n; ++k) {
+    const int c = layer.op == Op::Add ? in.c : in.c / n + (k < in.c % n ? 1 : 0);
+    xs.push_back(torch::randn({batch, c, in.h, in.w}));
+  }
+  const Op op = layer.op;
+  return [module, xs, op] {
+    torch::InferenceMode guard;
+    module->forward(join_inputs(op, xs));
+  };
 }
 
 std::vector<Measurement> measure_networks(const std::vector<std::function<void()>>& runs,

@@ -138,7 +138,8 @@ TEST_CASE("MACs of every layer equal the IR's on every template", "[accel]") {
   std::vector<Arch> archs;
   for (const auto& e : std::filesystem::directory_iterator(test::source_path("configs/archs")))
     archs.push_back(load_arch(e.path().string()));
-  for (const std::string name : {"proxyless-fmnist", "fbnet", "proxyless-mobile"}) {
+  archs.push_back(load_arch(test::source_path("tests/data/archs/graph-ops.arch.json")));
+  for (const std::string name : {"proxyless-fmnist", "fbnet", "proxyless-mobile", "nb201"}) {
     Space s = load_space(name);
     Rng rng(4);
     for (int i = 0; i < 3; ++i) archs.push_back(decode(s, sample(s, rng)));
@@ -159,6 +160,42 @@ TEST_CASE("MACs of every layer equal the IR's on every template", "[accel]") {
       CHECK(n.total.macs == double(st.macs));
     }
   }
+}
+
+TEST_CASE("ResNet-50 prices on every shipped design; joins are memory traffic", "[accel]") {
+  const Arch r50 = load_arch(test::source_path("configs/archs/resnet50.arch.json"));
+  const ArchStats st = analyze(r50);
+  int designs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(test::source_path("configs/accel"))) {
+    const AccelDesign d = load_accel_design(e.path().string());
+    for (const auto& hw : d.subs) {
+      INFO(e.path().filename().string() << " / " << hw.name);
+      const NetworkCost n = evaluate_network(r50, hw);
+      CHECK(n.total.macs == double(st.macs));
+      CHECK(n.latency_ms > 0);
+      CHECK(n.energy_mj > 0);
+      ++designs;
+      for (std::size_t i = 0; i < r50.layers.size(); ++i) {
+        if (r50.layers[i].op != Op::Add) continue;
+        // An add of two maps: both read from L2, the sum written back.
+        CHECK(n.layers[i].macs == 0);
+        CHECK(n.layers[i].l2_reads == Approx(2.0 * st.layers[i].in.numel()));
+        CHECK(n.layers[i].l2_writes == Approx(double(st.layers[i].out.numel())));
+      }
+    }
+  }
+  CHECK(designs >= 5);
+  // The Eyeriss-like design's 512-byte L1 takes the 7x7 stem only with a
+  // smaller K tile than rs's 16: it shrinks instead of refusing.
+  AccelDesign ey = load_accel_design(test::source_path("configs/accel/eyeriss.yaml"));
+  REQUIRE(ey.subs[0].l1_bytes == 512);
+  const LayerCost stem = analyze_layer(r50.layers[0], r50.input, 1, ey.subs[0]);
+  CHECK(fits(stem, ey.subs[0]));
+  ey.subs[0].l1_bytes = 1 << 16;  // room for rs's own K tile of 16
+  const LayerCost roomy = analyze_layer(r50.layers[0], r50.input, 1, ey.subs[0]);
+  CHECK(roomy.l1_bytes_needed == 540);
+  CHECK(stem.l1_bytes_needed < 512);
+  CHECK(stem.cycles >= roomy.cycles);  // smaller tiles never run faster here
 }
 
 TEST_CASE("energy is monotone in every access count", "[accel]") {

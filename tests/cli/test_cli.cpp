@@ -7,6 +7,7 @@
 #include "hwnas/common/document.h"
 #include "hwnas/common/files.h"
 #include "hwnas/ir/arch_json.h"
+#include "hwnas/space/genotype.h"
 
 using namespace hwnas;
 using test::run_hwnas;
@@ -65,6 +66,42 @@ TEST_CASE("stats --json reports the contract's keys", "[cli]") {
   auto text = run_hwnas({"stats", "--arch", "configs/archs/mobilenet-v2.arch.json"});
   CHECK(text.rc == 0);
   CHECK_THAT(text.out, Catch::Contains("total: 300774272 MACs"));
+}
+
+TEST_CASE("NAS-Bench-201 genotypes through the CLI: stats, space --genotype, graphs", "[cli]") {
+  const std::string str =
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_"
+      "connect~2|";
+  json a = json_of(run_hwnas({"stats", "--space", "nb201", "--genotype", "334131", "--json"}));
+  json b = json_of(run_hwnas({"stats", "--space", "nb201", "--genotype", str, "--json"}));
+  CHECK(a["params"] == 802426);
+  CHECK(a["macs"] == b["macs"]);
+  CHECK(a["genotype"] == json({3, 3, 4, 1, 3, 1}));
+  CHECK(a["genotype_external"] == str);
+  CHECK(a["space"] == "nb201");
+  // The cell's add reads its two edges; the table spells out graph wiring.
+  CHECK(a["layers"][4]["op"] == "add");
+  CHECK(a["layers"][4]["inputs"] == json({2, 3}));
+  auto text = run_hwnas({"stats", "--space", "nb201", "--genotype", "334131"});
+  CHECK_THAT(text.out, Catch::Contains("reads") && Catch::Contains(" 2,3 "));
+  // A genotype's arch, written as a file.
+  auto dir = test::temp_dir("genotype-out");
+  auto w = run_hwnas(
+      {"space", "nb201", "--genotype", "012340", "--out", dir + "/n.arch.json", "--json"});
+  INFO(w.err);
+  REQUIRE(w.rc == 0);
+  Arch n = load_arch(dir + "/n.arch.json");
+  CHECK(n.name == "nb201-012340");
+  CHECK(n.genotype == Genotype{0, 1, 2, 3, 4, 0});
+  // Never over an existing file; bad genotypes exit 2 naming the flag.
+  auto again = run_hwnas({"space", "nb201", "--genotype", "012340", "--out", dir + "/n.arch.json"});
+  CHECK(again.rc == 2);
+  CHECK_THAT(again.err, Catch::Contains("already exists"));
+  auto bad = run_hwnas({"stats", "--space", "nb201", "--genotype", "33413"});
+  CHECK(bad.rc == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--genotype: expected space nb201's 6-digit ops code"));
+  CHECK(run_hwnas({"space", "nb201", "--out", dir + "/x"}).rc == 2);  // --out without either
+  CHECK(run_hwnas({"space", "nb201", "--genotype", "0,1"}).rc == 2);  // --genotype without --out
 }
 
 TEST_CASE("space --sample writes valid archs and stats by genotype agrees", "[cli]") {

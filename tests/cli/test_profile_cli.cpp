@@ -88,6 +88,51 @@ TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
   CHECK_THAT(other.err, Catch::Contains("was measured for space tinylat, not proxyless-fmnist"));
 }
 
+TEST_CASE("cell spaces profile per layer, predict and export probes", "[cli][latency]") {
+  auto dir = test::temp_dir("profile-cells");
+  // Two uses of a 3-node cell, a residual block, and joins of 2 and 3 inputs.
+  write_file_atomic(dir + "/tinycell.yaml", R"(name: tinycell
+input: [1, 12, 12]
+num_classes: 4
+candidates:
+  none: {op: none}
+  skip: {op: skip}
+  conv: {op: conv, k: 3, preact: true}
+  pool: {op: avgpool, k: 3, pad: 1}
+cells:
+  tri: {nodes: 3, edges: [[0, 1], [0, 2], [1, 2]], choices: [none, skip, conv, pool]}
+layers:
+  - {id: stem, op: conv, out: 8, k: 3, stride: 2}
+  - {id: cells, cell: tri, out: 8, repeat: 2}
+  - {id: side, op: conv, out: 8, k: 1, act: none, inputs: [stem]}
+  - {op: add, inputs: [cells, side, stem], act: relu}
+  - {op: concat, inputs: [cells, side]}
+  - {op: gap}
+  - {op: linear, out: 4}
+)");
+  const std::string table = dir + "/t.json", space = dir + "/tinycell.yaml";
+  auto p = run_hwnas({"profile", "--space", space, "--out", table, "--rounds", "2", "--reps", "2",
+                      "--calibrate", "0", "--json"});
+  INFO(p.err);
+  REQUIRE(p.rc == 0);
+  // stem, conv and pool on the cell's input, the 2-input add of node 2, the
+  // side conv, the 3-input add, the concat, gap, linear (none and skip are free).
+  CHECK(json::parse(p.out)["entries"] == 9);
+  LatencyTable t = load_latency_table(table);
+  for (const auto& e : t.entries) CHECK(e.value_ms > 0);
+  REQUIRE(run_hwnas({"space", space, "--genotype", "2,3,0", "--out", dir + "/g.arch.json"}).rc ==
+          0);
+  auto pr =
+      run_hwnas({"latency", "predict", "--arch", dir + "/g.arch.json", "--model", table, "--json"});
+  INFO(pr.err);
+  REQUIRE(pr.rc == 0);
+  CHECK(json::parse(pr.out)["latency_ms"].get<double>() > 0);
+  auto probes = run_hwnas({"export", "--space", space, "--out-latency-probe", dir + "/probes"});
+  INFO(probes.err);
+  REQUIRE(probes.rc == 0);
+  CHECK(json::parse(read_text_file(dir + "/probes/probes.json"))["probes"].size() == 9);
+}
+
 TEST_CASE("an interrupted profile resumes from what it kept", "[cli][latency]") {
   auto dir = test::temp_dir("profile-resume");
   write_file_atomic(dir + "/tinylat.yaml", kTinySpace);

@@ -22,6 +22,10 @@ class LayerModule : public torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor x) = 0;
 };
 
+/// What an add or concat layer does with its inputs before its module (the
+/// act) runs: their sum, or their concatenation along channels.
+torch::Tensor join_inputs(Op op, const std::vector<torch::Tensor>& xs);
+
 /// Builds the module of `layer` on input `in` (shapes must be valid).
 std::shared_ptr<LayerModule> make_layer_module(const Layer& layer, const Shape& in);
 
