@@ -101,6 +101,8 @@ void BM_BuildCostTable(benchmark::State& state, const std::string& name) {
 BENCHMARK_CAPTURE(BM_DecodeAndCount, proxyless_mobile, std::string("proxyless-mobile"));
 BENCHMARK_CAPTURE(BM_DecodeAndCount, fbnet, std::string("fbnet"));
 BENCHMARK_CAPTURE(BM_DecodeAndCount, nb201, std::string("nb201"));
+BENCHMARK_CAPTURE(BM_DecodeAndCount, eeea_c10, std::string("eeea-c10"));
+BENCHMARK_CAPTURE(BM_DecodeAndCount, eeea_c10_search, std::string("eeea-c10-search"));
 BENCHMARK_CAPTURE(BM_CostTableLookup, nb201, std::string("nb201"));
 BENCHMARK_CAPTURE(BM_CostTableLookup, proxyless_mobile, std::string("proxyless-mobile"));
 BENCHMARK_CAPTURE(BM_CostTableLookup, fbnet, std::string("fbnet"));

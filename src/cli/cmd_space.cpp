@@ -70,9 +70,11 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
   }
   if (ctx.json) {
     json positions = json::array();
-    for (const auto& p : s.positions) {
+    for (std::size_t i = 0; i < s.positions.size(); ++i) {
+      const Position& p = s.positions[i];
       json choices = json::array(), layers = json::array();
-      for (int c : p.choices) choices.push_back(s.candidates[c].name);
+      for (std::size_t c = 0; c < p.choices.size(); ++c)
+        choices.push_back(s.choice_name(int(i), int(c)));
       const PositionUse& u = p.uses.front();
       for (const auto& l : u.layers) layers.push_back(layer_to_json(l));
       json uses = json::array();
@@ -99,8 +101,13 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
   std::cout << fmt::format("{} ({})\n{} searchable positions, {} architectures (10^{:.2f})\n",
                            s.name, s.file, s.positions.size(), space_size(s), space_size_log10(s));
   for (const auto& c : s.cells)
-    std::cout << fmt::format("cell {}: {} nodes, {} edges, used {} times\n", c.name, c.nodes,
-                             c.edges.size(), c.uses);
+    std::cout << (c.blocks > 0
+                      ? fmt::format("cell {}: {} blocks, used {} times\n", c.name, c.blocks, c.uses)
+                      : fmt::format("cell {}: {} nodes, {} edges, used {} times\n", c.name, c.nodes,
+                                    c.edges.size(), c.uses));
+  if (!s.additive())
+    std::cout << "costs are priced on whole networks (block cells: a join's width depends on "
+                 "the genotype)\n";
   std::size_t w = 8;
   for (const auto& p : s.positions) w = std::max(w, p.stage.size());
   std::cout << fmt::format("{:>4}  {:<{}} {:>12} {:>12}  {}\n", "pos", "stage", w, "in", "out",
@@ -109,10 +116,14 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
     const auto& p = s.positions[i];
     const PositionUse& u = p.uses.front();  // a cell's later uses differ in width only
     std::vector<std::string> names;
-    for (int c : p.choices) names.push_back(s.candidates[c].name);
-    std::cout << fmt::format("{:>4}  {:<{}} {:>12} {:>12}  {}\n", i, p.stage, w,
-                             fmt::format("{}x{}x{}", u.in.c, u.in.h, u.in.w),
-                             fmt::format("{}x{}x{}", u.out.c, u.out.h, u.out.w), join(names));
+    for (std::size_t c = 0; c < p.choices.size(); ++c)
+      names.push_back(s.choice_name(int(i), int(c)));
+    auto shape = [&](const Shape& x) {  // an input position has no shape of its own
+      return p.kind == Position::Kind::Input ? std::string("-")
+                                             : fmt::format("{}x{}x{}", x.c, x.h, x.w);
+    };
+    std::cout << fmt::format("{:>4}  {:<{}} {:>12} {:>12}  {}\n", i, p.stage, w, shape(u.in),
+                             shape(u.out), join(names));
   }
   for (const auto& p : samples) std::cout << "wrote " << p << "\n";
 }

@@ -14,7 +14,7 @@ void add_into(Cost& acc, const Cost& c, const MetricSet& ms) {
 }  // namespace
 
 CostTable::CostTable(const Space& space, const CostModel& model)
-    : metrics_(model.metrics() & model.additive()) {
+    : metrics_(space.additive() ? model.metrics() & model.additive() : MetricSet{}) {
   auto price = [&](const Layer& l, const Shape& in, const Shape& out, const std::string& what) {
     if (!model.supports(l))
       throw InputError(what, fmt::format("cost model '{}' cannot price a {} layer", model.name(),

@@ -95,7 +95,21 @@ std::vector<std::pair<Layer, Shape>> distinct_layers(const Space& space) {
     if (!use_of[i]) {
       add(space.skeleton.layers[i], shapes[i].in);
     } else {
-      for (const auto& l : use_of[i]->layers) add(l, shapes[i].in);
+      for (const auto& l : use_of[i]->layers) add(l, use_of[i]->in);
+      for (const auto& l : use_of[i]->strided) add(l, use_of[i]->strided_in);
+    }
+  }
+  // A block cell's output joins 1 to `blocks` sums, so the layers after it
+  // see every such width: vary one cell's join at a time (each later layer's
+  // width follows one join) and keep every fixed layer whose input changed.
+  for (const auto& bc : space.block_cells) {
+    Arch a = space.skeleton;
+    for (std::size_t k = 1; k < bc.sums.size(); ++k) {
+      a.layers[bc.output].inputs.assign(bc.sums.begin(), bc.sums.begin() + k);
+      a.layers[bc.output].op = k > 1 ? Op::Concat : Op::Skip;
+      const auto varied = infer_shapes(a);
+      for (std::size_t i = 0; i < a.layers.size(); ++i)
+        if (!use_of[i] && varied[i].in != shapes[i].in) add(a.layers[i], varied[i].in);
     }
   }
   return out;

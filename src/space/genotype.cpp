@@ -25,10 +25,40 @@ void check_genotype(const Space& s, const Genotype& g) {
   }
 }
 
+namespace {
+
+// A block cell's op layers read what their input positions chose (a
+// reduction cell's op reading a cell input takes its stride-2 form), and the
+// cell's output joins the blocks no block reads.
+void wire_block_cell(const Space& s, const Genotype& g, const BlockCellUse& bc, Arch& out) {
+  const int blocks = int(bc.sums.size());
+  std::vector<bool> read(blocks, false);
+  for (int b = 0; b < blocks; ++b)
+    for (int j = 0; j < 2; ++j) {
+      const int ip = bc.first_position + 4 * b + 2 * j, op = ip + 1;
+      const PositionUse& in = s.positions[ip].uses[bc.use];
+      const PositionUse& u = s.positions[op].uses[bc.use];
+      const int from = g[ip];
+      Layer& l = out.layers[u.layer_index];
+      if (bc.reduction && from < 2) l = u.strided[g[op]];
+      l.inputs.assign(1, in.sources[from]);
+      if (from >= 2) read[from - 2] = true;
+    }
+  Layer& cat = out.layers[bc.output];
+  cat.inputs.clear();
+  for (int b = 0; b < blocks; ++b)
+    if (!read[b]) cat.inputs.push_back(bc.sums[b]);
+  cat.op = cat.inputs.size() > 1 ? Op::Concat : Op::Skip;
+}
+
+}  // namespace
+
 void decode_into(const Space& s, const Genotype& g, Arch& out) {
   out.layers = s.skeleton.layers;
   for (std::size_t i = 0; i < g.size(); ++i)
-    for (const auto& u : s.positions[i].uses) out.layers[u.layer_index] = u.layers[g[i]];
+    if (s.positions[i].kind == Position::Kind::Op)
+      for (const auto& u : s.positions[i].uses) out.layers[u.layer_index] = u.layers[g[i]];
+  for (const auto& bc : s.block_cells) wire_block_cell(s, g, bc, out);
   out.genotype = g;
 }
 
@@ -39,6 +69,35 @@ Arch decode(const Space& s, const Genotype& g) {
   return a;
 }
 
+namespace {
+
+// Block cells: read each block's choices off the arch, then require that
+// decoding them gives the arch back.
+Genotype encode_block_cells(const Space& s, const Arch& a) {
+  Genotype g(s.positions.size(), 0);
+  for (std::size_t p = 0; p < s.positions.size(); ++p) {
+    const Position& pos = s.positions[p];
+    const PositionUse& u = pos.uses.front();
+    const Layer& l = a.layers[u.layer_index];
+    if (pos.kind == Position::Kind::Input) {
+      const int src = l.inputs.empty() ? -2 : l.inputs[0];
+      auto it = std::find(u.sources.begin(), u.sources.end(), src);
+      g[p] = it == u.sources.end() ? 0 : int(it - u.sources.begin());
+    } else {
+      for (std::size_t c = 0; c < u.layers.size(); ++c)
+        if (u.layers[c] == l || (!u.strided.empty() && u.strided[c] == l)) g[p] = int(c);
+    }
+  }
+  const Arch back = decode(s, g);
+  for (std::size_t i = 0; i < a.layers.size(); ++i)
+    if (a.layers[i] != back.layers[i] || a.layers[i].inputs != back.layers[i].inputs)
+      throw InputError(fmt::format("layers[{}]", i),
+                       fmt::format("is not what space {} puts there for any genotype", s.name));
+  return g;
+}
+
+}  // namespace
+
 Genotype encode(const Space& s, const Arch& a) {
   const auto& sk = s.skeleton;
   if (a.input != sk.input || a.num_classes != sk.num_classes)
@@ -46,6 +105,7 @@ Genotype encode(const Space& s, const Arch& a) {
   if (a.layers.size() != sk.layers.size())
     throw InputError("arch.layers", fmt::format("{} layers, but space {} decodes to {}",
                                                 a.layers.size(), s.name, sk.layers.size()));
+  if (!s.block_cells.empty()) return encode_block_cells(s, a);
   Genotype g(s.positions.size(), -1);
   std::vector<const PositionUse*> use_of(sk.layers.size(), nullptr);
   std::vector<int> position_of(sk.layers.size(), -1);

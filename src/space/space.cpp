@@ -67,6 +67,12 @@ CellSpec read_cell(const std::string& name, Fields& f, const std::vector<Candida
   c.name = name;
   c.first_position = -1;  // set at the cell's first use
   c.place = f.place();
+  if (f.has("blocks")) {  // a block cell: blocks pick two inputs and two ops each
+    c.blocks = int(f.get_int("blocks", 1, 16));
+    c.choices = read_choices(f.get("choices"), cands);
+    f.finish();
+    return c;
+  }
   c.nodes = int(f.get_int("nodes", 2, 64));
   auto ev = f.get("edges");
   for (const auto& e : ev.as_list(1, 4096)) {
@@ -109,6 +115,24 @@ class SpaceBuilder {
       fail(fmt::format("{} (input {}x{}x{})", e.message(), prev.c, prev.h, prev.w));
     }
     return int(i);
+  }
+
+  /// A block op must keep the block's shape: `width` x the blocks' size.
+  void check_layer(const Layer& l, const Shape& in, int stride, const std::string& what,
+                   const std::string& place) {
+    Shape o;
+    try {
+      o = infer_shape(l, in, "");
+    } catch (const InputError& e) {
+      throw InputError(place, fmt::format("{} ({}x{}x{} in), {}: {}", what, in.c, in.h, in.w,
+                                          layer_summary(l), e.message()));
+    }
+    const Shape want{l.out > 0 ? l.out : in.c, (in.h + stride - 1) / stride,
+                     (in.w + stride - 1) / stride};
+    if (o != want)
+      throw InputError(place,
+                       fmt::format("{}: {} gives {}x{}x{} where the block needs {}x{}x{}", what,
+                                   layer_summary(l), o.c, o.h, o.w, want.c, want.h, want.w));
   }
 
   /// One searchable use: every allowed choice instantiated at `src` with
@@ -167,6 +191,93 @@ class SpaceBuilder {
     }
   }
 
+  // One use of a block cell reading layers s0 and s1, `width` channels per
+  // block. A reduction cell's ops that read a cell input have stride 2.
+  int add_block_cell_use(CellSpec& c, int s0, int s1, int width, bool reduction,
+                         bool reduction_prev, const std::string& place) {
+    auto fail = [&](const std::string& m) { throw InputError(place, m); };
+    if (c.first_position < 0) {
+      c.first_position = int(s_.positions.size());
+      for (int b = 0; b < c.blocks; ++b)
+        for (int j = 0; j < 2; ++j) {
+          Position in;
+          in.kind = Position::Kind::Input;
+          in.stage = fmt::format("cell {} block {} input {}", c.name, b, j);
+          for (int k = 0; k < 2 + b; ++k) in.choices.push_back(k);
+          s_.positions.push_back(std::move(in));
+          Position op;
+          op.stage = fmt::format("cell {} block {} op {}", c.name, b, j);
+          op.choices = c.choices;
+          s_.positions.push_back(std::move(op));
+        }
+    }
+    BlockCellUse use;
+    use.reduction = reduction;
+    use.use = c.uses++;
+    use.first_position = c.first_position;
+    // DARTS's preprocessing: both inputs to `width` channels with a 1x1
+    // ReLU-Conv-BN, or a factorised reduce where the cell before reduced.
+    Layer pre0 = Layer::make(reduction_prev ? Op::FactReduce : Op::Conv);
+    pre0.out = width;
+    if (!reduction_prev) pre0.k = 1, pre0.preact = true;
+    pre0.inputs = {s0};
+    Layer pre1 = Layer::make(Op::Conv);
+    pre1.out = width, pre1.k = 1, pre1.preact = true, pre1.inputs = {s1};
+    std::vector<int> nodes{push(pre0, fail), push(pre1, fail)};
+    for (int b = 0; b < c.blocks; ++b) {
+      Layer sum = Layer::make(Op::Add);
+      for (int j = 0; j < 2; ++j) {
+        Position& in = s_.positions[c.first_position + 4 * b + 2 * j];
+        Position& op = s_.positions[c.first_position + 4 * b + 2 * j + 1];
+        const std::string what = fmt::format("cell {} block {} op {}", c.name, b, j);
+        // Reading a block: stride 1 at the blocks' size. Reading a cell
+        // input in a reduction cell: stride 2 from the inputs' size.
+        PositionUse u;
+        const Shape& cell_in = shape_of(nodes[0]);
+        u.in = {width, cell_in.h, cell_in.w};
+        if (reduction) u.in.h = (u.in.h + 1) / 2, u.in.w = (u.in.w + 1) / 2;
+        u.out = u.in;
+        for (int ci : op.choices) {
+          Layer l = s_.candidates[ci].layer;
+          if (has_out(l.op)) l.out = width;
+          l.stride = 1;
+          check_layer(l, u.in, 1, what + " '" + s_.candidates[ci].name + "'", place);
+          u.layers.push_back(l);
+        }
+        if (reduction) {
+          u.strided_in = shape_of(nodes[0]);
+          for (const Layer& l : u.layers) {
+            Layer st = l;
+            if (st.op == Op::Skip) {
+              st = Layer::make(Op::FactReduce);
+              st.out = width;
+            } else {
+              st.stride = 2;
+            }
+            check_layer(st, shape_of(nodes[0]), 2, what + " (stride 2)", place);
+            u.strided.push_back(st);
+          }
+        }
+        Layer first = reduction ? u.strided[0] : u.layers[0];
+        first.inputs = {nodes[0]};
+        u.layer_index = push(first, fail);
+        PositionUse iu;
+        iu.layer_index = u.layer_index;
+        iu.sources = nodes;
+        sum.inputs.push_back(u.layer_index);
+        op.uses.push_back(std::move(u));
+        in.uses.push_back(std::move(iu));
+      }
+      use.sums.push_back(push(sum, fail));
+      nodes.push_back(use.sums.back());
+    }
+    Layer cat = Layer::make(c.blocks > 1 ? Op::Concat : Op::Skip);
+    cat.inputs = use.sums;  // genotype 0 reads no block: every block is a loose end
+    use.output = push(cat, fail);
+    s_.block_cells.push_back(std::move(use));
+    return last();
+  }
+
   // One use of a cell reading layer `src` with `out` channels.
   void add_cell_use(CellSpec& c, int src, int out, const std::string& place) {
     if (c.first_position < 0) {
@@ -223,6 +334,12 @@ int resolve_id(const Value& v, const std::map<std::string, int>& ids) {
 }
 
 }  // namespace
+
+std::string Space::choice_name(int position, int choice) const {
+  const Position& p = positions[position];
+  if (p.kind == Position::Kind::Op) return candidates[p.choices[choice]].name;
+  return choice < 2 ? fmt::format("in{}", choice) : fmt::format("block{}", choice - 2);
+}
 
 bool Space::is_chain() const {
   return std::all_of(skeleton.layers.begin(), skeleton.layers.end(),
@@ -293,6 +410,40 @@ Space read_space(const Document& doc) {
     std::vector<int> inputs;
     if (auto iv = lf.find("inputs"))
       for (const auto& v : iv->as_list(1, 1024)) inputs.push_back(resolve_id(v, ids));
+    if (lf.has("nasnet")) {
+      // DARTS's CIFAR macro-network: `cells` cells of two inputs each (the
+      // two layers before), reduction cells at 1/3 and 2/3 of the depth
+      // doubling the width.
+      Fields nf = lf.get("nasnet").as_object();
+      auto cell_named = [&](const char* key) -> CellSpec& {
+        auto v = nf.get(key);
+        const std::string name = v.as_string();
+        auto it = cells.find(name);
+        if (it == cells.end() || it->second.blocks == 0)
+          v.fail(
+              fmt::format("'{}' is not a block cell of this space (a cell with `blocks`)", name));
+        return it->second;
+      };
+      CellSpec& normal = cell_named("normal");
+      CellSpec& reduce = cell_named("reduce");
+      if (&normal == &reduce) nf.get("reduce").fail("the reduction cell must be another cell");
+      int width = int(nf.get_int("width", 1, 1 << 16));
+      const int count = int(nf.get_int("cells", 3, 256));
+      nf.finish();
+      lf.finish();
+      int s0 = b.last(), s1 = b.last();
+      bool reduction_prev = false;
+      for (int k = 0; k < count; ++k) {
+        const bool reduction = k == count / 3 || k == 2 * count / 3;
+        if (reduction) width *= 2;
+        const int out = b.add_block_cell_use(reduction ? reduce : normal, s0, s1, width, reduction,
+                                             reduction_prev, item.place());
+        s0 = s1, s1 = out;
+        reduction_prev = reduction;
+      }
+      if (!id.empty()) ids[id] = b.last();
+      continue;
+    }
     if (lf.has("cell")) {
       auto cv = lf.get("cell");
       const std::string name = cv.as_string();
@@ -304,6 +455,8 @@ Space read_space(const Document& doc) {
                             did_you_mean(name, known),
                             known.empty() ? "none (add a `cells` section)" : join(known)));
       }
+      if (it->second.blocks > 0)
+        cv.fail(fmt::format("'{}' is a block cell: use it in a `nasnet` entry", name));
       const int out = int(lf.get_int("out", 1, 1 << 20));
       const int repeat = int(lf.get_int("repeat", 1, 1024, 1));
       if (inputs.size() > 1) lf.get("inputs").fail("a cell reads one layer");

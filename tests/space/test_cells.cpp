@@ -1,11 +1,15 @@
 // Cell spaces: NAS-Bench-201 as shipped, genotype forms, shared positions,
 // and the errors a broken cell gives.
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "../support.h"
 #include "hwnas/common/error.h"
 #include "hwnas/cost/cost_table.h"
 #include "hwnas/cost/ir_counts.h"
+#include "hwnas/cost/latency_table.h"
+#include "hwnas/cost/lut_model.h"
 #include "hwnas/space/genotype.h"
 
 using namespace hwnas;
@@ -149,4 +153,66 @@ TEST_CASE("broken cells and ids are refused naming the key", "[space][cells]") {
   unused.replace(unused.find("  - {cell: tri, out: 8}\n"), 24, "");
   CHECK_THAT(space_error(unused, "  - {cell: tri, out: 4, repeat: 2}\n", ""),
              Catch::Contains("cells.tri: this cell is defined but never used"));
+}
+
+TEST_CASE("eeea-c10 is EEEA-Net's block-cell space: size, loose ends, reductions",
+          "[space][cells]") {
+  Space s = load_space("eeea-c10");
+  // Per cell: blocks b = 0..4 each pick 2 inputs of b + 2 and 2 ops of 10;
+  // normal and reduction cells: (720^2 x 10^10)^2.
+  CHECK(space_size(s) == "26873856" + std::string(24, '0'));
+  REQUIRE(s.positions.size() == 40);
+  CHECK_FALSE(s.additive());
+  CHECK_FALSE(s.is_chain());
+  REQUIRE(s.block_cells.size() == 20);
+  CHECK(s.block_cells[6].reduction);
+  CHECK(s.block_cells[13].reduction);
+  CHECK(s.choice_name(0, 1) == "in1");
+  CHECK(s.choice_name(4, 2) == "block0");
+  CHECK(s.choice_name(1, 2) == "skip_connect");
+  Rng rng(3);
+  for (int i = 0; i < 30; ++i) {
+    const Genotype g = sample(s, rng);
+    const Arch a = decode(s, g);
+    const ArchStats st = analyze(a);  // every sample is a valid network
+    CHECK(encode(s, a) == g);
+    // The first cell's output joins exactly the blocks no block reads.
+    const BlockCellUse& bc = s.block_cells[0];
+    std::set<int> read;
+    for (int b = 0; b < 5; ++b)
+      for (int j = 0; j < 2; ++j)
+        if (g[4 * b + 2 * j] >= 2) read.insert(g[4 * b + 2 * j] - 2);
+    const Layer& out = a.layers[bc.output];
+    CHECK(int(out.inputs.size()) == 5 - int(read.size()));
+    CHECK(st.layers[bc.output].out.c == 36 * (5 - int(read.size())));
+    CHECK(st.layers.back().out == Shape{10, 1, 1});
+  }
+  // A reduction cell's op on a cell input strides; skip there is a factorised reduce.
+  Genotype g(s.positions.size(), 0);
+  const int reduce_first = s.block_cells[6].first_position;
+  g[reduce_first + 1] = 2;  // block 0, op 0: skip_connect, reading in0
+  const Arch a = decode(s, g);
+  const Layer& l = a.layers[s.positions[reduce_first + 1].uses[0].layer_index];
+  CHECK(l.op == Op::FactReduce);
+  g[reduce_first + 1] = 3;  // sep_conv_3x3
+  const Arch b = decode(s, g);
+  CHECK(b.layers[s.positions[reduce_first + 1].uses[0].layer_index].stride == 2);
+}
+
+TEST_CASE("block-cell spaces price whole networks, tables included", "[space][cells]") {
+  Space s = load_space("eeea-c10-search");
+  IrCountsModel ir;
+  CostTable t(s, ir);
+  CHECK(t.metrics().none());  // nothing is tabled per position
+  // A latency table of the space's distinct layers covers every genotype:
+  // every join width is there.
+  LatencyTable lut;
+  lut.space = s.name;
+  for (const auto& [l, in] : distinct_layers(s)) lut.add({l, in, 0.01, 0, 1});
+  LutModel m(std::make_shared<const LatencyTable>(lut));
+  Rng rng(8);
+  for (int i = 0; i < 40; ++i) {
+    const Arch a = decode(s, sample(s, rng));
+    CHECK(m.network(a).latency_ms() > 0);
+  }
 }

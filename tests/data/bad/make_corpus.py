@@ -186,6 +186,44 @@ cell_space("cell-later-id", "no earlier entry has id 'last2'",
            **{"  - {op: add, inputs: [stem, last]}\n": "  - {op: add, inputs: [stem, last2]}\n  - {id: last2, op: gap}\n"})
 cell_space("cell-duplicate-id", "id 'stem' is used twice", **{"{id: last, cell": "{id: stem, cell"})
 cell_space("cell-add-mismatch", "add of mismatched shapes", **{"cell: c, out: 16,": "cell: c, out: 8,"})
+BLOCK_SPACE = """name: {name}
+input: [3, 32, 32]
+num_classes: 10
+candidates:
+  skip: {{op: skip}}
+  sep3: {{op: sepconv, k: 3}}
+  pool: {{op: maxpool, k: 3, pad: 1}}
+cells:
+  normal: {{blocks: 2, choices: [skip, sep3, pool]}}
+  reduce: {{blocks: 2, choices: [skip, sep3, pool]}}
+  tri: {{nodes: 3, edges: [[0, 1], [0, 2], [1, 2]], choices: [skip, sep3]}}
+layers:
+  - {{op: conv, out: 24, k: 3, act: none}}
+  - {{nasnet: {{normal: normal, reduce: reduce, width: 8, cells: 3}}}}
+  - {{cell: tri, out: 32}}
+  - {{op: gap}}
+  - {{op: linear, out: 10}}
+"""
+
+
+def block_space(name, expect, **repl):
+    text = BLOCK_SPACE.format(name=name)
+    for k, v in repl.items():
+        assert k in text, k
+        text = text.replace(k, v)
+    write(f"space/{name}.yaml", text, "space", expect)
+
+
+block_space("block-cell-as-cell", "'normal' is a block cell: use it in a `nasnet` entry",
+            **{"{cell: tri, out: 32}": "{cell: normal, out: 32}"})
+block_space("nasnet-not-block", "'tri' is not a block cell of this space",
+            **{"reduce: reduce,": "reduce: tri,"})
+block_space("nasnet-same-cells", "the reduction cell must be another cell",
+            **{"reduce: reduce,": "reduce: normal,"})
+block_space("block-op-changes-shape", "gives 8x30x30 where the block needs 8x32x32",
+            **{"pool: {op: maxpool, k: 3, pad: 1}": "pool: {op: maxpool, k: 3}"})
+block_space("block-odd-reduce", "needs an even height and width", **{"input: [3, 32, 32]": "input: [3, 33, 33]"})
+block_space("nasnet-too-few-cells", "cells: expected an integer in [3, 256], got 2", **{"cells: 3}": "cells: 2}"})
 write("space/empty.yaml", "", "space", "file is empty")
 write("space/not-utf8.yaml", b"name: not-utf8\ninput: [1, 28, 28]\ndescription: \xc3\x28\n", "space", "invalid UTF-8")
 write("space/tabs.yaml", "name: tabs\n\tinput: [1, 28, 28]\n", "space", "invalid YAML")
