@@ -1,7 +1,9 @@
 #include "hwnas/search/run.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -225,16 +227,62 @@ SearchResult run_search(const SearchRequest& o) {
 }
 
 json dry_run_report(const RunSetup& s, const std::string& run_dir) {
+  // Metrics no table holds (a whole-network model, or a space whose costs do
+  // not add up) get ranges over sampled networks; a measuring model is left
+  // to the search, as timing it here would take minutes.
+  constexpr int kSamples = 200;
+  std::vector<Arch> sampled;
+  auto samples = [&]() -> const std::vector<Arch>& {
+    if (sampled.empty()) {
+      Rng rng = seeded_rng(s.config.seed, 0, 0xD7);
+      for (int i = 0; i < kSamples; ++i) sampled.push_back(decode(s.space, sample(s.space, rng)));
+    }
+    return sampled;
+  };
+  std::map<std::string, std::vector<Cost>> whole;  // per model, over the samples
+  auto whole_costs = [&](const std::string& name, const PricedModel& pm) -> const auto& {
+    auto it = whole.find(name);
+    if (it != whole.end()) return it->second;
+    std::vector<Cost> v;
+    for (const Arch& a : samples()) v.push_back(pm.model->network(a));
+    return whole.emplace(name, std::move(v)).first->second;
+  };
+  auto needs_samples = [](const PricedModel& pm, int k) {
+    return pm.model->metrics().test(k) && !pm.table->metrics().test(k) &&
+           pm.model->name() != "measured";
+  };
   json costs = json::object();
   for (const auto& [name, pm] : s.models) {
     json m = json::object();
     Cost lo = pm.table->min_cost(), hi = pm.table->max_cost();
-    for (int k = 0; k < kNumMetrics; ++k)
-      if (pm.table->metrics().test(k)) m[metric_names()[k]] = {{"min", lo.v[k]}, {"max", hi.v[k]}};
+    for (int k = 0; k < kNumMetrics; ++k) {
+      if (pm.table->metrics().test(k)) {
+        m[metric_names()[k]] = {{"min", lo.v[k]}, {"max", hi.v[k]}};
+      } else if (needs_samples(pm, k)) {
+        double mn = INFINITY, mx = -INFINITY;
+        for (const Cost& c : whole_costs(name, pm))
+          mn = std::min(mn, c.v[k]), mx = std::max(mx, c.v[k]);
+        m[metric_names()[k]] = {{"min", mn}, {"max", mx}, {"sampled", kSamples}};
+      }
+    }
     costs[name] = m;
   }
   json constraints = json::array();
-  for (const auto& c : s.config.constraints) constraints.push_back(c.describe());
+  for (const auto& c : s.config.constraints) {
+    const PricedModel& pm = s.pricing().model_for(c);
+    const int k = static_cast<int>(c.metric);
+    json j = {{"constraint", c.describe()}};
+    if (pm.table->metrics().test(k)) {
+      j["reachable"] = true;  // checked exactly at setup
+    } else if (needs_samples(pm, k)) {
+      int met = 0;
+      for (const Cost& x : whole_costs(c.model.empty() ? "ir" : c.model, pm))
+        met += c.satisfied_by(x.v[k]);
+      j["met_by_sampled"] = met;
+      j["sampled"] = kSamples;
+    }
+    constraints.push_back(j);
+  }
   return {{"dry_run", true},
           {"warnings", s.warnings},
           {"run_dir", run_dir},
@@ -260,11 +308,22 @@ std::string format_dry_run(const json& r) {
   out += fmt::format("{:<10} {:<12} {:>14} {:>14}\n", "model", "metric", "smallest", "largest");
   for (const auto& [name, m] : r["costs"].items())
     for (const auto& [metric, range] : m.items())
-      out += fmt::format("{:<10} {:<12} {:>14} {:>14}\n", name, metric,
-                         format_number(range["min"].get<double>()),
-                         format_number(range["max"].get<double>()));
-  for (const auto& c : r["constraints"])
-    out += "constraint " + c.get<std::string>() + ": reachable\n";
+      out += fmt::format(
+          "{:<10} {:<12} {:>14} {:>14}{}\n", name, metric,
+          format_number(range["min"].get<double>()), format_number(range["max"].get<double>()),
+          range.contains("sampled")
+              ? fmt::format("  (over {} sampled networks)", range["sampled"].get<int>())
+              : "");
+  for (const auto& c : r["constraints"]) {
+    out += "constraint " + c["constraint"].get<std::string>() + ": ";
+    if (c.contains("reachable"))
+      out += "reachable\n";
+    else if (c.contains("sampled"))
+      out += fmt::format("met by {} of {} sampled networks\n", c["met_by_sampled"].get<int>(),
+                         c["sampled"].get<int>());
+    else
+      out += "priced during the search (a measuring model)\n";
+  }
   out += "run directory would be " + r["run_dir"].get<std::string>() + "\n";
   return out;
 }

@@ -163,4 +163,38 @@ TEST_CASE("search --dry-run prints the resolved config and space and cost ranges
   CHECK(text.rc == 0);
   CHECK_THAT(text.out,
              Catch::Contains("space proxyless-fmnist: 10 positions, 152473104 architectures"));
+  CHECK(j["constraints"][0]["reachable"] == true);
+}
+
+TEST_CASE("a dry run on a block-cell space gives ranges over sampled networks", "[cli]") {
+  auto dir = test::temp_dir("dry-eeea");
+  write_file_atomic(dir + "/c.yaml", R"(name: eeea-dry
+space: eeea-c10-search
+data: {dataset: synthetic}
+cost_models:
+  lat: {type: flops, gmacs_per_s: 5, overhead_ms: 0.3}
+constraints:
+  - {model: lat, metric: latency_ms, max: 14}
+  - {metric: params, max: 400000}
+strategy: {type: random, samples: 4}
+)");
+  auto r = run_hwnas({"search", "--config", dir + "/c.yaml", "--dry-run", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  json j = json_of(r);
+  // Nothing is tabled per position: every range comes from 200 networks.
+  auto params = j["costs"]["ir"]["params"];
+  CHECK(params["sampled"] == 200);
+  CHECK(params["min"].get<double>() < params["max"].get<double>());
+  auto lat = j["costs"]["lat"]["latency_ms"];
+  CHECK(lat["min"].get<double>() > 0.3);
+  for (const auto& c : j["constraints"]) {
+    CHECK_FALSE(c.contains("reachable"));
+    CHECK(c["sampled"] == 200);
+    CHECK(c["met_by_sampled"].get<int>() >= 0);
+    CHECK(c["met_by_sampled"].get<int>() <= 200);
+  }
+  auto text = run_hwnas({"search", "--config", dir + "/c.yaml", "--dry-run"});
+  CHECK_THAT(text.out, Catch::Contains("(over 200 sampled networks)") &&
+                           Catch::Contains("of 200 sampled networks"));
 }
