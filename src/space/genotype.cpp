@@ -51,10 +51,8 @@ void wire_block_cell(const Space& s, const Genotype& g, const BlockCellUse& bc, 
   cat.op = cat.inputs.size() > 1 ? Op::Concat : Op::Skip;
 }
 
-}  // namespace
-
-void decode_into(const Space& s, const Genotype& g, Arch& out) {
-  out.layers = s.skeleton.layers;
+// Writes g's choices into an arch whose layers are the skeleton's.
+void apply_genotype(const Space& s, const Genotype& g, Arch& out) {
   for (std::size_t i = 0; i < g.size(); ++i)
     if (s.positions[i].kind == Position::Kind::Op)
       for (const auto& u : s.positions[i].uses) out.layers[u.layer_index] = u.layers[g[i]];
@@ -62,10 +60,17 @@ void decode_into(const Space& s, const Genotype& g, Arch& out) {
   out.genotype = g;
 }
 
+}  // namespace
+
+void decode_into(const Space& s, const Genotype& g, Arch& out) {
+  out.layers = s.skeleton.layers;
+  apply_genotype(s, g, out);
+}
+
 Arch decode(const Space& s, const Genotype& g) {
   check_genotype(s, g);
-  Arch a = s.skeleton;
-  decode_into(s, g, a);
+  Arch a = s.skeleton;  // one copy of the skeleton, then the choices
+  apply_genotype(s, g, a);
   return a;
 }
 
