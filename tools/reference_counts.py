@@ -116,6 +116,15 @@ class MBConv(nn.Module):
         return x + y if self.res else y
 
 
+def join(kind, xs):
+    """What a layer reads: the sum (add), the concatenation (concat) or its one input."""
+    if kind == "add":
+        return sum(xs[1:], xs[0])
+    if kind == "concat":
+        return torch.cat(xs, 1)
+    return xs[0]
+
+
 class Graph(nn.Module):
     """Layers that read earlier layers (`inputs`; -1 the network input)."""
 
@@ -126,34 +135,19 @@ class Graph(nn.Module):
     def forward(self, x):
         outs = []
         for m, ins, kind in zip(self.mods, self.inputs, self.kinds):
-            xs = [x if j < 0 else outs[j] for j in ins]
-            if kind == "add":
-                y = sum(xs[1:], xs[0])
-            elif kind == "concat":
-                y = torch.cat(xs, 1)
-            else:
-                y = xs[0]
-            outs.append(m(y))
+            outs.append(m(join(kind, [x if j < 0 else outs[j] for j in ins])))
         return outs[-1]
 
 
 def build(arch):
-    shapes = []  # (c, h) per layer; only channels matter for building
+    """The arch as a Graph; a forward pass on zeros gives each layer's input width."""
     mods, inputs, kinds = [], [], []
-    with torch.no_grad():
-        probe = [torch.zeros(1, *arch["input"])]
-    x0 = probe[0]
+    x0 = torch.zeros(1, *arch["input"])
     outs = []
     for i, l in enumerate(arch["layers"]):
         op = l["op"]
         ins = l.get("inputs", [i - 1])
-        xs = [x0 if j < 0 else outs[j] for j in ins]
-        if op == "add":
-            x = sum(xs[1:], xs[0])
-        elif op == "concat":
-            x = torch.cat(xs, 1)
-        else:
-            x = xs[0]
+        x = join(op, [x0 if j < 0 else outs[j] for j in ins])
         c = x.shape[1]
         if op == "conv":
             m = conv_bn_act(c, l["out"], l["k"], l.get("stride", 1), l.get("groups", 1),
