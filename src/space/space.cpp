@@ -109,7 +109,6 @@ class SpaceBuilder {
     try {
       const Shape in = joined_input(s_.skeleton, i, outs_);
       outs_.push_back(infer_shape(layers[i], in, ""));
-      ins_.push_back(in);
     } catch (const InputError& e) {
       const Shape& prev = shape_of(int(i) - 1);
       fail(fmt::format("{} (input {}x{}x{})", e.message(), prev.c, prev.h, prev.w));
@@ -311,7 +310,7 @@ class SpaceBuilder {
 
  private:
   Space& s_;
-  std::vector<Shape> outs_, ins_;
+  std::vector<Shape> outs_;
 };
 
 const std::regex& id_pattern() {

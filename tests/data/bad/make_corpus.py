@@ -156,20 +156,25 @@ cells:
     choices: [skip, conv, none]
 layers:
   - {{id: stem, op: conv, out: 16, k: 3}}
-  - {{cell: c, out: 16, repeat: 2}}
+  - {{id: last, cell: c, out: 16, repeat: 2}}
   - {{op: add, inputs: [stem, last]}}
   - {{op: gap}}
   - {{op: linear, out: 10}}
 """
 
 
-def cell_space(name, expect, **repl):
-    text = CELL_SPACE.format(name=name).replace("{{", "{").replace("}}", "}")
-    text = text.replace("  - {cell: c, out: 16, repeat: 2}", "  - {id: last, cell: c, out: 16, repeat: 2}")
+def space_from(template, name, expect, **repl):
+    """A space case written from `template` (str.format, field `name`), each
+    key of `repl` replaced by its value (and required to be there)."""
+    text = template.format(name=name)
     for k, v in repl.items():
         assert k in text, k
         text = text.replace(k, v)
     write(f"space/{name}.yaml", text, "space", expect)
+
+
+def cell_space(name, expect, **repl):
+    space_from(CELL_SPACE, name, expect, **repl)
 
 
 cell_space("cell-edge-backward", "edges[1]: an edge runs from an earlier node to a later one; got 2 -> 0",
@@ -207,11 +212,7 @@ layers:
 
 
 def block_space(name, expect, **repl):
-    text = BLOCK_SPACE.format(name=name)
-    for k, v in repl.items():
-        assert k in text, k
-        text = text.replace(k, v)
-    write(f"space/{name}.yaml", text, "space", expect)
+    space_from(BLOCK_SPACE, name, expect, **repl)
 
 
 block_space("block-cell-as-cell", "'normal' is a block cell: use it in a `nasnet` entry",
