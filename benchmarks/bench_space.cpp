@@ -57,6 +57,12 @@ void time_table_costs(benchmark::State& state, const Space& s, const CostModel& 
   state.SetLabel("archs/s = items_per_second");
 }
 
+// Genotype -> MACs and params as the search prices them, without decoding
+// (block-cell spaces: through the CostTable's LayerSums).
+void BM_PriceCounts(benchmark::State& state, const std::string& name) {
+  time_table_costs(state, space_named(name), IrCountsModel());
+}
+
 void BM_CostTableLookup(benchmark::State& state, const std::string& name) {
   time_table_costs(state, space_named(name), FlopsModel({5.0, 0.0}));
 }
@@ -103,6 +109,8 @@ BENCHMARK_CAPTURE(BM_DecodeAndCount, fbnet, std::string("fbnet"));
 BENCHMARK_CAPTURE(BM_DecodeAndCount, nb201, std::string("nb201"));
 BENCHMARK_CAPTURE(BM_DecodeAndCount, eeea_c10, std::string("eeea-c10"));
 BENCHMARK_CAPTURE(BM_DecodeAndCount, eeea_c10_search, std::string("eeea-c10-search"));
+BENCHMARK_CAPTURE(BM_PriceCounts, eeea_c10, std::string("eeea-c10"));
+BENCHMARK_CAPTURE(BM_PriceCounts, eeea_c10_search, std::string("eeea-c10-search"));
 BENCHMARK_CAPTURE(BM_CostTableLookup, nb201, std::string("nb201"));
 BENCHMARK_CAPTURE(BM_CostTableLookup, proxyless_mobile, std::string("proxyless-mobile"));
 BENCHMARK_CAPTURE(BM_CostTableLookup, fbnet, std::string("fbnet"));

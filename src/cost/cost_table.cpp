@@ -31,6 +31,7 @@ CostTable::CostTable(const Space& space, const CostModel& model)
   if (metrics_.none()) {  // nothing additive to table (e.g. measured latency): all NaN
     for (std::size_t p = 0; p < space.positions.size(); ++p)
       entries_[p].assign(space.positions[p].choices.size(), Cost{});
+    sums_ = LayerSums::make(space, model);
     return;
   }
   add_into(fixed_, model.network(space.skeleton), metrics_);
@@ -51,6 +52,7 @@ CostTable::CostTable(const Space& space, const CostModel& model)
 }
 
 Cost CostTable::cost(const Genotype& g) const {
+  if (sums_) return sums_->cost(g);
   Cost c = fixed_;
   for (std::size_t p = 0; p < g.size(); ++p) {
     const Cost& e = entries_[p][g[p]];

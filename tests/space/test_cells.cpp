@@ -1,5 +1,6 @@
 // Cell spaces: NAS-Bench-201 as shipped, genotype forms, shared positions,
 // and the errors a broken cell gives.
+#include <cmath>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -210,9 +211,23 @@ TEST_CASE("block-cell spaces price whole networks, tables included", "[space][ce
   lut.space = s.name;
   for (const auto& [l, in] : distinct_layers(s)) lut.add({l, in, 0.01, 0, 1});
   LutModel m(std::make_shared<const LatencyTable>(lut));
+  CostTable lt(s, m);
+  // Layer-additive metrics are still priced from the genotype, exactly.
+  CHECK(t.priced() == metric_set({Metric::Macs, Metric::Params}));
+  CHECK(lt.priced() == metric_set({Metric::LatencyMs}));
   Rng rng(8);
+  std::set<std::int64_t> widths;
   for (int i = 0; i < 40; ++i) {
-    const Arch a = decode(s, sample(s, rng));
-    CHECK(m.network(a).latency_ms() > 0);
+    const Genotype g = sample(s, rng);
+    const Arch a = decode(s, g);
+    const ArchStats st = analyze(a);
+    const double lat = m.network(a).latency_ms();
+    CHECK(lat > 0);
+    CHECK(t.cost(g).macs() == double(st.macs));
+    CHECK(t.cost(g).params() == double(st.params));
+    CHECK(lt.cost(g).latency_ms() == Approx(lat).epsilon(1e-12));
+    CHECK(std::isnan(t.cost(g).latency_ms()));
+    for (const auto& bc : s.block_cells) widths.insert(st.layers[bc.output].out.c);
   }
+  CHECK(widths.size() >= 3);  // the samples reach several loose-end widths
 }

@@ -31,7 +31,7 @@ const Constraint* Pricing::violated(const Genotype& g) const {
   for (const auto& c : constraints_) {
     const PricedModel& pm = model_for(c);
     double v;
-    if (pm.table->metrics().test(static_cast<int>(c.metric))) {
+    if (pm.table->priced().test(static_cast<int>(c.metric))) {
       v = pm.table->cost(g)[c.metric];
     } else {
       if (!arch) arch = decode(space_, g);
