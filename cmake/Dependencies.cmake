@@ -7,9 +7,6 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(ZLIB REQUIRED)
-find_package(Protobuf REQUIRED)
-find_package(ONNX REQUIRED)          # targets: onnx, onnx_proto
-find_package(Torch REQUIRED)         # Debian's libtorch (CPU) or a CUDA libtorch via CMAKE_PREFIX_PATH
 if(HWNAS_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()
@@ -22,6 +19,13 @@ if(NOT TARGET yaml-cpp::yaml-cpp)
   add_library(yaml-cpp::yaml-cpp INTERFACE IMPORTED)
   target_link_libraries(yaml-cpp::yaml-cpp INTERFACE yaml-cpp)
 endif()
+
+if(HWNAS_FUZZ)  # the fuzz build has only the torch-free readers
+  return()
+endif()
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)          # targets: onnx, onnx_proto
+find_package(Torch REQUIRED)         # Debian's libtorch (CPU) or a CUDA libtorch via CMAKE_PREFIX_PATH
 
 # CUDA: AUTO follows the libtorch that was found.
 set(_torch_has_cuda OFF)

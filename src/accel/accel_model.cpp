@@ -90,7 +90,8 @@ void register_accel_cost_models(CostModelRegistry& r) {
           const Value file = f.get("accel");
           AccelDesign d = load_accel_design(resolve_input_path(file.as_string(), f.file()));
           if (auto sets = f.find("set"))
-            for (const Value& v : sets->as_list()) apply_override(d, v.as_string(), v.place());
+            for (const Value& v : sets->as_list(0, 256))
+              apply_override(d, v.as_string(), v.place());
           if (d.heterogeneous)
             file.fail(
                 "a heterogeneous design prices several tasks at once; a cost model needs "

@@ -1,5 +1,7 @@
 #include "hwnas/accel/accelerator.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "hwnas/common/error.h"
@@ -272,14 +274,25 @@ void apply_override(AccelDesign& d, const std::string& set, const std::string& w
     target = &d.subs[i];
     key = key.substr(dot + 1);
   }
-  // "energy.dram: 100" as a one-line YAML document, read like the file; its
-  // messages name `where`, not a line of that made-up document.
-  std::string yaml = key + ": " + value + "\n";
+  // The value alone is read as one YAML scalar and the document built from
+  // it, so no text of the user's can add keys (", mac: 1" or a newline).
+  const bool word = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  });
+  if (!word || key.front() == '.' || key.back() == '.' ||
+      std::count(key.begin(), key.end(), '.') > 1)
+    throw InputError(where, "expected key=value with a key like pes or energy.dram (keys: " +
+                                join(parameter_keys()) + ")");
+  if (value.empty()) throw InputError(where, "expected a value after '='");
+  const Document scalar = parse_yaml(value, where);
+  if (!scalar.root.is_primitive() || scalar.root.is_null())
+    throw InputError(where, "expected one number or word after '=', not a list or mapping");
+  Document doc;
+  doc.file = where;
   const auto dot = key.find('.');
-  if (dot != std::string::npos)
-    yaml = key.substr(0, dot) + ": {" + key.substr(dot + 1) + ": " + value + "}\n";
-  Document doc = parse_yaml(yaml, where);
-  doc.marks.clear();
+  doc.root = dot == std::string::npos
+                 ? json{{key, scalar.root}}
+                 : json{{key.substr(0, dot), json{{key.substr(dot + 1), scalar.root}}}};
   Value root(doc, doc.root, "", "");
   Fields f = root.as_object();
   read_params(f, *target, false);

@@ -1,6 +1,8 @@
 #pragma once
 // Shared plumbing of the `hwnas` subcommands: each cmd_<verb>.cpp registers
 // one subcommand that parses into an options struct and sets `run`.
+#include <charconv>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -9,6 +11,21 @@
 #include "hwnas/common/document.h"
 
 namespace hwnas::cli {
+
+/// A seed as typed: digits only, at most 2^63 - 1. Checked on the text,
+/// because CLI11 alone clamps a larger number to the type's maximum.
+inline CLI::Validator seed_text() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        std::int64_t v = 0;
+        const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || s[0] == '-' || s[0] == '+' || r.ec != std::errc() ||
+            r.ptr != s.data() + s.size())
+          return "expected a seed in [0, 9223372036854775807], got " + s.substr(0, 32);
+        return "";
+      },
+      "SEED");
+}
 
 struct Context {
   bool json = false;

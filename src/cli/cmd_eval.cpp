@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/output_path.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/nn/weights.h"
 #include "hwnas/train/trainer.h"
@@ -16,15 +17,21 @@ namespace {
 struct EvalOptions {
   std::string arch, weights, config, predictions;
   int threads = 0, batch = 256;
+  bool force = false;
 };
 
-void run_eval(const EvalOptions& o, const Context& ctx) {
+void run_eval(EvalOptions o, const Context& ctx) {
+  if (!o.predictions.empty())
+    o.predictions = check_output(o.predictions, OutputKind::File, o.force,
+                                 {o.arch, o.weights, o.config}, "--predictions");
   Arch arch = load_arch(o.arch);
   RunConfig cfg;
   if (!o.config.empty()) cfg = load_run_config(o.config);
   set_threads(o.threads > 0 ? o.threads : (o.config.empty() ? 0 : cfg.threads));
+  const WeightsArchive weights = read_weights_archive(o.weights);  // before building the net
+  check_weights_fit(arch, weights, o.weights);
   ArchNet net(arch);
-  load_weights(*net, o.weights);
+  apply_weights(*net, weights, o.weights);
   Datasets data = load_datasets(cfg.data, arch.input, arch.num_classes, cfg.seed, false);
   if (arch.preprocess) data.norm = {arch.preprocess->mean, arch.preprocess->std};
   std::vector<std::int64_t> top1;
@@ -58,6 +65,7 @@ void register_eval(CLI::App& app, Context& ctx) {
                   "Write each test image's top-1 class here, one per line, in file order");
   cmd->add_option("--threads", o->threads, "Threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
+  cmd->add_flag("--force", o->force, "Replace an existing --predictions file");
   cmd->callback([o, &ctx] { ctx.run = [o, &ctx] { run_eval(*o, ctx); }; });
 }
 

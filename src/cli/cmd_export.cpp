@@ -3,10 +3,12 @@
 // own small model, for profiling on devices hwnas does not run on.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "hwnas/common/output_path.h"
 #include "hwnas/export/onnx_export.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/nn/weights.h"
@@ -19,10 +21,12 @@ namespace {
 
 struct ExportCli {
   std::string arch, weights, out, space, probe_dir;
+  bool force = false;
   ExportOptions opt;
 };
 
-void run_probe_export(const ExportCli& o, const Context& ctx) {
+void run_probe_export(ExportCli o, const Context& ctx) {
+  o.probe_dir = check_output(o.probe_dir, OutputKind::Folder, false, {}, "--out-latency-probe");
   const ProbeSet set = export_latency_probes(load_space(o.space), o.opt, o.probe_dir);
   if (ctx.json) return print_json({{"dir", o.probe_dir}, {"probes", set.probes.size()}});
   std::cout << fmt::format(
@@ -31,11 +35,18 @@ void run_probe_export(const ExportCli& o, const Context& ctx) {
       o.probe_dir, set.probes.size(), set.space, set.batch, set.opset, o.probe_dir);
 }
 
-void run_export(const ExportCli& o, const Context& ctx) {
+void run_export(ExportCli o, const Context& ctx) {
+  o.out = check_output(o.out, OutputKind::File, o.force, {o.arch, o.weights}, "--out");
   Arch arch = load_arch(o.arch);
+  // The weights are read and checked before the net is built.
+  std::optional<WeightsArchive> weights;
+  if (!o.weights.empty()) {
+    weights = read_weights_archive(o.weights);
+    check_weights_fit(arch, *weights, o.weights);
+  }
   torch::manual_seed(0);
   ArchNet net(arch);
-  if (!o.weights.empty()) load_weights(*net, o.weights);
+  if (weights) apply_weights(*net, *weights, o.weights);
   net->eval();
   ExportResult r = export_onnx(*net, o.opt, o.out);
   if (ctx.json)
@@ -65,6 +76,7 @@ void register_export(CLI::App& app, Context& ctx) {
   cmd->add_flag("--dynamic-batch", o->opt.dynamic_batch, "Symbolic batch dimension")
       ->excludes(batch);
   cmd->add_flag("--fold-bn", o->opt.fold_bn, "Fold BatchNormalization into the convolutions");
+  cmd->add_flag("--force", o->force, "Replace an existing --out file");
   cmd->callback([o, &ctx, arch, out, probe] {
     if (probe->count() > 0) {
       ctx.run = [o, &ctx] { run_probe_export(*o, ctx); };

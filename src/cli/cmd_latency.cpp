@@ -106,7 +106,7 @@ void register_latency(CLI::App& app, Context& ctx) {
   val->add_option("--space", o->space, "Search space name or path")->required();
   val->add_option("--model", o->model, "Latency table")->required();
   val->add_option("--samples", o->opt.samples, "Random archs")->check(CLI::Range(3, 100000));
-  val->add_option("--seed", o->opt.seed, "Seed of the sample")->check(CLI::NonNegativeNumber);
+  val->add_option("--seed", o->opt.seed, "Seed of the sample")->check(seed_text());
   val->add_option("--threads", o->threads, "Intra-op threads (default 1)")
       ->check(CLI::Range(1, 1024));
   val->add_option("--rounds", o->opt.protocol.rounds, "Shuffled passes per measurement")

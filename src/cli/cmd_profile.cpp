@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/output_path.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/cost/lut_import.h"
 #include "hwnas/profile/profiler.h"
@@ -16,12 +17,13 @@ namespace {
 
 struct ProfileCli {
   std::string space, device = "cpu", import_csv;
-  bool pin = false;
+  bool pin = false, force = false;
   ProfileOptions opt;
 };
 
 // A table from probe timings measured on another device (no measuring here).
-void run_import(const ProfileCli& o, const Context& ctx) {
+void run_import(ProfileCli o, const Context& ctx) {
+  o.opt.out = check_output(o.opt.out, OutputKind::File, o.force, {o.import_csv, o.space}, "--out");
   Space space = load_space(o.space);
   LatencyTable t = import_probe_timings(space, o.import_csv);
   save_latency_table(t, o.opt.out);
@@ -35,6 +37,7 @@ void run_profile(ProfileCli o, Context& ctx) {
   if (o.device != "cpu")
     throw InputError("--device",
                      "only cpu profiling is built in this version (got '" + o.device + "')");
+  o.opt.out = check_output(o.opt.out, OutputKind::File, o.force, {o.space}, "--out");
   Space space = load_space(o.space);
   o.opt.threads = set_threads(o.opt.threads);
   if (o.pin && !pin_to_first_cpus(o.opt.threads))
@@ -84,7 +87,7 @@ void register_profile(CLI::App& app, Context& ctx) {
                   "Networks measured whole to fit the calibration (0: none)")
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--seed", o->opt.protocol.seed, "Seed (round order, calibration archs)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seed_text());
   auto* resume =
       cmd->add_flag("--resume", o->opt.resume, "Continue an interrupted profile of --out");
   cmd->add_option("--import", o->import_csv,
@@ -92,6 +95,7 @@ void register_profile(CLI::App& app, Context& ctx) {
                   "(probes.json beside it) instead of measuring")
       ->excludes(resume);
   cmd->add_flag("--pin", o->pin, "Pin the measuring threads to CPUs 0..threads-1");
+  cmd->add_flag("--force", o->force, "Replace an existing --out table");
   o->opt.threads = 1;
   cmd->callback([o, &ctx] {
     ctx.run = [o, &ctx] { o->import_csv.empty() ? run_profile(*o, ctx) : run_import(*o, ctx); };

@@ -70,8 +70,7 @@ void register_search(CLI::App& app, Context& ctx) {
       ->excludes(resume);
   cmd->add_option("--threads", q.threads, "Threads (overrides the config)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--seed", q.seed, "Seed (overrides the config)")
-      ->check(CLI::Range(std::int64_t(0), INT64_MAX));
+  cmd->add_option("--seed", q.seed, "Seed (overrides the config)")->check(seed_text());
   cmd->callback([o, &ctx, config] {
     if (!o->list && o->request.resume.empty() && config->count() == 0)
       throw CLI::ValidationError("search", "give --config, or --resume DIR (or --list-strategies)");

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/output_path.h"
 #include "hwnas/common/text.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/space/genotype.h"
@@ -21,25 +22,24 @@ struct SpaceOptions {
   std::string space, out, genotype;
   int sample = 0;
   std::int64_t seed = 0;
-  bool list = false;
+  bool list = false, force = false;
 };
 
+// Into a new folder, built beside it and renamed when complete: a killed
+// run leaves no half-written set.
 std::vector<std::string> write_samples(const Space& s, const SpaceOptions& o) {
+  const std::string out = check_output(o.out, OutputKind::Folder, false, {}, "--out");
+  StagingFolder staging(out);
   std::vector<std::string> paths;
-  for (int i = 0; i < o.sample; ++i)
-    paths.push_back((fs::path(o.out) / fmt::format("{}-{:04d}.arch.json", s.name, i)).string());
-  // Refuse before writing anything: existing files are never replaced.
-  if (fs::exists(o.out) && !fs::is_directory(o.out))
-    throw InputError(o.out, "--out exists and is not a folder");
-  for (const auto& p : paths)
-    if (fs::exists(p)) throw InputError(p, "already exists; choose another --out folder");
-  fs::create_directories(o.out);
   Rng rng(std::uint64_t(o.seed));
   for (int i = 0; i < o.sample; ++i) {
+    const std::string file = fmt::format("{}-{:04d}.arch.json", s.name, i);
     Arch a = decode(s, sample(s, rng));
     a.name = fmt::format("{}-{:04d}", s.name, i);
-    save_arch(a, paths[i]);
+    save_arch(a, (fs::path(staging.path()) / file).string());
+    paths.push_back((fs::path(out) / file).string());
   }
+  staging.commit();
   return paths;
 }
 
@@ -55,7 +55,7 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
   if (o.sample > 0) samples = write_samples(s, o);
   if (!o.genotype.empty()) {
     const Genotype g = parse_genotype(s, o.genotype);
-    if (fs::exists(o.out)) throw InputError(o.out, "already exists; choose another --out file");
+    const std::string out = check_output(o.out, OutputKind::File, o.force, {o.space}, "--out");
     Arch a = decode(s, g);
     // Single digits run together (NAS-Bench-201's ops code); else '_' between.
     std::string tag = format_genotype(g);
@@ -63,9 +63,9 @@ void run_space(const SpaceOptions& o, const Context& ctx) {
     if (digits) tag.erase(std::remove(tag.begin(), tag.end(), ','), tag.end());
     std::replace(tag.begin(), tag.end(), ',', '_');
     a.name = s.name + "-" + tag;
-    save_arch(a, o.out);
-    if (ctx.json) return print_json({{"arch", o.out}, {"genotype", g}});
-    std::cout << "wrote " << o.out << "\n";
+    save_arch(a, out);
+    if (ctx.json) return print_json({{"arch", out}, {"genotype", g}});
+    std::cout << "wrote " << out << "\n";
     return;
   }
   if (ctx.json) {
@@ -135,14 +135,15 @@ void register_space(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("space", "Summarise a search space; sample random architectures");
   auto* name = cmd->add_option("space", o->space, "Search space name or path");
   auto* list = cmd->add_flag("--list", o->list, "List the shipped search spaces");
-  auto* sample = cmd->add_option("--sample", o->sample, "Write N random architectures")
-                     ->check(CLI::Range(1, 1000000));
+  auto* sample =
+      cmd->add_option("--sample", o->sample, "Write N random architectures (at most 100000)")
+          ->check(CLI::Range(1, 100000));
   auto* out = cmd->add_option("--out", o->out, "Folder for --sample; file for --genotype");
   auto* geno = cmd->add_option("--genotype", o->genotype,
                                "Write this genotype's arch to --out (indices, or the space's own "
                                "form such as NAS-Bench-201's 334131)");
-  cmd->add_option("--seed", o->seed, "Seed for --sample")
-      ->check(CLI::Range(std::int64_t(0), INT64_MAX));
+  cmd->add_flag("--force", o->force, "Replace an existing --genotype --out file");
+  cmd->add_option("--seed", o->seed, "Seed for --sample")->check(seed_text());
   list->excludes(name);
   sample->needs(out);
   geno->needs(out);

@@ -72,8 +72,7 @@ void register_train(CLI::App& app, Context& ctx) {
   auto* resume = cmd->add_option("--resume", o->resume, "Continue the run in this directory");
   cmd->add_option("--threads", o->threads, "Threads (default: the config's, else all cores)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--seed", o->seed, "Seed (overrides the config)")
-      ->check(CLI::Range(std::int64_t(0), INT64_MAX));
+  cmd->add_option("--seed", o->seed, "Seed (overrides the config)")->check(seed_text());
   cmd->add_option("--device", o->device, "cpu or cuda[:N] (default: cpu)");
   resume->excludes(arch)->excludes(config)->excludes(out);
   cmd->callback([o, &ctx, arch, config] {

@@ -1,5 +1,6 @@
 // `hwnas`: parse, run one subcommand, map failures to exit codes
 // (0 ok, 2 bad usage or input, 1 runtime failure).
+#include <filesystem>
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -7,11 +8,14 @@
 
 #include "cli.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/text.h"
 #include "hwnas/version_info.h"
 
 namespace {
 
-int fail(const hwnas::cli::Context& ctx, int code, const std::string& message) {
+// One line whatever the input held: a newline in a key or path, a huge name.
+int fail(const hwnas::cli::Context& ctx, int code, const std::string& what) {
+  const std::string message = hwnas::one_line(what);
   std::cerr << "hwnas: error: " << message << "\n";
   if (ctx.json) hwnas::cli::print_json({{"error", message}});
   return code;
@@ -67,6 +71,11 @@ int main(int argc, char** argv) {
     return ctx.exit_code;
   } catch (const hwnas::InputError& e) {
     return fail(ctx, 2, e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the user gave that the system refuses (too long, a symlink
+    // loop, no permission): theirs to fix.
+    const std::string path = e.path1().empty() ? "" : e.path1().string() + ": ";
+    return fail(ctx, 2, path + e.code().message());
   } catch (const std::exception& e) {
     return fail(ctx, 1, e.what());
   }

@@ -3,9 +3,10 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <regex>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "hwnas/common/error.h"
@@ -63,26 +64,40 @@ std::string describe(const json& v) {
 
 // Plain scalars typed by the YAML 1.2 core schema.
 json type_plain_scalar(const std::string& s) {
-  static const std::regex int_re("[-+]?[0-9]+");
-  static const std::regex float_re("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
   if (s == "null" || s == "Null" || s == "NULL" || s == "~" || s.empty()) return nullptr;
-  if (std::regex_match(s, int_re)) {
+  if (is_integer_text(s)) {
     std::int64_t v = 0;
     const char* b = s.data() + (s[0] == '+' ? 1 : 0);
     auto r = std::from_chars(b, s.data() + s.size(), v);
     if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return v;
     return std::strtod(s.c_str(), nullptr);  // too large for int64: keep the magnitude
   }
-  if (std::regex_match(s, float_re)) return std::strtod(s.c_str(), nullptr);
-  static const std::regex inf_re("[-+]?\\.(inf|Inf|INF)");
-  if (std::regex_match(s, inf_re))
+  if (is_decimal_text(s)) return std::strtod(s.c_str(), nullptr);
+  if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf" || s == "+.Inf" || s == "+.INF" ||
+      s == "-.inf" || s == "-.Inf" || s == "-.INF")
     return s[0] == '-' ? -std::numeric_limits<double>::infinity()
                        : std::numeric_limits<double>::infinity();
   if (s == ".nan" || s == ".NaN" || s == ".NAN") return std::numeric_limits<double>::quiet_NaN();
   return s;
 }
+
+// Parser events, dropped: only the document count is wanted.
+struct IgnoreEvents : YAML::EventHandler {
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
 
 class YamlConverter {
  public:
@@ -101,6 +116,7 @@ class YamlConverter {
       case YAML::NodeType::Undefined:
         return nullptr;
       case YAML::NodeType::Scalar: {
+        check_length(n, dotted, n.Scalar(), lim_.max_scalar_bytes, "value");
         const std::string& tag = n.Tag();
         if (tag == "!" || tag == "tag:yaml.org,2002:str") return n.Scalar();
         return type_plain_scalar(n.Scalar());
@@ -121,6 +137,7 @@ class YamlConverter {
           if (!kv.first.IsScalar())
             throw InputError(at(kv.first, dotted), "mapping keys must be plain words");
           std::string key = kv.first.Scalar();
+          check_length(kv.first, dotted, key, lim_.max_key_bytes, "key");
           std::string kd = join_dotted(dotted, key);
           if (obj.contains(key)) throw InputError(at(kv.first, kd), "duplicate key '" + key + "'");
           obj[key] = convert(kv.second, pointer + "/" + escape_pointer_token(key), kd, depth + 1);
@@ -136,6 +153,12 @@ class YamlConverter {
   }
 
  private:
+  void check_length(const YAML::Node& n, const std::string& dotted, const std::string& text,
+                    std::size_t max, const char* what) const {
+    if (text.size() > max)
+      throw InputError(at(n, dotted), fmt::format("a {} of {} bytes; at most {} are allowed", what,
+                                                  text.size(), max));
+  }
   std::string at(const YAML::Node& n, const std::string& dotted) const {
     std::string p = doc_.file;
     if (n.Mark().line >= 0) p += fmt::format(":{}:{}", n.Mark().line + 1, n.Mark().column + 1);
@@ -167,9 +190,17 @@ std::string Document::place(const std::string& pointer, const std::string& dotte
 Document parse_yaml(const std::string& text, const std::string& file, DocumentLimits lim) {
   Document doc;
   doc.file = file;
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
+  int docs = 0;
   try {
-    docs = YAML::LoadAll(text);
+    // Count the documents, stopping at a second: yaml-cpp 0.7's LoadAll
+    // loops forever on some text (a lone ',' makes endless empty documents;
+    // found by fuzzing). Then load the first.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    IgnoreEvents ignore;
+    while (docs < 2 && parser.HandleNextDocument(ignore)) ++docs;
+    if (docs == 1) root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     std::string where = file;
     if (e.mark.line >= 0) where += fmt::format(":{}:{}", e.mark.line + 1, e.mark.column + 1);
@@ -178,10 +209,13 @@ Document parse_yaml(const std::string& text, const std::string& file, DocumentLi
       throw InputError(where, "invalid YAML: nesting too deep");
     throw InputError(where, "invalid YAML: " + e.msg);
   }
-  if (docs.empty()) throw InputError(file, "file is empty");
-  if (docs.size() > 1) throw InputError(file, "expected one YAML document, found several");
+  if (docs == 0) throw InputError(file, "file is empty");
+  if (docs > 1)
+    throw InputError(file,
+                     "expected one YAML document, found more after it (a '---', or text "
+                     "such as a stray ',')");
   YamlConverter conv(doc, lim);
-  doc.root = conv.convert(docs[0], "", "", 0);
+  doc.root = conv.convert(root, "", "", 0);
   return doc;
 }
 
@@ -214,8 +248,8 @@ Document parse_json(const std::string& text, const std::string& file, DocumentLi
   json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json& parsed) {
     if (depth > lim.max_depth)
       throw InputError(file, fmt::format("nesting deeper than {} levels", lim.max_depth));
-    if (++nodes > 4 * lim.max_nodes)
-      throw InputError(file, fmt::format("more than {} values", lim.max_nodes));
+    if (++nodes > lim.max_json_events)
+      throw InputError(file, fmt::format("more than {} values", lim.max_json_events / 2));
     switch (ev) {
       case json::parse_event_t::object_start:
         stack.push_back({true, {}, {}, 0});
@@ -225,6 +259,10 @@ Document parse_json(const std::string& text, const std::string& file, DocumentLi
         break;
       case json::parse_event_t::key: {
         auto key = parsed.get<std::string>();
+        if (key.size() > lim.max_key_bytes)
+          throw InputError(file, fmt::format("{}: a key of {} bytes; at most {} are allowed",
+                                             path().empty() ? "top level" : path(), key.size(),
+                                             lim.max_key_bytes));
         auto& top = stack.back();
         top.key = key;
         if (!top.keys.insert(key).second) {
@@ -240,6 +278,11 @@ Document parse_json(const std::string& text, const std::string& file, DocumentLi
         child_done();
         break;
       case json::parse_event_t::value:
+        if (parsed.is_string() &&
+            parsed.get_ref<const std::string&>().size() > lim.max_scalar_bytes)
+          throw InputError(
+              file, fmt::format("a value of {} bytes; at most {} are allowed",
+                                parsed.get_ref<const std::string&>().size(), lim.max_scalar_bytes));
         child_done();
         break;
     }
@@ -254,6 +297,10 @@ Document parse_json(const std::string& text, const std::string& file, DocumentLi
       if (auto colon = msg.find(": ", pos); colon != std::string::npos) msg = msg.substr(colon + 2);
     }
     throw InputError(fmt::format("{}:{}:{}", file, lc.line, lc.col), "invalid JSON: " + msg);
+  } catch (const json::out_of_range& e) {  // a number beyond double, such as 1e400
+    std::string msg = e.what();
+    if (auto pos = msg.find("] "); pos != std::string::npos) msg = msg.substr(pos + 2);
+    throw InputError(file, "invalid JSON: " + msg);
   }
   return doc;
 }

@@ -64,9 +64,8 @@ void write_file_atomic(const std::string& path, std::string_view content) {
   std::random_device rd;
   fs::path tmp = dir / fmt::format(".{}.tmp{:08x}", target.filename().string(), rd());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw std::runtime_error(
-        fmt::format("{}: cannot create: {}", tmp.string(), std::strerror(errno)));
+  if (fd < 0)  // name the user's path, not the temp file
+    throw InputError(path, fmt::format("cannot write: {}", std::strerror(errno)));
   const char* p = content.data();
   std::size_t left = content.size();
   while (left > 0) {

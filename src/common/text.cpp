@@ -29,14 +29,18 @@ std::optional<std::string> closest_word(std::string_view word,
                                         const std::vector<std::string>& known) {
   const std::string* best = nullptr;
   std::size_t best_d = 0;
+  // Never more than 3 edits, so words whose lengths differ more cannot match:
+  // skip them (a 20,000-character word would otherwise fill a huge matrix).
+  constexpr std::size_t kMaxEdits = 3;
   for (const auto& k : known) {
+    if (word.size() > k.size() + kMaxEdits || k.size() > word.size() + kMaxEdits) continue;
     std::size_t d = edit_distance(word, k);
     if (!best || d < best_d) best = &k, best_d = d;
   }
   // Close enough to be a typo: at most a third of the word, and at most 3 edits.
   // Never for words so short that any one edit reaches them.
   if (best && best_d > 0 && best_d < word.size() && best_d < best->size() &&
-      best_d <= std::min<std::size_t>(3, std::max<std::size_t>(1, word.size() / 3)))
+      best_d <= std::min<std::size_t>(kMaxEdits, std::max<std::size_t>(1, word.size() / 3)))
     return *best;
   return std::nullopt;
 }
@@ -116,6 +120,88 @@ std::vector<std::string> split(std::string_view text, char sep) {
     if (at == std::string_view::npos) return out;
     start = at + 1;
   }
+}
+
+std::string one_line(std::string_view message) {
+  constexpr std::size_t kLongRun = 200, kHead = 80, kTail = 40;
+  std::string escaped;
+  for (char ch : message) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n')
+      escaped += "\\n";
+    else if (c == '\r')
+      escaped += "\\r";
+    else if (c == '\t')
+      escaped += ' ';
+    else if (c < 0x20 || c == 0x7f)
+      escaped += fmt::format("\\x{:02x}", c);
+    else
+      escaped += ch;
+  }
+  std::string out;
+  std::size_t i = 0;
+  while (i < escaped.size()) {
+    std::size_t j = escaped.find(' ', i);
+    if (j == std::string::npos) j = escaped.size();
+    std::string_view run(escaped.data() + i, j - i);
+    if (run.size() > kLongRun) {
+      out += run.substr(0, kHead);
+      out += fmt::format("...[{} bytes]...", run.size() - kHead - kTail);
+      out += run.substr(run.size() - kTail);
+    } else {
+      out += run;
+    }
+    if (j < escaped.size()) out += ' ';
+    i = j + 1;
+  }
+  return out;
+}
+
+namespace {
+
+std::string_view unsigned_part(std::string_view v) {
+  if (!v.empty() && (v[0] == '-' || v[0] == '+')) v.remove_prefix(1);
+  return v;
+}
+
+std::size_t skip_digits(std::string_view v, std::size_t i) {
+  while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+  return i;
+}
+
+}  // namespace
+
+bool is_integer_text(std::string_view text) {
+  const std::string_view v = unsigned_part(text);
+  return !v.empty() && skip_digits(v, 0) == v.size();
+}
+
+bool is_decimal_text(std::string_view text) {
+  const std::string_view v = unsigned_part(text);
+  std::size_t i = skip_digits(v, 0);
+  const bool int_part = i > 0;
+  if (i < v.size() && v[i] == '.') {
+    const std::size_t f = skip_digits(v, i + 1);
+    if (!int_part && f == i + 1) return false;
+    i = f;
+  } else if (!int_part) {
+    return false;
+  }
+  if (i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
+    ++i;
+    if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
+    const std::size_t e = skip_digits(v, i);
+    if (e == i) return false;
+    i = e;
+  }
+  return i == v.size();
+}
+
+std::optional<double> parse_decimal(std::string_view text) {
+  if (!is_decimal_text(text)) return std::nullopt;
+  const double v = std::strtod(std::string(text).c_str(), nullptr);
+  if (!std::isfinite(v)) return std::nullopt;
+  return v;
 }
 
 }  // namespace hwnas

@@ -207,7 +207,8 @@ RunConfig read_run_config(std::shared_ptr<const Document> doc) {
     }
   }
   if (auto cs = f.find("constraints"))
-    for (const auto& v : cs->as_list()) c.constraints.push_back(read_constraint(v, c.cost_models));
+    for (const auto& v : cs->as_list(0, 256))
+      c.constraints.push_back(read_constraint(v, c.cost_models));
   if (auto st = f.find("strategy")) c.strategy = read_component(*st, "strategy");
   if (auto fi = f.find("fitness")) c.fitness = read_component(*fi, "fitness");
   if (auto t = f.find("train")) {

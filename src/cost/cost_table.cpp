@@ -49,6 +49,18 @@ CostTable::CostTable(const Space& space, const CostModel& model)
     for (int m = 0; m < kNumMetrics; ++m)
       if (metrics_.test(m)) fixed_.v[m] -= first.v[m];
   }
+  // Every metric is a quantity >= 0; a model that prices some network below
+  // zero (a calibration with negative terms, a hand-edited table) would
+  // steer a search by nonsense.
+  const Cost lo = min_cost();
+  for (int m = 0; m < kNumMetrics; ++m)
+    if (metrics_.test(m) && lo.v[m] < 0) {
+      const auto prov = model.provenance();
+      throw InputError(prov ? prov->file : model.name(),
+                       fmt::format("prices some network of space {} at {} {} (below zero); "
+                                   "refit or remeasure it",
+                                   space.name, lo.v[m], metric_names()[m]));
+    }
 }
 
 Cost CostTable::cost(const Genotype& g) const {

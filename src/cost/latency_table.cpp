@@ -174,7 +174,7 @@ LatencyTable read_latency_table(const Document& doc) {
     } catch (const InputError& err) {
       v.fail(err.message());
     }
-    e.value_ms = ef.get_number("value_ms", 0, 1e7);
+    e.value_ms = ef.get_number("value_ms", 0, kMaxLatencyMs);
     e.spread = ef.get_number("spread", 0, 1e6, 0);
     e.repeats = ef.get_int("repeats", 0, INT64_MAX, 0);
     ef.finish();

@@ -10,6 +10,7 @@
 
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/text.h"
 #include "hwnas/ir/arch_json.h"
 
 namespace hwnas {
@@ -115,6 +116,7 @@ LatencyTable import_probe_timings(const Space& space, const std::string& csv) {
   std::getline(in, line);
   ++line_no;
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a spreadsheet's byte-order mark
   if (line != "probe,latency_ms")
     fail("expected the header 'probe,latency_ms', got '" + line + "'");
   std::map<std::string, double> ms;
@@ -128,12 +130,14 @@ LatencyTable import_probe_timings(const Space& space, const std::string& csv) {
     if (!probes.count(name)) fail("unknown probe '" + name + "' (not in " + probes_path + ")");
     if (ms.count(name)) fail("probe '" + name + "' is timed twice");
     if (value.empty()) fail("probe '" + name + "' has no latency_ms yet");
-    char* end = nullptr;
-    const double v = std::strtod(value.c_str(), &end);
-    if (end == value.c_str() || *end != '\0' || !std::isfinite(v) || v <= 0)
-      fail("latency_ms of '" + name + "': expected a number of milliseconds > 0, got '" + value +
-           "'");
-    ms[name] = v;
+    // The range a latency table holds (its validation reads it back).
+    const auto v = parse_decimal(value);
+    if (!v || *v <= 0 || *v > kMaxLatencyMs)
+      fail(
+          fmt::format("latency_ms of '{}': expected a decimal number of milliseconds in (0, {}], "
+                      "got '{}'",
+                      name, kMaxLatencyMs, value));
+    ms[name] = *v;
   }
   LatencyTable t;
   t.space = space.name;

@@ -28,7 +28,7 @@ ImageSet read_cifar(const std::string& dir, int classes, bool train) {
   s.num_classes = classes;
   for (const auto& f : files) {
     std::string path = (std::filesystem::path(dir) / f).string();
-    auto bytes = read_binary_file(path);
+    auto bytes = read_binary_file(path, std::uint64_t(256) << 20);  // CIFAR-100 train: 150 MB
     if (bytes.empty() || bytes.size() % record != 0)
       throw InputError(path,
                        fmt::format("size {} is not a whole number of {}-byte CIFAR-{} records "

@@ -1,5 +1,7 @@
 #include "hwnas/data/datasets.h"
 
+#include "binary_file.h"
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -42,6 +44,11 @@ ImageSet read_split(const DataOptions& cfg, const std::string& path, bool train,
   HWNAS_ASSERT(d == "synthetic", "dataset names are validated by the config");
   std::int64_t n = train ? (cfg.train_limit > 0 ? cfg.train_limit : 4096)
                          : (cfg.test_limit > 0 ? cfg.test_limit : 1024);
+  // Made in memory: bounded like a dataset file.
+  if (double(n) * double(input.numel()) > double(kMaxDataFileBytes))
+    throw InputError(train ? "data.train_limit" : "data.test_limit",
+                     fmt::format("{} synthetic images of {}x{}x{} exceed the limit of {} bytes", n,
+                                 input.c, input.h, input.w, kMaxDataFileBytes));
   return make_synthetic(input, num_classes, n, train ? seed : seed + 1);
 }
 
@@ -70,6 +77,14 @@ Datasets load_datasets(const DataOptions& cfg, const Shape& input, int num_class
   } else {
     ds.train = stratified_limit(train, cfg.train_limit, seed);
   }
+  // A split left empty (a tiny folder, a large val_fraction) is the user's to fix.
+  const std::pair<const char*, const ImageSet*> splits[] = {
+      {"train", &ds.train}, {"test", &ds.test}, {"validation", &ds.val}};
+  for (const auto& [name, set] : splits)
+    if (set->size() == 0 && (set != &ds.val || (hold_out_val && cfg.val_fraction > 0)))
+      throw InputError("data",
+                       fmt::format("the {} split of {} holds no images{}", name, cfg.dataset,
+                                   set == &ds.val ? " (raise data.val_fraction)" : ""));
   ds.norm = channel_stats(ds.train);
   return ds;
 }

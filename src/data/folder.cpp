@@ -6,13 +6,18 @@
 
 #include <fmt/format.h>
 
+#include "binary_file.h"
 #include "hwnas/common/error.h"
 #include "hwnas/data/readers.h"
 
 namespace hwnas {
 namespace fs = std::filesystem;
 
-ImageSet read_image_folder(const std::string& dir, const std::string& split) {
+namespace {
+constexpr int kMaxImageSide = 8192;
+}  // namespace
+
+ImageSet read_image_folder(const std::string& dir, const std::string& split) try {
   fs::path root = fs::path(dir) / split;
   if (!fs::is_directory(root))
     throw InputError(root.string(), "no such folder (expected <path>/<split>/<class>/<images>)");
@@ -37,17 +42,29 @@ ImageSet read_image_folder(const std::string& dir, const std::string& split) {
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError((root / classes[k]).string(), "holds no images");
     for (const auto& f : files) {
+      // The header's size is checked before decoding: a 30000x30000 PNG is
+      // refused, not inflated.
       int w = 0, h = 0, n = 0;
-      unsigned char* px = stbi_load(f.c_str(), &w, &h, &n, 0);
-      if (!px)
+      if (!stbi_info(f.c_str(), &w, &h, &n))
         throw InputError(f.string(), fmt::format("cannot decode image: {}", stbi_failure_reason()));
+      if (w > kMaxImageSide || h > kMaxImageSide)
+        throw InputError(f.string(), fmt::format("is {}x{} pixels; at most {} a side are allowed",
+                                                 h, w, kMaxImageSide));
       Shape sh{n, h, w};
       if (first) s.shape = sh, first = false;
-      if (sh != s.shape) {
-        stbi_image_free(px);
+      if (sh != s.shape)
         throw InputError(f.string(), fmt::format("is {}x{}x{} but the first image is {}x{}x{}; all "
                                                  "images must share one size",
                                                  n, h, w, s.shape.c, s.shape.h, s.shape.w));
+      if (std::uint64_t(s.pixels.size()) + std::uint64_t(sh.numel()) > kMaxDataFileBytes)
+        throw InputError(root.string(),
+                         fmt::format("the images exceed the limit of {} bytes", kMaxDataFileBytes));
+      int w2 = 0, h2 = 0, n2 = 0;
+      unsigned char* px = stbi_load(f.c_str(), &w2, &h2, &n2, 0);
+      if (!px || w2 != w || h2 != h || n2 != n) {
+        if (px) stbi_image_free(px);
+        throw InputError(f.string(), fmt::format("cannot decode image: {}",
+                                                 px ? "its size changed" : stbi_failure_reason()));
       }
       // stb gives HWC; store CHW.
       const std::size_t base = s.pixels.size();
@@ -59,6 +76,8 @@ ImageSet read_image_folder(const std::string& dir, const std::string& split) {
     }
   }
   return s;
+} catch (const fs::filesystem_error& e) {  // a symlink loop, an unreadable folder
+  throw InputError(e.path1().string(), fmt::format("cannot read: {}", e.code().message()));
 }
 
 }  // namespace hwnas

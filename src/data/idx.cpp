@@ -12,36 +12,33 @@ namespace {
 struct Idx {
   std::vector<std::uint32_t> dims;
   std::vector<std::uint8_t> bytes;
-  std::size_t offset = 0;
 };
 
 Idx read_idx_file(const std::string& path, std::size_t want_dims) {
   Idx idx;
-  idx.bytes = read_binary_file(path);
-  const auto& b = idx.bytes;
+  BinaryReader r(path);
   const std::uint32_t magic_want = 0x0800u | std::uint32_t(want_dims);
-  if (b.size() < 4 || read_be32(b.data()) != magic_want)
-    throw InputError(path,
-                     fmt::format("wrong magic number {}: an IDX file of unsigned bytes with {} "
-                                 "dimensions starts with 0x{:08x}",
-                                 b.size() < 4 ? std::string("(file too short)")
-                                              : fmt::format("0x{:08x}", read_be32(b.data())),
-                                 want_dims, magic_want));
-  if (b.size() < 4 + 4 * want_dims) throw InputError(path, "truncated header");
+  const auto magic = r.read_up_to(4);
+  if (magic.size() < 4 || read_be32(magic.data()) != magic_want)
+    throw InputError(
+        path, fmt::format("wrong magic number {}: an IDX file of unsigned bytes with {} "
+                          "dimensions starts with 0x{:08x}",
+                          magic.size() < 4 ? std::string("(file too short)")
+                                           : fmt::format("0x{:08x}", read_be32(magic.data())),
+                          want_dims, magic_want));
+  const auto header = r.read(4 * want_dims, fmt::format("a header of {} bytes", 4 + 4 * want_dims));
   std::uint64_t count = 1;
   for (std::size_t d = 0; d < want_dims; ++d) {
-    idx.dims.push_back(read_be32(b.data() + 4 + 4 * d));
-    count *= idx.dims.back();
+    idx.dims.push_back(read_be32(header.data() + 4 * d));
+    // Images are at most 65536 pixels a side, like an arch's input.
+    if (d > 0 && (idx.dims.back() < 1 || idx.dims.back() > 65536))
+      throw InputError(path,
+                       fmt::format("dimension {} is {}; expected 1 to 65536", d, idx.dims.back()));
+    count = checked_product(count, idx.dims.back(), kMaxDataFileBytes, path,
+                            "the data size the header promises");
   }
-  idx.offset = 4 + 4 * want_dims;
-  std::uint64_t have = b.size() - idx.offset;
-  if (have < count)
-    throw InputError(
-        path,
-        fmt::format("truncated: the header promises {} data bytes, the file has {}", count, have));
-  if (have > count)
-    throw InputError(path,
-                     fmt::format("{} bytes after the {} the header promises", have - count, count));
+  idx.bytes = r.read(count, fmt::format("the header promises {} data bytes", count));
+  r.expect_end(fmt::format("the {} the header promises", count));
   return idx;
 }
 
@@ -59,10 +56,10 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
   s.name = name;
   s.shape = {1, int(im.dims[1]), int(im.dims[2])};
   s.num_classes = num_classes;
-  s.pixels.assign(im.bytes.begin() + std::int64_t(im.offset), im.bytes.end());
+  s.pixels = std::move(im.bytes);
   s.labels.reserve(lb.dims[0]);
   for (std::uint32_t i = 0; i < lb.dims[0]; ++i) {
-    int l = lb.bytes[lb.offset + i];
+    int l = lb.bytes[i];
     if (l >= num_classes)
       throw InputError(labels_path, fmt::format("label {} of image {} is out of range [0, {})", l,
                                                 i, num_classes));

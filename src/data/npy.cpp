@@ -1,13 +1,15 @@
 // NumPy .npy arrays (format versions 1-3, C order).
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <regex>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "binary_file.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/text.h"
 #include "hwnas/data/readers.h"
 
 namespace hwnas {
@@ -16,66 +18,86 @@ namespace {
 
 struct Npy {
   std::string descr;
+  std::size_t item = 0;  ///< bytes per element
   std::vector<std::int64_t> shape;
-  const std::uint8_t* data = nullptr;
-  std::size_t data_bytes = 0;
   std::vector<std::uint8_t> storage;
+  const std::uint8_t* data = nullptr;
 };
 
-Npy read_npy(const std::string& path) {
-  Npy a;
-  a.storage = read_binary_file(path);
-  const auto& b = a.storage;
-  if (b.size() < 10 || std::memcmp(b.data(), "\x93NUMPY", 6) != 0)
-    throw InputError(path, "not a .npy file (no \\x93NUMPY magic)");
-  const int major = b[6];
-  std::size_t header_len, start;
-  if (major == 1) {
-    header_len = b[8] | (b[9] << 8);
-    start = 10;
-  } else if (major == 2 || major == 3) {
-    if (b.size() < 12) throw InputError(path, "truncated header");
-    header_len = b[8] | (b[9] << 8) | (std::size_t(b[10]) << 16) | (std::size_t(b[11]) << 24);
-    start = 12;
-  } else {
-    throw InputError(path, fmt::format("unsupported .npy version {}", major));
-  }
-  if (b.size() < start + header_len) throw InputError(path, "truncated header");
-  std::string header(b.begin() + std::int64_t(start), b.begin() + std::int64_t(start + header_len));
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']*)'")))
-    throw InputError(path, "header has no 'descr'");
-  a.descr = m[1];
-  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True")))
-    throw InputError(path, "Fortran-order arrays are not supported; save with order='C'");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
-    throw InputError(path, "header has no 'shape'");
-  std::string dims = m[1];
-  std::regex num("[0-9]+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator();
-       ++it)
-    a.shape.push_back(std::stoll(it->str()));
-  a.data = b.data() + start + header_len;
-  a.data_bytes = b.size() - start - header_len;
-  return a;
+// The text after `key` in a header dict, spaces skipped ("" when absent).
+std::string_view after_key(std::string_view header, std::string_view key) {
+  auto at = header.find(key);
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = header.substr(at + key.size());
+  while (!rest.empty() && (rest[0] == ' ' || rest[0] == '\t')) rest.remove_prefix(1);
+  return rest;
 }
 
 std::size_t item_size(const std::string& path, const std::string& descr) {
-  static const std::regex re("[<|=]?([uif])([1248])");
-  std::smatch m;
-  if (!std::regex_match(descr, m, re) || descr[0] == '>')
+  // [<|=]?[uif][1248], little-endian or byte-sized.
+  std::string_view d(descr);
+  if (!d.empty() && (d[0] == '<' || d[0] == '|' || d[0] == '=')) d.remove_prefix(1);
+  if (d.size() != 2 || (d[0] != 'u' && d[0] != 'i' && d[0] != 'f') ||
+      (d[1] != '1' && d[1] != '2' && d[1] != '4' && d[1] != '8'))
     throw InputError(path, fmt::format("unsupported dtype '{}' (uint8, float32 or little-endian "
                                        "integers expected)",
-                                       descr));
-  return std::size_t(std::stoi(m[2]));
+                                       descr.size() > 16 ? descr.substr(0, 16) + "..." : descr));
+  return std::size_t(d[1] - '0');
 }
 
-void check_size(const std::string& path, const Npy& a, std::size_t item) {
-  std::size_t n = item;
-  for (auto d : a.shape) n *= std::size_t(d);
-  if (a.data_bytes < n)
-    throw InputError(path, fmt::format("truncated: shape needs {} bytes of data, the file has {}",
-                                       n, a.data_bytes));
+// Header first (at most 64 KiB, as NumPy writes), then exactly the bytes
+// its dtype and shape promise.
+Npy read_npy(const std::string& path) {
+  constexpr std::size_t kMaxHeader = 65536;
+  Npy a;
+  BinaryReader r(path);
+  const auto pre = r.read_up_to(10);
+  if (pre.size() < 10 || std::memcmp(pre.data(), "\x93NUMPY", 6) != 0)
+    throw InputError(path, "not a .npy file (no \\x93NUMPY magic)");
+  const int major = pre[6];
+  std::size_t header_len;
+  if (major == 1) {
+    header_len = pre[8] | (pre[9] << 8);
+  } else if (major == 2 || major == 3) {
+    const auto more = r.read(2, "a header length");
+    header_len =
+        pre[8] | (pre[9] << 8) | (std::size_t(more[0]) << 16) | (std::size_t(more[1]) << 24);
+  } else {
+    throw InputError(path, fmt::format("unsupported .npy version {}", major));
+  }
+  if (header_len > kMaxHeader)
+    throw InputError(
+        path, fmt::format("a header of {} bytes; at most {} are allowed", header_len, kMaxHeader));
+  const auto hb = r.read(header_len, fmt::format("the header needs {} bytes", header_len));
+  const std::string header(hb.begin(), hb.end());
+  std::string_view descr = after_key(header, "'descr':");
+  if (descr.empty() || descr[0] != '\'' || descr.find('\'', 1) == std::string_view::npos)
+    throw InputError(path, "header has no 'descr'");
+  a.descr = std::string(descr.substr(1, descr.find('\'', 1) - 1));
+  if (after_key(header, "'fortran_order':").substr(0, 4) == "True")
+    throw InputError(path, "Fortran-order arrays are not supported; save with order='C'");
+  std::string_view shape = after_key(header, "'shape':");
+  if (shape.empty() || shape[0] != '(' || shape.find(')') == std::string_view::npos)
+    throw InputError(path, "header has no 'shape'");
+  a.item = item_size(path, a.descr);
+  std::uint64_t bytes = a.item;
+  for (const std::string& tok : split(shape.substr(1, shape.find(')') - 1), ',')) {
+    std::string_view t(tok);
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    if (t.empty()) continue;  // the trailing comma of a 1-tuple
+    std::int64_t d = -1;
+    auto res = std::from_chars(t.data(), t.data() + t.size(), d);
+    if (res.ec != std::errc() || res.ptr != t.data() + t.size() || d < 0)
+      throw InputError(path, fmt::format("shape entry '{}' is not a size", tok.substr(0, 24)));
+    a.shape.push_back(d);
+    bytes = checked_product(bytes, std::uint64_t(d), kMaxDataFileBytes, path,
+                            "the data size its shape needs");
+  }
+  a.storage = r.read(bytes, fmt::format("shape needs {} bytes of data", bytes));
+  r.expect_end(fmt::format("the {} bytes its shape needs", bytes));
+  a.data = a.storage.data();
+  return a;
 }
 
 }  // namespace
@@ -84,16 +106,19 @@ ImageSet read_npy_pair(const std::string& dir, const std::string& split) {
   const std::string xp = (std::filesystem::path(dir) / (split + "_x.npy")).string();
   const std::string yp = (std::filesystem::path(dir) / (split + "_y.npy")).string();
   Npy x = read_npy(xp), y = read_npy(yp);
-  const std::size_t xi = item_size(xp, x.descr), yi = item_size(yp, y.descr);
+  const std::size_t xi = x.item, yi = y.item;
   if (!(x.descr.back() == '1' && x.descr.find('u') != std::string::npos) &&
       x.descr.find("f4") == std::string::npos)
     throw InputError(xp, fmt::format("images must be uint8 or float32, not '{}'", x.descr));
   if (x.shape.size() != 3 && x.shape.size() != 4)
     throw InputError(xp, "images must have shape (N, H, W), (N, C, H, W) or (N, H, W, C)");
+  for (std::size_t d = 1; d < x.shape.size(); ++d)
+    if (x.shape[d] < 1 || x.shape[d] > 65536)
+      throw InputError(xp,
+                       fmt::format("image dimension {} is {}; expected 1 to 65536", d, x.shape[d]));
+  if (x.shape[0] == 0) throw InputError(xp, "holds no images");
   if (y.shape.size() != 1 || y.descr.find('f') != std::string::npos)
     throw InputError(yp, "labels must be a 1-D integer array");
-  check_size(xp, x, xi);
-  check_size(yp, y, yi);
   if (x.shape[0] != y.shape[0])
     throw InputError(yp,
                      fmt::format("{} labels for the {} images of {}", y.shape[0], x.shape[0], xp));

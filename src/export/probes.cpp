@@ -3,6 +3,7 @@
 
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/output_path.h"
 #include "hwnas/export/onnx_export.h"
 
 namespace hwnas {
@@ -12,9 +13,8 @@ ProbeSet export_latency_probes(const Space& space, const ExportOptions& opt,
                                const std::string& dir) {
   if (fs::exists(dir)) throw InputError(dir, "already exists; latency probes go into a new folder");
   const ProbeSet set = make_probe_set(space, opt.batch, opt.opset);
-  const std::string tmp = dir + ".partial";
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
+  StagingFolder staging(dir);  // removed, and nothing else, if this fails
+  const std::string& tmp = staging.path();
   for (const auto& p : set.probes) {
     torch::manual_seed(0);
     ArchNet net(p.arch());
@@ -23,7 +23,7 @@ ProbeSet export_latency_probes(const Space& space, const ExportOptions& opt,
   }
   write_file_atomic(tmp + "/probes.json", set.to_json().dump(2) + "\n");
   write_file_atomic(tmp + "/timings.csv", set.timings_template());
-  fs::rename(tmp, dir);
+  staging.commit();
   return set;
 }
 

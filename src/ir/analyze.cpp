@@ -106,6 +106,16 @@ Shape infer_shape(const Layer& l, const Shape& in, const std::string& place) {
     fail(place, l,
          fmt::format("the feature map vanishes: input {}x{}x{} gives {}x{}", in.c, in.h, in.w,
                      out.h, out.w));
+  // Bounds every count of the layer (channels^2 x kernel x pixels, with room
+  // for an op's several convs), so that the totals of 1e5 such layers fit in
+  // 64 bits: a hostile arch gets this error, not negative MACs.
+  const double c_max = std::max({double(in.c), double(out.c), in.c * std::max(l.e, 1.0)});
+  const double hw_max = std::max(double(in.h) * in.w, double(out.h) * out.w);
+  if (c_max * c_max * (double(l.k) * l.k + 1) * hw_max * 4 > kMaxLayerWork)
+    fail(place, l,
+         fmt::format("input {}x{}x{} to {}x{}x{} is too large to count: over {:.3g} "
+                     "multiply-accumulates",
+                     in.c, in.h, in.w, out.c, out.h, out.w, kMaxLayerWork / 4));
   return out;
 }
 

@@ -165,7 +165,7 @@ Arch read_arch(const Document& doc) {
     pf.finish();
     a.preprocess = pre;
   }
-  for (const auto& v : f.get("layers").as_list(1, 100000)) {
+  for (const auto& v : f.get("layers").as_list(1, kMaxArchLayers)) {
     Fields lf = v.as_object();
     a.layers.push_back(read_layer(lf));
   }

@@ -1,6 +1,8 @@
 #include "hwnas/nn/weights.h"
 
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -69,15 +71,92 @@ void read_tensors(torch::nn::Module& module, torch::serialize::InputArchive& arc
   }
 }
 
-void load_weights(torch::nn::Module& module, const std::string& path) {
-  require_regular_file(path);
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path);
-  } catch (const c10::Error&) {
-    throw InputError(path, "not a weights file (a libtorch archive written by hwnas)");
+namespace {
+
+std::string dtype_name(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat:
+      return "float32";
+    case torch::kDouble:
+      return "float64";
+    case torch::kHalf:
+      return "float16";
+    case torch::kBFloat16:
+      return "bfloat16";
+    case torch::kLong:
+      return "int64";
+    case torch::kInt:
+      return "int32";
+    case torch::kShort:
+      return "int16";
+    case torch::kChar:
+      return "int8";
+    case torch::kByte:
+      return "uint8";
+    case torch::kBool:
+      return "bool";
+    default:
+      return std::string(c10::toString(t));
   }
-  read_tensors(module, archive, path);
+}
+
+}  // namespace
+
+void apply_weights(torch::nn::Module& module, const WeightsArchive& archive,
+                   const std::string& source) {
+  auto wanted = named_tensors(module);
+  std::map<std::string, const ArchiveTensor*> in_file;
+  for (const auto& t : archive.tensors)
+    if (!in_file.emplace(t.name, &t).second)
+      throw InputError(source, fmt::format("has tensor '{}' twice", t.name));
+  for (const auto& [name, dest] : wanted) {
+    auto it = in_file.find(name);
+    if (it == in_file.end())
+      throw InputError(source,
+                       fmt::format("has no tensor '{}' (weights of another architecture?)", name));
+    const ArchiveTensor& t = *it->second;
+    if (t.dtype != dtype_name(dest.scalar_type()))
+      throw InputError(source, fmt::format("tensor '{}' is {} but the architecture needs {}", name,
+                                           t.dtype, dtype_name(dest.scalar_type())));
+    if (c10::IntArrayRef(t.sizes) != dest.sizes())
+      throw InputError(
+          source, fmt::format("tensor '{}' has shape [{}] but the architecture needs [{}]", name,
+                              fmt::join(t.sizes, ", "), fmt::join(dest.sizes(), ", ")));
+  }
+  for (const auto& [name, t] : in_file)
+    if (!wanted.count(name))
+      throw InputError(
+          source, fmt::format("has tensor '{}' that the architecture does not have (weights of "
+                              "another architecture?)",
+                              name.substr(0, 128)));
+  // Each storage is copied into an aligned tensor of its own, then viewed
+  // with the checked sizes, strides and offset.
+  torch::NoGradGuard no_grad;
+  for (auto& [name, dest] : wanted) {
+    const ArchiveTensor& t = *in_file.at(name);
+    torch::Tensor storage = torch::empty({t.storage_elements}, dest.options());
+    std::memcpy(storage.data_ptr(), archive.bytes.data() + t.data_begin,
+                std::size_t(t.storage_elements) * std::size_t(t.element_size));
+    dest.copy_(storage.as_strided(t.sizes, t.strides, t.offset));
+  }
+}
+
+void check_weights_fit(const Arch& arch, const WeightsArchive& archive, const std::string& source) {
+  std::int64_t held = 0;
+  for (const auto& t : archive.tensors) {
+    std::int64_t n = 1;
+    for (auto d : t.sizes) n *= d;  // bounded by the archive's checks
+    held += n;
+  }
+  const std::int64_t params = analyze(arch).params;
+  if (held < params)
+    throw InputError(source, fmt::format("holds {} values, but {} has {} parameters (weights of "
+                                         "another architecture?)",
+                                         held, arch.name, params));
+}
+
+void load_weights(torch::nn::Module& module, const std::string& path) {
+  apply_weights(module, read_weights_archive(path), path);
 }
 
 }  // namespace hwnas

@@ -115,6 +115,14 @@ SearchLoss::SearchLoss(const RunSetup& s)
     const CostTable& t = *s.models.at(opt_.model).table;
     latency_.emplace(t, Metric::LatencyMs);
     reference_ms_ = opt_.reference_ms > 0 ? opt_.reference_ms : t.min_cost().latency_ms();
+    // The loss divides by it: a table of zeros (or a negative calibration)
+    // would make every step NaN.
+    if (!(reference_ms_ > 0))
+      throw InputError(fmt::format("strategy.loss.model ({})", opt_.model),
+                       fmt::format("the fastest network of the space costs {} ms; the latency "
+                                   "loss needs a positive reference (set strategy.loss."
+                                   "reference_ms, or check the table)",
+                                   reference_ms_));
   }
   for (const auto& c : s.config.constraints) {
     const CostTable& t = *s.pricing().model_for(c).table;

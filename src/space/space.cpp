@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <regex>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -104,6 +104,10 @@ class SpaceBuilder {
   /// Appends a layer; `fail` reports a shape or wiring error at the entry.
   int push(Layer l, const std::function<void(const std::string&)>& fail) {
     auto& layers = s_.skeleton.layers;
+    // Networks of the space must be valid arch JSON (at most kMaxArchLayers
+    // layers): checked as it grows, before the work of a huge space.
+    if (layers.size() >= std::size_t(kMaxArchLayers))
+      fail(fmt::format("the space's networks would have over {} layers", kMaxArchLayers));
     layers.push_back(std::move(l));
     const std::size_t i = layers.size() - 1;
     try {
@@ -313,9 +317,24 @@ class SpaceBuilder {
   std::vector<Shape> outs_;
 };
 
-const std::regex& id_pattern() {
-  static const std::regex re("[A-Za-z_][A-Za-z0-9_]*");
-  return re;
+// A first character (a letter, a digit when `digit_first`, or one of
+// `first_punct`) then letters, digits and `rest_punct`. A scanner, not
+// std::regex: its recursion overflowed the stack on long names (fuzzing).
+bool is_word(std::string_view w, bool digit_first, std::string_view first_punct,
+             std::string_view rest_punct) {
+  auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (w.empty()) return false;
+  const char f = w[0];
+  if (!alpha(f) && !(digit_first && digit(f)) && first_punct.find(f) == std::string_view::npos)
+    return false;
+  for (char c : w.substr(1))
+    if (!alpha(c) && !digit(c) && rest_punct.find(c) == std::string_view::npos) return false;
+  return true;
+}
+
+bool is_id(std::string_view w) {  // [A-Za-z_][A-Za-z0-9_]*
+  return is_word(w, false, "_", "_");
 }
 
 // The layer an `inputs` entry names: an earlier entry's id, or `input`.
@@ -351,8 +370,7 @@ Space read_space(const Document& doc) {
   s.file = doc.file;
   auto name_v = f.get("name");
   s.name = name_v.as_string();
-  static const std::regex name_re("[A-Za-z0-9][A-Za-z0-9_.-]*");
-  if (!std::regex_match(s.name, name_re))
+  if (!is_word(s.name, true, "", "_.-"))  // [A-Za-z0-9][A-Za-z0-9_.-]*
     name_v.fail("a space name uses letters, digits, '_', '.' and '-' only");
   auto stem = fs::path(doc.file).stem().string();
   if (fs::path(doc.file).has_extension() && stem != s.name)
@@ -367,8 +385,7 @@ Space read_space(const Document& doc) {
   if (form_v && form_v->as_choice({"indices", "nb201"}) == "nb201") s.form = GenotypeForm::Nb201;
 
   for (auto& [key, v] : f.get("candidates").as_object().entries()) {
-    static const std::regex cand_re("[A-Za-z][A-Za-z0-9_]*");
-    if (!std::regex_match(key, cand_re))
+    if (!is_word(key, false, "", "_"))  // [A-Za-z][A-Za-z0-9_]*
       v.fail("a candidate name uses letters, digits and '_' and starts with a letter");
     Fields lf = v.as_object();
     s.candidates.push_back({key, read_layer(lf, LayerSyntax::Template)});
@@ -379,8 +396,7 @@ Space read_space(const Document& doc) {
   std::map<std::string, Value> cell_values;
   if (auto cv = f.find("cells")) {
     for (auto& [key, v] : cv->as_object().entries()) {
-      if (!std::regex_match(key, id_pattern()))
-        v.fail("a cell name uses letters, digits and '_' and starts with a letter");
+      if (!is_id(key)) v.fail("a cell name uses letters, digits and '_' and starts with a letter");
       Fields cf = v.as_object();
       cells.emplace(key, read_cell(key, cf, s.candidates));
       cell_values.emplace(key, v);
@@ -395,7 +411,7 @@ Space read_space(const Document& doc) {
     std::string id;  // names the entry's last layer, for later `inputs`
     if (auto iv = lf.find("id")) {
       id = iv->as_string();
-      if (!std::regex_match(id, id_pattern()) || id == "input")
+      if (!is_id(id) || id == "input")
         iv->fail("an id uses letters, digits and '_', starts with a letter, and is not 'input'");
       if (ids.count(id)) iv->fail(fmt::format("id '{}' is used twice", id));
     }

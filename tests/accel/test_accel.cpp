@@ -162,7 +162,7 @@ TEST_CASE("MACs of every layer equal the IR's on every template", "[accel]") {
   }
 }
 
-TEST_CASE("ResNet-50 prices on every shipped design; joins are memory traffic", "[accel]") {
+TEST_CASE("ResNet-50 prices on every shipped design, and joins are memory traffic", "[accel]") {
   const Arch r50 = load_arch(test::source_path("configs/archs/resnet50.arch.json"));
   const ArchStats st = analyze(r50);
   int designs = 0;

@@ -105,7 +105,7 @@ TEST_CASE("NAS-Bench-201 genotypes through the CLI: stats, space --genotype, gra
 }
 
 TEST_CASE("space --sample writes valid archs and stats by genotype agrees", "[cli]") {
-  auto dir = test::temp_dir("sample");
+  auto dir = test::temp_dir("sample") + "/samples/";  // a new folder; the slash is dropped
   auto r = run_hwnas(
       {"space", "proxyless-fmnist", "--sample", "3", "--seed", "4", "--out", dir, "--json"});
   REQUIRE(r.rc == 0);
@@ -123,7 +123,9 @@ TEST_CASE("space --sample writes valid archs and stats by genotype agrees", "[cl
     CHECK(by_arch["macs"] == by_geno["macs"]);
     CHECK(by_arch["params"] == by_geno["params"]);
   }
-  // Existing files are never replaced: the second run fails and leaves them as they were.
+  CHECK(j["samples"][0].get<std::string>().find("/samples/proxyless-fmnist-0000") !=
+        std::string::npos);
+  // An existing folder is never written into: the second run fails and leaves it as it was.
   auto first = read_text_file(j["samples"][0].get<std::string>());
   auto again =
       run_hwnas({"space", "proxyless-fmnist", "--sample", "3", "--seed", "5", "--out", dir});

@@ -235,6 +235,18 @@ TEST_CASE("probe timings import into a table that predicts", "[cli][latency]") {
   INFO(p.err);
   CHECK(p.rc == 0);
   CHECK(json::parse(p.out)["latency_ms"].get<double>() > 0);
+  // The table exists now: a second import is refused without --force and
+  // leaves it; a spreadsheet's byte-order mark before the header is fine.
+  const std::string written = read_text_file(table);
+  fill("\xEF\xBB\xBF" + good);
+  auto again = run_hwnas({"profile", "--space", "proxyless-fmnist", "--import",
+                          probes + "/timings.csv", "--out", table});
+  CHECK(again.rc == 2);
+  CHECK_THAT(again.err, Catch::Contains("already exists (add --force"));
+  CHECK(read_text_file(table) == written);
+  CHECK(run_hwnas({"profile", "--space", "proxyless-fmnist", "--import", probes + "/timings.csv",
+                   "--out", table, "--force"})
+            .rc == 0);
   // Broken timings: exit 2 naming the file and line, and no table written.
   const std::string first = pj["probes"][0]["probe"], second = pj["probes"][1]["probe"];
   auto without_last_row = good.substr(0, good.rfind('\n', good.size() - 2) + 1);
@@ -247,7 +259,10 @@ TEST_CASE("probe timings import into a table that predicts", "[cli][latency]") {
       {"probe,latency_ms\n" + first + ",1\n" + first + ",2\n",
        "timings.csv:3: probe '" + first + "' is timed twice"},
       {"probe,latency_ms\n" + first + ",\n", "timings.csv:2: probe '" + first + "' has no latency"},
-      {"probe,latency_ms\n" + first + ",-0.5\n", "expected a number of milliseconds > 0"},
+      {"probe,latency_ms\n" + first + ",-0.5\n", "milliseconds in (0, 10000000], got '-0.5'"},
+      {"probe,latency_ms\n" + first + ",1e8\n", "got '1e8'"},  // more than a table may hold
+      {"probe,latency_ms\n" + first + ",0x10\n", "got '0x10'"},
+      {"probe,latency_ms\n" + first + ", 1\n", "got ' 1'"},
       {"probe,latency_ms\n" + first + ",fast\n", "got 'fast'"},
       {"probe,latency_ms\n" + first + ",1\n", "probe '" + second + "'"},
       {without_last_row, "has no row"},

@@ -150,3 +150,48 @@ TEST_CASE("did_you_mean suggests only close words", "[common]") {
   CHECK(did_you_mean("stratgy", known) == " (did you mean 'strategy'?)");
   CHECK(did_you_mean("zzzzzz", known).empty());
 }
+
+TEST_CASE("hostile documents: huge scalars and keys, numbers beyond double", "[common][hostile]") {
+  // 60,000 digits overflowed the stack of the std::regex checks it replaced.
+  const std::string digits(60000, '1');
+  CHECK(parse_yaml("n: " + digits + "\n", "f.yaml").root["n"].is_number_float());
+  CHECK_THAT(error_of([&] { parse_yaml("s: " + std::string(70000, 'a') + "\n", "f.yaml"); }),
+             Catch::Contains("f.yaml:1:4: s: a value of 70000 bytes; at most 65536 are allowed"));
+  CHECK_THAT(error_of([&] { parse_yaml("? " + std::string(2000, 'k') + "\n: 1\n", "f.yaml"); }),
+             Catch::Contains("a key of 2000 bytes; at most 1024 are allowed"));
+  CHECK_THAT(
+      error_of([&] { parse_json("{\"a\": \"" + std::string(70000, 'x') + "\"}", "f.json"); }),
+      Catch::Contains("f.json: a value of 70000 bytes"));
+  CHECK_THAT(error_of([&] { parse_json("{\"k\": 1e400}", "f.json"); }),
+             Catch::Contains("f.json: invalid JSON"));
+  // The scanners that replaced the regexes type what they did.
+  for (const char* s : {"1", "-2", "+3", "0.5", ".5", "5.", "1e3", "-1.5E-3"})
+    CHECK(parse_yaml(std::string("v: ") + s, "f").root["v"].is_number());
+  for (const char* s : {"1e", ".", "e3", "1.2.3", "0x10", "--1", "1e+", "+.", "1 2"})
+    CHECK(parse_yaml(std::string("v: '") + s + "'", "f").root["v"].is_string());
+  for (const char* s : {"1e", "e3", "1.2.3", "0x10", "--1", "1e+"})
+    CHECK(parse_yaml(std::string("v: ") + s, "f").root["v"].is_string());
+  CHECK(std::isinf(parse_yaml("v: -.inf", "f").root["v"].get<double>()));
+  // yaml-cpp's LoadAll never returns on a lone ',' (found by fuzzing).
+  for (const char* text : {",", "a: 1\n---\nb: 2\n"})
+    CHECK_THAT(error_of([&] { parse_yaml(text, "f.yaml"); }),
+               Catch::Contains("f.yaml: expected one YAML document, found more after it"));
+  CHECK_THAT(error_of([&] { parse_yaml("", "f.yaml"); }), Catch::Contains("file is empty"));
+  CHECK(parse_decimal("2.5e-3") == 0.0025);
+  CHECK_FALSE(parse_decimal("inf"));
+  CHECK_FALSE(parse_decimal("1e400"));
+  CHECK_FALSE(parse_decimal(" 1"));
+  CHECK_FALSE(parse_decimal("0x1p3"));
+}
+
+TEST_CASE("messages stay one line and short whatever the input held", "[common][hostile]") {
+  CHECK(one_line("a\nb\rc\td\x01") == "a\\nb\\rc d\\x01");
+  const std::string huge(20000, 'z');
+  const std::string cut = one_line("name '" + huge + "' is unknown");
+  CHECK(cut.size() < 200);
+  CHECK_THAT(cut, Catch::Contains("...[19882 bytes]..."));
+  CHECK_THAT(cut, Catch::EndsWith("' is unknown"));
+  CHECK(one_line("a normal message: file.yaml:3:4") == "a normal message: file.yaml:3:4");
+  // A 20,000-character name gets no suggestion, and no 3 GB edit-distance matrix.
+  CHECK(did_you_mean(huge, {"zzz", "epochs"}).empty());
+}

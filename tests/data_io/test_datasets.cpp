@@ -266,3 +266,69 @@ TEST_CASE("synthetic data is seeded and labelled in range", "[data]") {
   for (auto l : a.labels) CHECK((l >= 0 && l < 10));
   CHECK(make_synthetic({3, 16, 16}, 10, 200, 2).pixels != a.pixels);
 }
+
+TEST_CASE("hostile dataset files: sizes that wrap, bombs, huge images, loops", "[data][hostile]") {
+  const auto dir = test::temp_dir("hostile-data");
+  auto lb = idx_labels({0, 1});
+  write_bytes(dir + "/lb", lb);
+  // Dimensions whose product wraps 64 bits were a std::bad_alloc.
+  auto wrap = be32(0x803);
+  for (std::uint32_t d : {0xffffffffu, 65536u, 65536u}) {
+    auto x = be32(d);
+    wrap.insert(wrap.end(), x.begin(), x.end());
+  }
+  write_bytes(dir + "/wrap", wrap);
+  CHECK_THAT(error_of([&] { read_idx(dir + "/wrap", dir + "/lb", 10, "t"); }),
+             Catch::Contains("the data size the header promises exceeds the limit of 4294967296"));
+  // A gzip bomb behind an honest-looking header is read only as far as the
+  // header promises: 2 images of 2x2, then 64 MB of zeros.
+  auto bomb = idx_images(2, 2, 2);
+  bomb.resize(bomb.size() + (64u << 20), 0);
+  write_gz(dir + "/bomb.gz", bomb);
+  CHECK_THAT(error_of([&] { read_idx(dir + "/bomb.gz", dir + "/lb", 10, "t"); }),
+             Catch::Contains("over 1048576 bytes after the 8 the header promises"));
+
+  // npy: a shape whose product wraps reached the loader with an empty buffer.
+  write_npy(dir + "/train_x.npy", "|u1", "4294967296, 4294967296, 16", {1, 2, 3});
+  write_npy(dir + "/train_y.npy", "|u1", "1,", {0});
+  CHECK_THAT(error_of([&] { read_npy_pair(dir, "train"); }),
+             Catch::Contains("train_x.npy: the data size its shape needs exceeds the limit"));
+  write_npy(dir + "/train_x.npy", "|u1", "1, 2, 2", {1, 2, 3, 4, 5});
+  CHECK_THAT(error_of([&] { read_npy_pair(dir, "train"); }),
+             Catch::Contains("train_x.npy: 1 bytes after the 4 bytes its shape needs"));
+  write_npy(dir + "/train_x.npy", "|u1", "0, 2, 2", {});
+  CHECK_THAT(error_of([&] { read_npy_pair(dir, "train"); }), Catch::Contains("holds no images"));
+
+  // Image folders: a 30000x30000 PNG is refused from its header, not decoded.
+  fs::create_directories(dir + "/img/train/a");
+  const std::uint8_t png[] = {0x89, 'P',  'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0,    0, 0,
+                              13,   'I',  'H', 'D', 'R',  0,    0,    0x75, 0x30, 0, 0,
+                              0x75, 0x30, 8,   0,   0,    0,    0,    0,    0,    0, 0};
+  write_bytes(dir + "/img/train/a/huge.png",
+              std::vector<std::uint8_t>(std::begin(png), std::end(png)));
+  CHECK_THAT(error_of([&] { read_image_folder(dir + "/img", "train"); }),
+             Catch::Contains("huge.png: is 30000x30000 pixels; at most 8192 a side are allowed"));
+  // A symlink loop is an input error naming the path, not a filesystem exception.
+  fs::create_directories(dir + "/loop/train");
+  fs::create_symlink("b", dir + "/loop/train/a");
+  fs::create_symlink("a", dir + "/loop/train/b");
+  CHECK_THAT(error_of([&] { read_image_folder(dir + "/loop", "train"); }),
+             Catch::Contains("/loop/train/"));
+
+  // Synthetic data is bounded like a file; an empty split is named.
+  DataOptions synth;
+  synth.dataset = "synthetic";
+  synth.test_limit = 1'000'000'000;
+  CHECK_THAT(error_of([&] {
+               load_datasets(synth, {1, 28, 28}, 10, 0, false);
+             }),
+             Catch::Contains("data.test_limit: 1000000000 synthetic images of 1x28x28 exceed"));
+  DataOptions tiny;
+  tiny.dataset = "synthetic";
+  tiny.train_limit = 2;
+  tiny.val_fraction = 0.01;
+  CHECK_THAT(error_of([&] {
+               load_datasets(tiny, {1, 8, 8}, 10, 0, true);
+             }),
+             Catch::Contains("the validation split of synthetic holds no images"));
+}

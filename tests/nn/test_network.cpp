@@ -106,6 +106,23 @@ TEST_CASE("weights of another arch are refused naming the first mismatch", "[nn]
   CHECK_THROWS_WITH(load_weights(*na, dir + "/junk.weights"),
                     Catch::Contains("not a weights file"));
   CHECK_THROWS_WITH(load_weights(*na, dir + "/none.weights"), Catch::Contains("no such file"));
+  // Another dtype is refused, not converted (float64 was loaded silently).
+  ArchNet nd(a);
+  nd->to(torch::kDouble);
+  save_weights(*nd, dir + "/double.weights");
+  CHECK_THROWS_WITH(load_weights(*na, dir + "/double.weights"),
+                    Catch::Contains("is float64 but the architecture needs float32"));
+  // A file cut short anywhere is refused, never read past its end.
+  std::ifstream in(dir + "/a.weights", std::ios::binary);
+  const std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (std::size_t keep : {std::size_t(100), whole.size() / 2, whole.size() - 10}) {
+    std::ofstream(dir + "/cut.weights", std::ios::binary) << whole.substr(0, keep);
+    CHECK_THROWS_WITH(load_weights(*na, dir + "/cut.weights"),
+                      Catch::Contains("cut.weights: not a weights file"));
+  }
+  // Every parameter and buffer is in the archive, read without libtorch.
+  const WeightsArchive ar = read_weights_archive(dir + "/a.weights");
+  CHECK(ar.tensors.size() == na->named_parameters().size() + na->named_buffers().size());
 }
 
 TEST_CASE("channels-last gives the same outputs and gradients", "[nn]") {

@@ -32,8 +32,15 @@ struct Document {
 
 /// Limits that keep hostile inputs (alias bombs, absurd nesting) cheap to reject.
 struct DocumentLimits {
-  int max_depth = 64;                 ///< Default: 64 levels of nesting.
-  std::size_t max_nodes = 1'000'000;  ///< Default: 1e6 values after alias expansion.
+  int max_depth = 64;  ///< Default: 64 levels of nesting.
+  /// YAML: values after alias expansion. Default 100,000 (each costs a JSON
+  /// value and a line:col record; a million of them took over 1 GB).
+  std::size_t max_nodes = 100'000;
+  /// JSON: parse events (about two per value; JSON has no aliases, so this
+  /// follows the text's size). Default 4,000,000.
+  std::size_t max_json_events = 4'000'000;
+  std::size_t max_scalar_bytes = 65'536;  ///< Default: 64 KiB per scalar (a string or number).
+  std::size_t max_key_bytes = 1024;       ///< Default: 1 KiB per mapping key.
 };
 
 /// Parses YAML text. Throws InputError naming `file` and line:col on syntax

@@ -29,6 +29,9 @@ struct DeviceFingerprint {
   std::string differences(const DeviceFingerprint& other) const;
 };
 
+/// The largest latency a table entry may hold: 1e7 ms.
+inline constexpr double kMaxLatencyMs = 1e7;
+
 struct LutEntry {
   Layer layer;
   Shape in;

@@ -51,6 +51,13 @@ struct ArchStats {
   std::int64_t peak_activation_bytes = 0;  ///< max over layers of LayerStats::peak_bytes
 };
 
+/// The most layers an arch may have (arch JSON, and every space's networks).
+inline constexpr int kMaxArchLayers = 100000;
+
+/// A bound on one layer's arithmetic (2^45, about 3.5e13): with at most
+/// 1e5 layers, every total (MACs, params, bytes) fits in 64 bits.
+inline constexpr double kMaxLayerWork = 35184372088832.0;
+
 /// Output shape of `layer` on input `in` (for add and concat, the input as
 /// LayerStats::in describes it); throws InputError naming `place`
 /// ("layers[3]") when the layer cannot run on that input.

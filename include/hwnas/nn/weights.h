@@ -3,6 +3,7 @@
 // parameters and buffers under flat names ("layers.3.dw.weight").
 #include <string>
 
+#include "hwnas/common/weights_archive.h"
 #include "hwnas/nn/network.h"
 
 namespace hwnas {
@@ -20,9 +21,16 @@ void read_tensors(torch::nn::Module& module, torch::serialize::InputArchive& arc
 /// Serialises `archive` and writes it with write_file_atomic (fsync + rename).
 void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::string& path);
 
-/// Loads into `module`; throws InputError naming the file and the first
-/// tensor that is missing, has another shape, or is not part of the module
-/// (e.g. weights of another arch).
+/// Copies a checked archive (read_weights_archive, which never hands the
+/// file to libtorch's loader) into `module`; throws InputError naming
+/// `source` and the first tensor that is missing, has another dtype or
+/// shape, or is not part of the module (e.g. weights of another arch).
+void apply_weights(torch::nn::Module& module, const WeightsArchive& archive,
+                   const std::string& source);
+/// Throws InputError when the archive holds fewer values than `arch` has
+/// parameters: checked before building a net that may be large.
+void check_weights_fit(const Arch& arch, const WeightsArchive& archive, const std::string& source);
+/// read_weights_archive + apply_weights.
 void load_weights(torch::nn::Module& module, const std::string& path);
 
 }  // namespace hwnas
