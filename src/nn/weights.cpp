@@ -134,7 +134,8 @@ void apply_weights(torch::nn::Module& module, const WeightsArchive& archive,
   torch::NoGradGuard no_grad;
   for (auto& [name, dest] : wanted) {
     const ArchiveTensor& t = *in_file.at(name);
-    torch::Tensor storage = torch::empty({t.storage_elements}, dest.options());
+    torch::Tensor storage =  // on the CPU: copy_ moves it to the net's device
+        torch::empty({t.storage_elements}, torch::TensorOptions().dtype(dest.scalar_type()));
     std::memcpy(storage.data_ptr(), archive.bytes.data() + t.data_begin,
                 std::size_t(t.storage_elements) * std::size_t(t.element_size));
     dest.copy_(storage.as_strided(t.sizes, t.strides, t.offset));
