@@ -129,14 +129,7 @@ Cost LutModel::layer(const LayerContext& ctx) const {
 
 Cost LutModel::network(const Arch& arch) const {
   Cost c = sum_layers(*this, arch);
-  if (calibrated_) {
-    c[Metric::LatencyMs] += calib_.per_network_ms;
-    if (c[Metric::LatencyMs] < 0)
-      throw InputError(table_->file,
-                       fmt::format("its calibration predicts {} ms for {} (below zero): the "
-                                   "calibration does not fit this network; refit it",
-                                   c[Metric::LatencyMs], arch.name));
-  }
+  if (calibrated_) c[Metric::LatencyMs] += calib_.per_network_ms;
   return c;
 }
 
