@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/output_path.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/cost/registry.h"
 #include "hwnas/ir/arch_json.h"
@@ -46,23 +47,39 @@ void run_predict(const LatencyCli& o, const Context& ctx) {
          {"layer", layer_summary(arch.layers[i])},
          {"latency_ms",
           lut.layer({arch.layers[i], st.layers[i].in, st.layers[i].out, 1}).latency_ms()}});
+  // The calibration's per-network term is a part of its own, so the parts
+  // printed add up to the total (each >= 0: the fit keeps its terms so).
+  const double network_ms = calib ? calib->per_network_ms : 0.0;
   const double total = lut.network(arch).latency_ms();
   const std::string warning =
       table->device.differences(current_device(set_threads(o.threads), table->device.batch));
   if (!warning.empty()) spdlog::warn("{} was measured on other hardware: {}", table->file, warning);
   if (ctx.json) {
-    json j = {{"latency_ms", total}, {"predictor", lut.name()}, {"layers", layers}};
+    json j = {{"latency_ms", total},
+              {"predictor", lut.name()},
+              {"layers", layers},
+              {"network_ms", network_ms}};
     if (!warning.empty()) j["warning"] = "the table was measured on other hardware: " + warning;
     return print_json(j);
   }
   for (const auto& l : layers)
     std::cout << fmt::format("{:>4}  {:<30} {:>10.4f} ms\n", l["index"].get<int>(),
                              l["layer"].get<std::string>(), l["latency_ms"].get<double>());
+  if (calib)
+    std::cout << fmt::format("{:>4}  {:<30} {:>10.4f} ms\n", "", "per network (calibration)",
+                             network_ms);
   std::cout << fmt::format("{}: {:.4f} ms predicted by {} ({})\n", arch.name, total, lut.name(),
                            o.model);
 }
 
 void run_validate(const LatencyCli& o, Context& ctx) {
+  // A new folder, checked before the measuring (minutes) and built beside.
+  const fs::path beside = fs::path(o.model).extension() == ".json"
+                              ? fs::path(o.model).replace_extension(".validation")
+                              : fs::path(o.model + ".validation");
+  const std::string dir =
+      check_output(o.report.empty() ? beside.string() : o.report, OutputKind::Folder, false,
+                   {o.model}, o.report.empty() ? "--report (default)" : "--report");
   Space space = load_space(o.space);
   auto table = std::make_shared<const LatencyTable>(load_latency_table(o.model));
   auto calib = calibration_beside(o.model);
@@ -75,12 +92,11 @@ void run_validate(const LatencyCli& o, Context& ctx) {
     ctx.exit_code = 130;
     return;
   }
-  const std::string dir =
-      o.report.empty() ? o.model.substr(0, o.model.size() - 5) + ".validation" : o.report;
-  fs::create_directories(dir);
-  write_file_atomic(dir + "/report.md", r.markdown());
-  write_file_atomic(dir + "/report.json", r.to_json().dump(2) + "\n");
-  bool plot = write_scatter_png(r, dir + "/scatter.png");
+  StagingFolder staging(dir);
+  write_file_atomic(staging.path() + "/report.md", r.markdown());
+  write_file_atomic(staging.path() + "/report.json", r.to_json().dump(2) + "\n");
+  const bool plot = write_scatter_png(r, staging.path() + "/scatter.png");
+  staging.commit();
   if (ctx.json) {
     json j = r.to_json();
     j["report"] = dir;
@@ -113,7 +129,9 @@ void register_latency(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(1, 1000));
   val->add_option("--reps", o->opt.protocol.reps, "Timed runs per arch per round")
       ->check(CLI::Range(1, 100000));
-  val->add_option("--report", o->report, "Folder for report.md, report.json, scatter.png");
+  val->add_option("--report", o->report,
+                  "New folder for report.md, report.json, scatter.png (default: the table's "
+                  "name with .validation)");
   val->add_flag("--pin", o->pin, "Pin the measuring threads to CPUs 0..threads-1");
   val->callback([o, &ctx] { ctx.run = [o, &ctx] { run_validate(*o, ctx); }; });
 }

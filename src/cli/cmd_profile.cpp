@@ -1,4 +1,5 @@
 // hwnas profile: build a latency table for a space on this machine.
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -8,10 +9,12 @@
 #include "hwnas/common/output_path.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/cost/lut_import.h"
+#include "hwnas/cost/registry.h"
 #include "hwnas/profile/profiler.h"
 #include "hwnas/train/trainer.h"
 
 namespace hwnas::cli {
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -21,12 +24,28 @@ struct ProfileCli {
   ProfileOptions opt;
 };
 
+// The table and the calibration beside it are one output: both are checked
+// before any work, and a calibration left from an earlier table is removed
+// when the new one has none (a reader would pair them).
+std::string check_table_outputs(const std::string& out, bool force,
+                                const std::vector<std::string>& inputs) {
+  const std::string table = check_output(out, OutputKind::File, force, inputs, "--out");
+  check_output(default_calibration_path(table), OutputKind::File, force, inputs,
+               "--out (the calibration beside it)");
+  return table;
+}
+
+void drop_stale_calibration(const std::string& table) {
+  fs::remove(default_calibration_path(table));
+}
+
 // A table from probe timings measured on another device (no measuring here).
 void run_import(ProfileCli o, const Context& ctx) {
-  o.opt.out = check_output(o.opt.out, OutputKind::File, o.force, {o.import_csv, o.space}, "--out");
+  o.opt.out = check_table_outputs(o.opt.out, o.force, {o.import_csv, o.space});
   Space space = load_space(o.space);
   LatencyTable t = import_probe_timings(space, o.import_csv);
   save_latency_table(t, o.opt.out);
+  drop_stale_calibration(o.opt.out);
   if (ctx.json)
     return print_json({{"entries", t.entries.size()}, {"seconds", 0}, {"table", o.opt.out}});
   std::cout << fmt::format("{} entries imported from {} -> {}\n", t.entries.size(), o.import_csv,
@@ -37,7 +56,7 @@ void run_profile(ProfileCli o, Context& ctx) {
   if (o.device != "cpu")
     throw InputError("--device",
                      "only cpu profiling is built in this version (got '" + o.device + "')");
-  o.opt.out = check_output(o.opt.out, OutputKind::File, o.force, {o.space}, "--out");
+  o.opt.out = check_table_outputs(o.opt.out, o.force, {o.space});
   Space space = load_space(o.space);
   o.opt.threads = set_threads(o.opt.threads);
   if (o.pin && !pin_to_first_cpus(o.opt.threads))
@@ -52,6 +71,7 @@ void run_profile(ProfileCli o, Context& ctx) {
     ctx.exit_code = 130;
     return;
   }
+  if (r.calibration_path.empty()) drop_stale_calibration(r.table_path);
   if (ctx.json)
     return print_json({{"entries", r.entries},
                        {"seconds", r.seconds},

@@ -5,6 +5,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -33,8 +34,9 @@ LutCalibration LutCalibration::read(const Document& doc) {
   LutCalibration c;
   f.get_string("table");
   c.scale = f.get_number("scale", kCalibScaleMin, kCalibScaleMax);
-  c.per_layer_ms = f.get_number("per_layer_ms", -1e3, 1e3);
-  c.per_network_ms = f.get_number("per_network_ms", -1e6, 1e6);
+  // Negative overheads would price some networks below zero.
+  c.per_layer_ms = f.get_number("per_layer_ms", 0, 1e3);
+  c.per_network_ms = f.get_number("per_network_ms", 0, 1e6);
   c.samples = f.get_int("samples", 0, INT64_MAX, 0);
   c.fit_rmse_ms = f.get_number("fit_rmse_ms", 0, 1e9, 0);
   if (auto p = f.find("points")) c.points = p->raw();
@@ -62,16 +64,42 @@ LutCalibration fit_calibration(const std::vector<double>& sums, const std::vecto
   Eigen::VectorXd y(n);
   for (int i = 0; i < n; ++i)
     A(i, 0) = sums[i], A(i, 1) = layers[i], A(i, 2) = 1.0, y(i) = measured[i];
-  Eigen::Vector3d x = solve_ls(A, y);
-  // Noise on a few small networks can drive the free fit's scale to zero or
-  // below, which says nothing about the device and that a reader refuses. The
-  // problem is convex with a box on one variable, so the bounded optimum has
-  // the scale at the bound it crossed and the overheads refitted.
-  if (x(0) < kCalibScaleMin || x(0) > kCalibScaleMax) {
-    const double s = std::clamp(x(0), kCalibScaleMin, kCalibScaleMax);
-    Eigen::VectorXd rest = solve_ls(A.rightCols(2), y - s * A.col(0));
-    x << s, rest(0), rest(1);
-  }
+  // Overheads are never negative on a device, and a fit that makes them so
+  // (noise over a narrow range of layer counts) predicts negative latency for
+  // networks outside that range. The problem is convex with a box on each
+  // variable, so its optimum is the least-squares fit on one face of the box:
+  // each variable free or at a bound it crossed. The best feasible face wins.
+  const double lo[3] = {kCalibScaleMin, 0, 0}, hi[3] = {kCalibScaleMax, INFINITY, INFINITY};
+  // Face `face` in base 3: per variable 0 free, 1 at its lower bound, 2 at its
+  // upper one. Empty when the face does not exist or its fit leaves the box.
+  auto fit_on_face = [&](int face) -> std::optional<Eigen::Vector3d> {
+    Eigen::Vector3d x;
+    std::vector<Eigen::Index> free_vars;
+    Eigen::VectorXd rest = y;
+    for (int v = 0; v < 3; ++v, face /= 3) {
+      if (face % 3 == 0) {
+        free_vars.push_back(v);
+        continue;
+      }
+      x(v) = face % 3 == 1 ? lo[v] : hi[v];
+      if (!std::isfinite(x(v))) return std::nullopt;
+      rest -= x(v) * A.col(v);
+    }
+    if (!free_vars.empty()) {
+      Eigen::MatrixXd F(n, Eigen::Index(free_vars.size()));
+      for (Eigen::Index j = 0; j < F.cols(); ++j) F.col(j) = A.col(free_vars[std::size_t(j)]);
+      const Eigen::VectorXd z = solve_ls(F, rest);
+      for (Eigen::Index j = 0; j < F.cols(); ++j) x(free_vars[std::size_t(j)]) = z(j);
+    }
+    for (int v = 0; v < 3; ++v)
+      if (!(x(v) >= lo[v] && x(v) <= hi[v])) return std::nullopt;
+    return x;
+  };
+  Eigen::Vector3d x(1, 0, 0);
+  double best = INFINITY;
+  for (int face = 0; face < 27; ++face)
+    if (auto cand = fit_on_face(face))
+      if (const double r = (A * *cand - y).squaredNorm(); r < best) best = r, x = *cand;
   LutCalibration c;
   c.scale = x(0), c.per_layer_ms = x(1), c.per_network_ms = x(2);
   c.samples = n;

@@ -60,6 +60,15 @@ TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
   CHECK(prj["latency_ms"].get<double>() > 0);
   CHECK(prj["layers"].size() == 5);
   CHECK(prj["layers"][2]["latency_ms"] == 0.0);  // zero costs nothing
+  // Calibrated: every part >= 0, and the layers plus the per-network term
+  // add up to the total.
+  double parts = prj["network_ms"].get<double>();
+  CHECK(parts >= 0);
+  for (const auto& l : prj["layers"]) {
+    CHECK(l["latency_ms"].get<double>() >= 0);
+    parts += l["latency_ms"].get<double>();
+  }
+  CHECK(parts == Approx(prj["latency_ms"].get<double>()).epsilon(1e-12));
 
   auto v = run_hwnas({"latency", "validate", "--space", dir + "/tinylat.yaml", "--model", table,
                       "--samples", "6", "--rounds", "2", "--reps", "3", "--report", dir + "/val",
@@ -86,6 +95,34 @@ TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
       {"latency", "validate", "--space", "proxyless-fmnist", "--model", table, "--samples", "3"});
   CHECK(other.rc == 2);
   CHECK_THAT(other.err, Catch::Contains("was measured for space tinylat, not proxyless-fmnist"));
+
+  // A report folder is new: a second validation into it is refused before
+  // measuring, and the first report is kept.
+  const std::string report = read_text_file(dir + "/val/report.md");
+  auto again = run_hwnas({"latency", "validate", "--space", dir + "/tinylat.yaml", "--model", table,
+                          "--samples", "3", "--report", dir + "/val/"});
+  CHECK(again.rc == 2);
+  CHECK_THAT(again.err, Catch::Contains(dir + "/val") && Catch::Contains("exists"));
+  CHECK(read_text_file(dir + "/val/report.md") == report);
+
+  // A table and its calibration are one output: a calibration left beside
+  // is refused without --force, and removed with it when the new table has
+  // none (a reader would pair it with the new table).
+  const std::string calib = dir + "/tinylat.cpu.calib.json";
+  fs::remove(table);
+  std::vector<std::string> reprofile = {
+      "profile", "--space", dir + "/tinylat.yaml", "--out", table, "--rounds", "1",
+      "--reps",  "1",       "--calibrate",         "0"};
+  auto stale = run_hwnas(reprofile);
+  CHECK(stale.rc == 2);
+  CHECK_THAT(stale.err, Catch::Contains(calib));
+  CHECK_FALSE(fs::exists(table));
+  reprofile.push_back("--force");
+  auto forced = run_hwnas(reprofile);
+  INFO(forced.err);
+  REQUIRE(forced.rc == 0);
+  CHECK(fs::exists(table));
+  CHECK_FALSE(fs::exists(calib));
 }
 
 TEST_CASE("cell spaces profile per layer, predict and export probes", "[cli][latency]") {

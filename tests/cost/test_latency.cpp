@@ -99,32 +99,73 @@ TEST_CASE("calibration recovers a synthetic device's overheads", "[latency]") {
   CHECK(ct.cost(encode(s, a)).latency_ms() == Approx(cal.network(a).latency_ms()).epsilon(1e-9));
 }
 
-TEST_CASE("a calibration fit keeps its scale where a reader accepts it", "[latency]") {
-  // Measurements that fall as the table's sums rise: the free fit's scale is
-  // negative, which is noise, not a device. The bounded fit keeps the floor
-  // and refits the overheads, and its file reads back.
-  const std::vector<double> sums = {1, 2, 3, 4, 5}, layers = {4, 4, 5, 5, 6},
-                            measured = {2.0, 1.9, 1.7, 1.8, 1.6};
-  LutCalibration c = fit_calibration(sums, layers, measured);
-  CHECK(c.scale == kCalibScaleMin);
-  auto rmse = [&](double per_layer, double per_network) {
-    double e = 0;
-    for (size_t i = 0; i < sums.size(); ++i) {
-      const double r = c.scale * sums[i] + per_layer * layers[i] + per_network - measured[i];
-      e += r * r;
-    }
-    return std::sqrt(e / sums.size());
+TEST_CASE("a calibration fit is the least-squares optimum within the bounds a reader accepts",
+          "[latency]") {
+  struct Data {
+    std::vector<double> sums, layers, measured;
   };
-  CHECK(rmse(c.per_layer_ms, c.per_network_ms) == Approx(c.fit_rmse_ms));
-  // The overheads are the least-squares ones for that scale: nudging either
-  // makes the fit worse.
-  for (double d : {-1e-3, 1e-3}) {
-    CHECK(rmse(c.per_layer_ms + d, c.per_network_ms) > c.fit_rmse_ms);
-    CHECK(rmse(c.per_layer_ms, c.per_network_ms + d) > c.fit_rmse_ms);
+  // Measurements that fall as the table's sums rise (a free fit's scale is
+  // negative); that fall with the layer count (a negative per-layer term);
+  // and a narrow layer range with a large per-layer slope (a negative
+  // intercept, as a real calibration of proxyless-mobile had). All noise,
+  // not a device: the bounded fit keeps each term at the bound it crossed.
+  const std::vector<Data> cases = {
+      {{1, 2, 3, 4, 5}, {4, 4, 5, 5, 6}, {2.0, 1.9, 1.7, 1.8, 1.6}},
+      {{1, 2, 3, 4, 5}, {6, 5, 5, 3, 2}, {2.2, 3.5, 4.5, 6.1, 7.4}},
+      {{10, 11, 12, 13, 14}, {20, 22, 21, 24, 23}, {12.0, 14.0, 14.5, 17.0, 17.5}},
+  };
+  for (const auto& [sums, layers, measured] : cases) {
+    LutCalibration c = fit_calibration(sums, layers, measured);
+    CHECK(c.scale >= kCalibScaleMin);
+    CHECK(c.per_layer_ms >= 0);
+    CHECK(c.per_network_ms >= 0);
+    auto rmse = [&](double scale, double per_layer, double per_network) {
+      double e = 0;
+      for (size_t i = 0; i < sums.size(); ++i) {
+        const double r = scale * sums[i] + per_layer * layers[i] + per_network - measured[i];
+        e += r * r;
+      }
+      return std::sqrt(e / sums.size());
+    };
+    CHECK(rmse(c.scale, c.per_layer_ms, c.per_network_ms) == Approx(c.fit_rmse_ms));
+    // Optimal: no nudge of one term, or of two at once, that stays within the
+    // bounds makes the fit better.
+    const double x[3] = {c.scale, c.per_layer_ms, c.per_network_ms};
+    const double lo[3] = {kCalibScaleMin, 0, 0};
+    int at_bound = 0;
+    for (int v = 0; v < 3; ++v) at_bound += x[v] == lo[v];
+    CHECK(at_bound >= 1);  // each case crosses a bound
+    for (int u = 0; u < 3; ++u)
+      for (int v = u; v < 3; ++v)
+        for (double du : {-1e-3, 1e-3})
+          for (double dv : {-1e-3, 0.0, 1e-3}) {
+            double y[3] = {x[0], x[1], x[2]};
+            y[u] += du;
+            if (v != u) y[v] += dv;
+            if (y[0] < lo[0] || y[1] < lo[1] || y[2] < lo[2]) continue;
+            CHECK(rmse(y[0], y[1], y[2]) >= c.fit_rmse_ms * (1 - 1e-12));
+          }
+    auto dir = test::temp_dir("calib-bound");
+    write_file_atomic(dir + "/t.calib.json", c.to_json("t.json").dump());
+    CHECK(LutCalibration::read(load_document(dir + "/t.calib.json")).scale == c.scale);
   }
-  auto dir = test::temp_dir("calib-bound");
-  write_file_atomic(dir + "/t.calib.json", c.to_json("t.json").dump());
-  CHECK(LutCalibration::read(load_document(dir + "/t.calib.json")).scale == kCalibScaleMin);
+}
+
+TEST_CASE("a calibration with a negative overhead is refused, naming the key", "[latency]") {
+  LutCalibration c;
+  c.scale = 1.1;
+  auto dir = test::temp_dir("calib-negative");
+  for (const char* key : {"per_layer_ms", "per_network_ms"}) {
+    json j = c.to_json("t.json");
+    j[key] = -0.04;
+    write_file_atomic(dir + "/t.calib.json", j.dump());
+    try {
+      LutCalibration::read(load_document(dir + "/t.calib.json"));
+      FAIL("read a negative " << key);
+    } catch (const InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(key) && Catch::Contains("t.calib.json"));
+    }
+  }
 }
 
 TEST_CASE("tables round-trip and broken tables are refused", "[latency]") {

@@ -25,7 +25,8 @@ struct LutCalibration {
 };
 
 /// Least squares (Eigen) over whole-network measurements, the scale bounded to
-/// [kCalibScaleMin, kCalibScaleMax]; `layers` counts the tabled (non-free)
+/// [kCalibScaleMin, kCalibScaleMax] and both overheads to >= 0, so no network
+/// is priced below zero; `layers` counts the tabled (non-free)
 /// layers of each network.
 LutCalibration fit_calibration(const std::vector<double>& lut_sums,
                                const std::vector<double>& layers,
