@@ -43,6 +43,14 @@ NetworkCost evaluate_network(const Arch& arch, const AccelParams& hw, int batch)
 }
 
 DesignCost evaluate_design(const std::vector<Arch>& tasks, const AccelDesign& design, int batch) {
+  // A task left out would leave its sub-accelerators idle with their area
+  // counted: a design cost that describes no use of the design.
+  if (design.heterogeneous && tasks.size() < design.mapping.size())
+    throw InputError(
+        design.mapping_place,
+        fmt::format("the mapping has {} tasks but {} network{} given; give one "
+                    "network (--arch) per task, in the mapping's order",
+                    design.mapping.size(), tasks.size(), tasks.size() == 1 ? " was" : "s were"));
   DesignCost d;
   d.sub_latency_ms.assign(design.subs.size(), 0);
   for (std::size_t t = 0; t < tasks.size(); ++t) {
@@ -88,7 +96,7 @@ void register_accel_cost_models(CostModelRegistry& r) {
         "analytical ASIC accelerator: latency, energy, area (accel = design YAML, set = overrides)",
         [](Fields& f) {
           const Value file = f.get("accel");
-          AccelDesign d = load_accel_design(resolve_input_path(file.as_string(), f.file()));
+          AccelDesign d = load_accel_design(resolve_input_path(file));
           if (auto sets = f.find("set"))
             for (const Value& v : sets->as_list(0, 256))
               apply_override(d, v.as_string(), v.place());

@@ -277,7 +277,8 @@ LayerCost memory_op(const Primitive& p, const AccelParams& hw) {
   }
   c.comm_cycles = transfer_delay(std::max(in, out), hw);
   c.offchip_cycles = (c.dram_reads + c.dram_writes) / hw.offchip_bw;
-  c.cycles = std::max(c.comm_cycles, c.offchip_cycles);
+  c.cycles = std::ceil(std::max(c.comm_cycles, c.offchip_cycles));  // whole cycles
+  c.pe_cycles = c.cycles * double(hw.pes) * hw.vector_width;        // the PEs wait
   c.bound = c.offchip_cycles > c.comm_cycles ? Bound::Offchip : Bound::Noc;
   return c;
 }
@@ -361,7 +362,6 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
     const double rep = double(p.repeat);
     c.macs = double(p.macs());
     c.compute_cycles = top.compute * rep;
-    c.pe_cycles = c.compute_cycles * double(hw.pes) * hw.vector_width;
     const double on_chip = top.runtime() * rep;
     c.comm_cycles = top.comm * rep;
 
@@ -398,7 +398,8 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
     c.dram_writes = dram_w * rep;
     c.l2_writes += c.dram_reads;  // DRAM fills land in L2
     c.offchip_cycles = (c.dram_reads + c.dram_writes) / hw.offchip_bw;
-    c.cycles = std::max(on_chip, c.offchip_cycles);
+    c.cycles = std::ceil(std::max(on_chip, c.offchip_cycles));  // whole cycles
+    c.pe_cycles = c.cycles * double(hw.pes) * hw.vector_width;
     c.l1_bytes_needed = 2 * top.need_pe * bytes;
     c.l2_bytes_needed = 2 * top.need_union * bytes;
     c.bound = c.offchip_cycles >= on_chip         ? Bound::Offchip
@@ -437,7 +438,7 @@ bool fits(const LayerCost& c, const AccelParams& hw) {
 
 void buffer_error(const LayerCost& c, const AccelParams& hw, const std::string& where) {
   const bool l1 = c.l1_bytes_needed > double(hw.l1_bytes);
-  throw InputError(
+  throw BufferError(
       where, fmt::format("{} = {} is too small for the {} tile of this layer's {}: "
                          "it needs at least {} bytes",
                          l1 ? "l1_bytes" : "l2_bytes", l1 ? hw.l1_bytes : hw.l2_bytes, hw.dataflow,

@@ -1,6 +1,7 @@
 // hwnas accel: networks on an analytical accelerator model — per-layer
 // cycles, utilisation, energy by level and bound; totals; design sweeps.
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -80,8 +81,9 @@ void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
   const std::string key = o.sweep.substr(0, eq);
   json points = json::array();
   if (!ctx.json)
-    std::cout << fmt::format("{:>12} {:>14} {:>12} {:>12} {:>16} {:>10}\n", key, "cycles",
-                             "latency_ms", "energy_mj", "energy_mac_units", "area_mm2");
+    std::cout << fmt::format("{:>12} {:>14} {:>12} {:>12} {:>16} {:>10} {:>12} {:>8}\n", key,
+                             "cycles", "latency_ms", "energy_mj", "energy_mac_units", "area_mm2",
+                             "utilisation", "bound");
   for (const std::string& value : split(o.sweep.substr(eq + 1), ',')) {
     accel::AccelDesign d = base;
     try {
@@ -89,17 +91,40 @@ void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
     } catch (const InputError& e) {
       throw e.with_context("in --sweep " + o.sweep);
     }
-    const auto cost = accel::evaluate_design(tasks, d, o.batch);
-    points.push_back({{"value", value},
-                      {"cycles", cost.cycles},
-                      {"latency_ms", cost.latency_ms},
-                      {"energy_mj", cost.energy_mj},
-                      {"energy_mac_units", cost.energy_mac_units},
-                      {"area_mm2", cost.area_mm2}});
+    // A point whose buffers cannot hold some layer is a row of the table,
+    // not the end of it.
+    std::optional<accel::DesignCost> feasible;
+    try {
+      feasible = accel::evaluate_design(tasks, d, o.batch);
+    } catch (const accel::BufferError& e) {
+      points.push_back({{"value", value}, {"feasible", false}, {"error", e.what()}});
+      if (!ctx.json) std::cout << fmt::format("{:>12} infeasible: {}\n", value, e.message());
+      continue;
+    }
+    const accel::DesignCost& cost = *feasible;
+    json point = {{"value", value},
+                  {"feasible", true},
+                  {"cycles", cost.cycles},
+                  {"latency_ms", cost.latency_ms},
+                  {"energy_mj", cost.energy_mj},
+                  {"energy_mac_units", cost.energy_mac_units},
+                  {"area_mm2", cost.area_mm2}};
+    // One accelerator: its utilisation and bound explain a flat sweep. A
+    // heterogeneous design has one of each per sub-accelerator: not shown.
+    std::string util = "-", bound = "-";
+    if (!d.heterogeneous) {
+      const auto& total = cost.tasks[0].total;
+      point["utilisation"] = total.utilisation();
+      point["bound"] = accel::bound_name(total.bound);
+      util = fmt::format("{:.1f}%", 100 * total.utilisation());
+      bound = accel::bound_name(total.bound);
+    }
+    points.push_back(point);
     if (!ctx.json)
-      std::cout << fmt::format("{:>12} {:>14.0f} {:>12.4f} {:>12.6f} {:>16.4g} {:>10.4f}\n", value,
-                               cost.cycles, cost.latency_ms, cost.energy_mj, cost.energy_mac_units,
-                               cost.area_mm2);
+      std::cout << fmt::format(
+          "{:>12} {:>14.0f} {:>12.4f} {:>12.6f} {:>16.4g} {:>10.4f} {:>12} {:>8}\n", value,
+          cost.cycles, cost.latency_ms, cost.energy_mj, cost.energy_mac_units, cost.area_mm2, util,
+          bound);
   }
   if (ctx.json) print_json({{"accelerator", base.name}, {"sweep", key}, {"points", points}});
 }

@@ -5,6 +5,11 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fmt/format.h>
+
+#include "hwnas/common/document.h"
+#include "hwnas/common/error.h"
+
 namespace hwnas {
 namespace fs = std::filesystem;
 
@@ -31,19 +36,29 @@ std::vector<std::string> data_dirs(const std::string& sub) {
 }
 
 std::string resolve_input_path(const std::string& path, const std::string& document_file) {
-  fs::path p(path);
+  const fs::path p(path);
+  if (path.empty() || p.is_absolute()) return path;  // the reader names it
   std::error_code ec;
-  if (p.is_absolute() || fs::exists(p, ec)) return path;
-  fs::path beside = fs::path(document_file).parent_path() / p;
+  const fs::path here = fs::absolute(p, ec).lexically_normal();
+  if (fs::exists(here, ec)) return here.string();
+  const fs::path beside =
+      fs::absolute(fs::path(document_file).parent_path() / p, ec).lexically_normal();
   if (fs::exists(beside, ec)) return beside.string();
-  auto first = p.begin();
-  if (first != p.end()) {
-    fs::path rest;
-    for (auto it = std::next(first); it != p.end(); ++it) rest /= *it;
-    for (const auto& d : data_dirs(first->string()))
-      if (fs::exists(fs::path(d) / rest, ec)) return (fs::path(d) / rest).string();
+  throw InputError(document_file,
+                   here == beside
+                       ? fmt::format("'{}' was not found ({} does not exist)", path, here.string())
+                       : fmt::format("'{}' was not found in the working folder ({}) nor beside "
+                                     "this file ({})",
+                                     path, here.string(), beside.string()));
+}
+
+std::string resolve_input_path(const Value& value) {
+  const std::string path = value.as_string();
+  try {
+    return resolve_input_path(path, value.document().file);
+  } catch (const InputError& e) {
+    value.fail(e.message());
   }
-  return path;
 }
 
 }  // namespace hwnas

@@ -7,8 +7,10 @@
 #include <fstream>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "hwnas/common/error.h"
 
@@ -135,6 +137,40 @@ int tabled_layers(const Arch& arch) {
   return n;
 }
 
+namespace {
+/// A key as an error shows it: spaces after its commas, so the one-line error
+/// never cuts it as one long run.
+std::string spaced(std::string key) {
+  for (std::size_t at = key.find(",\""); at != std::string::npos; at = key.find(",\"", at + 2))
+    key.insert(at + 1, " ");
+  return key;
+}
+
+/// Up to `n` keys of `table` closest to (layer, in): the same op first, then
+/// the fewest differing fields and input dimensions. For errors only.
+std::vector<std::string> nearest_keys(const LatencyTable& table, const Layer& layer,
+                                      const Shape& in, std::size_t n) {
+  auto fields_of = [](const std::string& key) {
+    return json::parse(key.substr(0, key.rfind('@')));
+  };
+  const json want = fields_of(lut_key(layer, in));
+  std::vector<std::tuple<bool, int, std::string>> ranked;  // (other op, distance, key)
+  for (const auto& e : table.entries) {
+    const std::string key = lut_key(e.layer, e.in);
+    const json other = fields_of(key);
+    int distance = (e.in.c != in.c) + (e.in.h != in.h) + (e.in.w != in.w);
+    for (const auto& [k, v] : want.items()) distance += !other.contains(k) || other[k] != v;
+    for (const auto& [k, v] : other.items()) distance += !want.contains(k);
+    ranked.emplace_back(e.layer.op != layer.op, distance, key);
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < std::min(n, ranked.size()); ++i)
+    out.push_back(spaced(std::get<2>(ranked[i])));
+  return out;
+}
+}  // namespace
+
 LutModel::LutModel(std::shared_ptr<const LatencyTable> table, LutCalibration calib, bool calibrated)
     : table_(std::move(table)), calib_(calib), calibrated_(calibrated) {}
 
@@ -145,11 +181,18 @@ Cost LutModel::layer(const LayerContext& ctx) const {
     return c;
   }
   const LutEntry* e = table_->find(ctx.layer, ctx.in);
-  if (!e)
-    throw InputError(table_->file,
-                     fmt::format("no entry for {} on input {}x{}x{}; profile this space "
-                                 "again (hwnas profile)",
-                                 layer_summary(ctx.layer), ctx.in.c, ctx.in.h, ctx.in.w));
+  if (!e) {
+    const auto nearest = nearest_keys(*table_, ctx.layer, ctx.in, 3);
+    throw InputError(
+        table_->file,
+        fmt::format("no entry for {} on input {}x{}x{} (key {}); {}; profile this space again "
+                    "(hwnas profile)",
+                    layer_summary(ctx.layer), ctx.in.c, ctx.in.h, ctx.in.w,
+                    spaced(lut_key(ctx.layer, ctx.in)),
+                    nearest.empty()
+                        ? "the table is empty"
+                        : fmt::format("nearest keys in the table: {}", fmt::join(nearest, " | "))));
+  }
   c[Metric::LatencyMs] =
       calibrated_ ? calib_.scale * e->value_ms + calib_.per_layer_ms : e->value_ms;
   return c;

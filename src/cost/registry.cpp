@@ -55,7 +55,7 @@ void register_builtin_cost_models(CostModelRegistry& r) {
   r.add("flops", "latency proportional to MACs (gmacs_per_s, overhead_ms)",
         [](Fields& f) { return std::make_unique<FlopsModel>(FlopsModelOptions::read(f)); });
   auto table_of = [](Fields& f) {
-    auto path = resolve_input_path(f.get_string("table"), f.file());
+    auto path = resolve_input_path(f.get("table"));
     return std::make_shared<const LatencyTable>(load_latency_table(path));
   };
   r.add("lut", "sum of a latency table's per-layer statistic (table)",
@@ -64,9 +64,8 @@ void register_builtin_cost_models(CostModelRegistry& r) {
         "latency table corrected by whole-network measurements (table, calibration)",
         [table_of](Fields& f) {
           auto table = table_of(f);
-          auto calib_path = f.has("calibration")
-                                ? resolve_input_path(f.get_string("calibration"), f.file())
-                                : default_calibration_path(table->file);
+          auto calib_path = f.has("calibration") ? resolve_input_path(f.get("calibration"))
+                                                 : default_calibration_path(table->file);
           return std::make_unique<LutModel>(table, LutCalibration::read(load_document(calib_path)),
                                             true);
         });

@@ -20,56 +20,102 @@ std::string default_data_path(const std::string& dataset) {
 
 namespace {
 
-// IDX pair by stem, gzip or plain.
-ImageSet read_idx_split(const std::string& dir, const std::string& prefix,
-                        const std::string& name) {
-  // The gzip file Debian ships, else a plain one; a missing file is named by its .gz name.
-  auto pick = [&](const std::string& stem) {
+// The gzip file Debian ships, else a plain one; a missing file is named by
+// its .gz name.
+auto idx_file_picker(const std::string& dir) {
+  return [dir](const std::string& stem) {
     fs::path gz = fs::path(dir) / (stem + ".gz"), plain = fs::path(dir) / stem;
     return (fs::exists(plain) && !fs::exists(gz)) ? plain.string() : gz.string();
   };
+}
+
+// IDX pair by stem, gzip or plain.
+ImageSet read_idx_split(const std::string& dir, const std::string& prefix,
+                        const std::string& name) {
+  auto pick = idx_file_picker(dir);
   return read_idx(pick(prefix + "-images-idx3-ubyte"), pick(prefix + "-labels-idx1-ubyte"), 10,
                   name);
 }
 
-ImageSet read_split(const DataOptions& cfg, const std::string& path, bool train, const Shape& input,
-                    int num_classes, std::uint64_t seed) {
-  const std::string& d = cfg.dataset;
-  if (d == "fashion-mnist" || d == "mnist")
-    return read_idx_split(path, train ? "train" : "t10k", d);
-  if (d == "cifar10") return read_cifar(path, 10, train);
-  if (d == "cifar100") return read_cifar(path, 100, train);
-  if (d == "npy") return read_npy_pair(path, train ? "train" : "test");
-  if (d == "folder") return read_image_folder(path, train ? "train" : "test");
-  HWNAS_ASSERT(d == "synthetic", "dataset names are validated by the config");
-  std::int64_t n = train ? (cfg.train_limit > 0 ? cfg.train_limit : 4096)
-                         : (cfg.test_limit > 0 ? cfg.test_limit : 1024);
-  // Made in memory: bounded like a dataset file.
+std::string split_name(const DataOptions& cfg, bool train) {
+  if (cfg.dataset == "fashion-mnist" || cfg.dataset == "mnist") return train ? "train" : "t10k";
+  return train ? "train" : "test";
+}
+
+std::string data_path(const DataOptions& cfg) {
+  return cfg.path.empty() ? default_data_path(cfg.dataset) : cfg.path;
+}
+
+// Made in memory: bounded like a dataset file.
+std::int64_t synthetic_count(const DataOptions& cfg, bool train, const Shape& input) {
+  const std::int64_t n = train ? (cfg.train_limit > 0 ? cfg.train_limit : 4096)
+                               : (cfg.test_limit > 0 ? cfg.test_limit : 1024);
   if (double(n) * double(input.numel()) > double(kMaxDataFileBytes))
     throw InputError(train ? "data.train_limit" : "data.test_limit",
                      fmt::format("{} synthetic images of {}x{}x{} exceed the limit of {} bytes", n,
                                  input.c, input.h, input.w, kMaxDataFileBytes));
-  return make_synthetic(input, num_classes, n, train ? seed : seed + 1);
+  return n;
+}
+
+ImageSet read_split(const DataOptions& cfg, bool train, const Shape& input, int num_classes,
+                    std::uint64_t seed) {
+  const std::string& d = cfg.dataset;
+  const std::string path = data_path(cfg), split = split_name(cfg, train);
+  if (d == "fashion-mnist" || d == "mnist") return read_idx_split(path, split, d);
+  if (d == "cifar10") return read_cifar(path, 10, train);
+  if (d == "cifar100") return read_cifar(path, 100, train);
+  if (d == "npy") return read_npy_pair(path, split);
+  if (d == "folder") return read_image_folder(path, split);
+  HWNAS_ASSERT(d == "synthetic", "dataset names are validated by the config");
+  return make_synthetic(input, num_classes, synthetic_count(cfg, train, input),
+                        train ? seed : seed + 1);
+}
+
+// What read_split would give, from headers and listings only.
+SplitShape peek_split(const DataOptions& cfg, bool train, const Shape& input, int num_classes) {
+  const std::string& d = cfg.dataset;
+  const std::string path = data_path(cfg), split = split_name(cfg, train);
+  if (d == "fashion-mnist" || d == "mnist") {
+    auto pick = idx_file_picker(path);
+    return peek_idx(pick(split + "-images-idx3-ubyte"), pick(split + "-labels-idx1-ubyte"), 10);
+  }
+  if (d == "cifar10") return peek_cifar(path, 10, train);
+  if (d == "cifar100") return peek_cifar(path, 100, train);
+  if (d == "npy") return peek_npy_pair(path, split);
+  if (d == "folder") return peek_image_folder(path, split);
+  HWNAS_ASSERT(d == "synthetic", "dataset names are validated by the config");
+  synthetic_count(cfg, train, input);
+  return {input, num_classes};
+}
+
+// A split's images must be the network's input; its classes (0: not known
+// without the labels) at most the network's outputs.
+void check_fits(const DataOptions& cfg, const SplitShape& split, const Shape& input,
+                int num_classes) {
+  if (split.shape != input)
+    throw InputError("data", fmt::format("{} images are {}x{}x{} but the network takes {}x{}x{}",
+                                         cfg.dataset, split.shape.c, split.shape.h, split.shape.w,
+                                         input.c, input.h, input.w));
+  if (split.num_classes > num_classes)
+    throw InputError("data", fmt::format("{} has {} classes but the network has {} outputs",
+                                         cfg.dataset, split.num_classes, num_classes));
 }
 
 }  // namespace
 
+void check_dataset_fits(const DataOptions& cfg, const Shape& input, int num_classes) {
+  for (bool train : {true, false})
+    check_fits(cfg, peek_split(cfg, train, input, num_classes), input, num_classes);
+}
+
 Datasets load_datasets(const DataOptions& cfg, const Shape& input, int num_classes,
                        std::uint64_t seed, bool hold_out_val) {
-  const std::string path = cfg.path.empty() ? default_data_path(cfg.dataset) : cfg.path;
   Datasets ds;
-  ImageSet train = read_split(cfg, path, true, input, num_classes, seed);
-  ds.test = stratified_limit(read_split(cfg, path, false, input, num_classes, seed), cfg.test_limit,
-                             seed);
-  for (const ImageSet* s : {&train, &ds.test}) {
-    if (s->shape != input)
-      throw InputError(
-          "data", fmt::format("{} images are {}x{}x{} but the network takes {}x{}x{}", cfg.dataset,
-                              s->shape.c, s->shape.h, s->shape.w, input.c, input.h, input.w));
-    if (s->num_classes > num_classes)
-      throw InputError("data", fmt::format("{} has {} classes but the network has {} outputs",
-                                           cfg.dataset, s->num_classes, num_classes));
-  }
+  ImageSet train = read_split(cfg, true, input, num_classes, seed);
+  ds.test =
+      stratified_limit(read_split(cfg, false, input, num_classes, seed), cfg.test_limit, seed);
+  for (const ImageSet* s : {&train, &ds.test})
+    check_fits(cfg, {s->shape, s->num_classes}, input, num_classes);
   if (hold_out_val && cfg.val_fraction > 0) {
     TrainVal tv = split_train_val(train, cfg.val_fraction, cfg.train_limit, seed);
     ds.train = std::move(tv.train);

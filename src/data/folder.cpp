@@ -15,24 +15,25 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr int kMaxImageSide = 8192;
-}  // namespace
 
-ImageSet read_image_folder(const std::string& dir, const std::string& split) try {
-  fs::path root = fs::path(dir) / split;
-  if (!fs::is_directory(root))
-    throw InputError(root.string(), "no such folder (expected <path>/<split>/<class>/<images>)");
-  std::vector<std::string> classes;
-  for (const auto& e : fs::directory_iterator(root))
-    if (e.is_directory()) classes.push_back(e.path().filename().string());
-  std::sort(classes.begin(), classes.end());
-  if (classes.empty()) throw InputError(root.string(), "holds no class folders");
-  ImageSet s;
-  s.name = "folder";
-  s.num_classes = int(classes.size());
-  bool first = true;
-  for (std::size_t k = 0; k < classes.size(); ++k) {
+struct Listing {
+  fs::path root;
+  std::vector<std::string> classes;          ///< sorted
+  std::vector<std::vector<fs::path>> files;  ///< per class, sorted
+};
+
+Listing list_folder(const std::string& dir, const std::string& split) {
+  Listing l;
+  l.root = fs::path(dir) / split;
+  if (!fs::is_directory(l.root))
+    throw InputError(l.root.string(), "no such folder (expected <path>/<split>/<class>/<images>)");
+  for (const auto& e : fs::directory_iterator(l.root))
+    if (e.is_directory()) l.classes.push_back(e.path().filename().string());
+  std::sort(l.classes.begin(), l.classes.end());
+  if (l.classes.empty()) throw InputError(l.root.string(), "holds no class folders");
+  for (const auto& c : l.classes) {
     std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(root / classes[k])) {
+    for (const auto& e : fs::directory_iterator(l.root / c)) {
       auto ext = e.path().extension().string();
       std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
       if (e.is_regular_file() &&
@@ -40,24 +41,50 @@ ImageSet read_image_folder(const std::string& dir, const std::string& split) try
         files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
-    if (files.empty()) throw InputError((root / classes[k]).string(), "holds no images");
-    for (const auto& f : files) {
-      // The header's size is checked before decoding: a 30000x30000 PNG is
-      // refused, not inflated.
-      int w = 0, h = 0, n = 0;
-      if (!stbi_info(f.c_str(), &w, &h, &n))
-        throw InputError(f.string(), fmt::format("cannot decode image: {}", stbi_failure_reason()));
-      if (w > kMaxImageSide || h > kMaxImageSide)
-        throw InputError(f.string(), fmt::format("is {}x{} pixels; at most {} a side are allowed",
-                                                 h, w, kMaxImageSide));
-      Shape sh{n, h, w};
+    if (files.empty()) throw InputError((l.root / c).string(), "holds no images");
+    l.files.push_back(std::move(files));
+  }
+  return l;
+}
+
+// The header's size, checked before decoding: a 30000x30000 PNG is refused,
+// not inflated.
+Shape image_shape(const fs::path& f) {
+  int w = 0, h = 0, n = 0;
+  if (!stbi_info(f.c_str(), &w, &h, &n))
+    throw InputError(f.string(), fmt::format("cannot decode image: {}", stbi_failure_reason()));
+  if (w > kMaxImageSide || h > kMaxImageSide)
+    throw InputError(f.string(), fmt::format("is {}x{} pixels; at most {} a side are allowed", h, w,
+                                             kMaxImageSide));
+  return {n, h, w};
+}
+
+}  // namespace
+
+SplitShape peek_image_folder(const std::string& dir, const std::string& split) try {
+  const Listing l = list_folder(dir, split);
+  return {image_shape(l.files[0][0]), int(l.classes.size())};
+} catch (const fs::filesystem_error& e) {  // a symlink loop, an unreadable folder
+  throw InputError(e.path1().string(), fmt::format("cannot read: {}", e.code().message()));
+}
+
+ImageSet read_image_folder(const std::string& dir, const std::string& split) try {
+  const Listing l = list_folder(dir, split);
+  ImageSet s;
+  s.name = "folder";
+  s.num_classes = int(l.classes.size());
+  bool first = true;
+  for (std::size_t k = 0; k < l.classes.size(); ++k) {
+    for (const auto& f : l.files[k]) {
+      const Shape sh = image_shape(f);
+      const int n = sh.c, h = sh.h, w = sh.w;
       if (first) s.shape = sh, first = false;
       if (sh != s.shape)
         throw InputError(f.string(), fmt::format("is {}x{}x{} but the first image is {}x{}x{}; all "
                                                  "images must share one size",
                                                  n, h, w, s.shape.c, s.shape.h, s.shape.w));
       if (std::uint64_t(s.pixels.size()) + std::uint64_t(sh.numel()) > kMaxDataFileBytes)
-        throw InputError(root.string(),
+        throw InputError(l.root.string(),
                          fmt::format("the images exceed the limit of {} bytes", kMaxDataFileBytes));
       int w2 = 0, h2 = 0, n2 = 0;
       unsigned char* px = stbi_load(f.c_str(), &w2, &h2, &n2, 0);

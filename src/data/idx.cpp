@@ -14,7 +14,9 @@ struct Idx {
   std::vector<std::uint8_t> bytes;
 };
 
-Idx read_idx_file(const std::string& path, std::size_t want_dims) {
+// Header first; then, unless only the dimensions are wanted, exactly the
+// data bytes it promises.
+Idx read_idx_file(const std::string& path, std::size_t want_dims, bool header_only = false) {
   Idx idx;
   BinaryReader r(path);
   const std::uint32_t magic_want = 0x0800u | std::uint32_t(want_dims);
@@ -37,21 +39,34 @@ Idx read_idx_file(const std::string& path, std::size_t want_dims) {
     count = checked_product(count, idx.dims.back(), kMaxDataFileBytes, path,
                             "the data size the header promises");
   }
+  if (header_only) return idx;
   idx.bytes = r.read(count, fmt::format("the header promises {} data bytes", count));
   r.expect_end(fmt::format("the {} the header promises", count));
   return idx;
 }
 
+void check_counts(const Idx& im, const Idx& lb, const std::string& images_path,
+                  const std::string& labels_path) {
+  if (im.dims[0] != lb.dims[0])
+    throw InputError(labels_path, fmt::format("{} labels for the {} images of {}", lb.dims[0],
+                                              im.dims[0], images_path));
+  if (im.dims[0] == 0) throw InputError(images_path, "holds no images");
+}
+
 }  // namespace
+
+SplitShape peek_idx(const std::string& images_path, const std::string& labels_path,
+                    int num_classes) {
+  const Idx im = read_idx_file(images_path, 3, true), lb = read_idx_file(labels_path, 1, true);
+  check_counts(im, lb, images_path, labels_path);
+  return {{1, int(im.dims[1]), int(im.dims[2])}, num_classes};
+}
 
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path, int num_classes,
                   const std::string& name) {
   Idx im = read_idx_file(images_path, 3);
   Idx lb = read_idx_file(labels_path, 1);
-  if (im.dims[0] != lb.dims[0])
-    throw InputError(labels_path, fmt::format("{} labels for the {} images of {}", lb.dims[0],
-                                              im.dims[0], images_path));
-  if (im.dims[0] == 0) throw InputError(images_path, "holds no images");
+  check_counts(im, lb, images_path, labels_path);
   ImageSet s;
   s.name = name;
   s.shape = {1, int(im.dims[1]), int(im.dims[2])};

@@ -47,7 +47,7 @@ std::size_t item_size(const std::string& path, const std::string& descr) {
 
 // Header first (at most 64 KiB, as NumPy writes), then exactly the bytes
 // its dtype and shape promise.
-Npy read_npy(const std::string& path) {
+Npy read_npy(const std::string& path, bool header_only = false) {
   constexpr std::size_t kMaxHeader = 65536;
   Npy a;
   BinaryReader r(path);
@@ -94,19 +94,30 @@ Npy read_npy(const std::string& path) {
     bytes = checked_product(bytes, std::uint64_t(d), kMaxDataFileBytes, path,
                             "the data size its shape needs");
   }
+  if (header_only) return a;
   a.storage = r.read(bytes, fmt::format("shape needs {} bytes of data", bytes));
   r.expect_end(fmt::format("the {} bytes its shape needs", bytes));
   a.data = a.storage.data();
   return a;
 }
 
-}  // namespace
+struct NpyPair {
+  std::string xp, yp;
+  Npy x, y;
+  Shape shape;  ///< of one image, C x H x W
+  bool nhwc = false;
+};
 
-ImageSet read_npy_pair(const std::string& dir, const std::string& split) {
-  const std::string xp = (std::filesystem::path(dir) / (split + "_x.npy")).string();
-  const std::string yp = (std::filesystem::path(dir) / (split + "_y.npy")).string();
-  Npy x = read_npy(xp), y = read_npy(yp);
-  const std::size_t xi = x.item, yi = y.item;
+// The headers of both files, checked against each other; the data too
+// unless only the headers are wanted.
+NpyPair read_pair(const std::string& dir, const std::string& split, bool header_only) {
+  NpyPair p;
+  p.xp = (std::filesystem::path(dir) / (split + "_x.npy")).string();
+  p.yp = (std::filesystem::path(dir) / (split + "_y.npy")).string();
+  p.x = read_npy(p.xp, header_only);
+  p.y = read_npy(p.yp, header_only);
+  const Npy &x = p.x, &y = p.y;
+  const std::string &xp = p.xp, &yp = p.yp;
   if (!(x.descr.back() == '1' && x.descr.find('u') != std::string::npos) &&
       x.descr.find("f4") == std::string::npos)
     throw InputError(xp, fmt::format("images must be uint8 or float32, not '{}'", x.descr));
@@ -122,17 +133,33 @@ ImageSet read_npy_pair(const std::string& dir, const std::string& split) {
   if (x.shape[0] != y.shape[0])
     throw InputError(yp,
                      fmt::format("{} labels for the {} images of {}", y.shape[0], x.shape[0], xp));
+  p.nhwc = x.shape.size() == 4 && (x.shape[3] == 1 || x.shape[3] == 3) && x.shape[1] != 1 &&
+           x.shape[1] != 3;
+  if (x.shape.size() == 3)
+    p.shape = {1, int(x.shape[1]), int(x.shape[2])};
+  else if (p.nhwc)
+    p.shape = {int(x.shape[3]), int(x.shape[1]), int(x.shape[2])};
+  else
+    p.shape = {int(x.shape[1]), int(x.shape[2]), int(x.shape[3])};
+  return p;
+}
+
+}  // namespace
+
+SplitShape peek_npy_pair(const std::string& dir, const std::string& split) {
+  return {read_pair(dir, split, true).shape, 0};  // the labels tell the classes
+}
+
+ImageSet read_npy_pair(const std::string& dir, const std::string& split) {
+  const NpyPair p = read_pair(dir, split, false);
+  const Npy &x = p.x, &y = p.y;
+  const std::string &xp = p.xp, &yp = p.yp;
+  const bool nhwc = p.nhwc;
+  const std::size_t xi = x.item, yi = y.item;
   ImageSet s;
   s.name = "npy";
+  s.shape = p.shape;
   const std::int64_t n = x.shape[0];
-  bool nhwc = x.shape.size() == 4 && (x.shape[3] == 1 || x.shape[3] == 3) && x.shape[1] != 1 &&
-              x.shape[1] != 3;
-  if (x.shape.size() == 3)
-    s.shape = {1, int(x.shape[1]), int(x.shape[2])};
-  else if (nhwc)
-    s.shape = {int(x.shape[3]), int(x.shape[1]), int(x.shape[2])};
-  else
-    s.shape = {int(x.shape[1]), int(x.shape[2]), int(x.shape[3])};
   const std::int64_t per = s.shape.numel(), plane = std::int64_t(s.shape.h) * s.shape.w;
   s.pixels.resize(n * per);
   for (std::int64_t i = 0; i < n; ++i)

@@ -1,12 +1,15 @@
 #include "hwnas/setup/run_setup.h"
 
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "hwnas/common/error.h"
+#include "hwnas/common/paths.h"
 #include "hwnas/common/text.h"
 #include "hwnas/cost/ir_counts.h"
+#include "hwnas/data/datasets.h"
 
 namespace hwnas {
 namespace fs = std::filesystem;
@@ -55,20 +58,33 @@ void check_constraint(const Space& space, const Pricing& pricing, const Constrai
 
 json RunSetup::resolved_config() const {
   json j = config.to_json();
+  // Every file by its absolute path, so the record names what was used and
+  // a resume works from any folder.
+  if (config.space.find('/') != std::string::npos || fs::path(config.space).extension() == ".yaml")
+    j["space"] = space.file;  // a bare name stays a name
+  for (auto& [name, options] : j["cost_models"].items())
+    for (const char* key : {"table", "calibration", "accel"})  // the file keys of the models
+      if (options.contains(key) && options[key].is_string())
+        options[key] = resolve_input_path(options[key].get<std::string>(), config.file);
   j["strategy"] = strategy->to_json();
   if (fitness) j["fitness"] = fitness->to_json();
   return j;
 }
 
+// A bare name searches the shipped spaces; a path is a file (the working
+// folder, then beside the config), and an error names the config's place.
 std::string resolve_config_space(const RunConfig& config) {
   const std::string& s = config.space;
   const bool looks_like_path =
       s.find('/') != std::string::npos || fs::path(s).extension() == ".yaml";
-  if (looks_like_path && !fs::exists(s) && fs::path(s).is_relative()) {
-    fs::path beside = fs::path(config.file).parent_path() / s;
-    if (fs::exists(beside)) return beside.string();
+  const Document& doc = *config.doc;
+  const Value v(doc, doc.root.at("space"), "/space", "space");
+  if (looks_like_path) return resolve_input_path(v);
+  try {
+    return resolve_space_path(s);
+  } catch (const InputError& e) {
+    v.fail(e.message());
   }
-  return resolve_space_path(s);
 }
 
 RunSetup prepare_run(RunConfig config, const SetupRegistries& registries) {
@@ -81,10 +97,19 @@ RunSetup prepare_run(RunConfig config, const SetupRegistries& registries) {
     if (!doc.root.contains(key))
       throw ConfigError(doc.place("", key),
                         "missing required key (a search needs space and strategy)");
+  const std::string space_file = resolve_config_space(c);
   try {
-    s.space = load_space(resolve_config_space(c));
+    s.space = load_space(space_file);
   } catch (const InputError& e) {
     throw ConfigError(doc.place("/space", "space"), e.what());
+  }
+  // The data must exist and fit the space: from headers only, so a dry run
+  // catches a wrong path, image size or class count without loading it.
+  try {
+    if (!c.data.path.empty()) s.config.data.path = resolve_input_path(c.data.path, c.file);
+    check_dataset_fits(c.data, s.space.skeleton.input, s.space.skeleton.num_classes);
+  } catch (const InputError& e) {
+    throw ConfigError(doc.place(c.data.path.empty() ? "/data" : "/data/path", "data"), e.what());
   }
   s.models["ir"] = price(std::make_unique<IrCountsModel>(), s.space);
   for (const auto& spec : c.cost_models) {
@@ -115,6 +140,17 @@ RunSetup prepare_run(RunConfig config, const SetupRegistries& registries) {
                                   s.space.name, c.constraints.size()));
   s.strategy = registries.strategies.read(*c.strategy.node);
   s.strategy->resolve({c, pricing}, *c.strategy.node);
+  // A cost model nothing uses is priced for nothing: the search would ignore
+  // the hardware it describes without a word.
+  std::set<std::string> used;
+  for (const auto& m : s.strategy->objective_models()) used.insert(m);
+  for (const auto& con : c.constraints) used.insert(con.model);
+  for (const auto& spec : c.cost_models)
+    if (!used.count(spec.name))
+      s.warnings.push_back(fmt::format(
+          "cost model '{}' is priced but neither a constraint nor strategy {}'s objective uses "
+          "it, so the search ignores it; add a constraint on it{}",
+          spec.name, s.strategy->type, s.strategy->objective_hint()));
   if (s.strategy->uses_fitness()) {
     if (c.fitness.node) {
       s.fitness = registries.fitness.read(*c.fitness.node);

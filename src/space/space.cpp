@@ -527,7 +527,7 @@ std::string resolve_space_path(const std::string& name_or_path) {
   if (looks_like_path) return name_or_path;  // load reports a missing file
   for (const auto& dir : data_dirs("search_spaces")) {
     fs::path p = fs::path(dir) / (name_or_path + ".yaml");
-    if (fs::is_regular_file(p)) return p.string();
+    if (fs::is_regular_file(p)) return fs::absolute(p).lexically_normal().string();
   }
   auto known = list_spaces();
   throw InputError("", fmt::format("unknown search space '{}'{}; known: {}", name_or_path,

@@ -52,13 +52,22 @@ double delay(double elements) {
 
 }  // namespace
 
+// A layer that tiles exactly keeps every MAC slot busy while it computes:
+// its utilisation (over the whole runtime) is what the fill and stalls leave.
+static void check_tiles_exactly(const LayerCost& c, const AccelParams& hw) {
+  CHECK(c.macs == c.compute_cycles * hw.pes * hw.vector_width);
+  CHECK(c.pe_cycles == c.cycles * hw.pes * hw.vector_width);
+  CHECK(c.utilisation() == Approx(c.compute_cycles / c.cycles));
+  CHECK(c.utilisation() < 1);
+}
+
 TEST_CASE("a layer that tiles exactly runs at full utilisation plus the fill", "[accel]") {
   SECTION("NVDLA-like (kcp_ws): K over 4 clusters, C over 64 PEs") {
     const AccelParams hw = design("nvdla", 256, 64);
     // 64 -> 8 channels, 3x3, 8x8 output: 294,912 MACs = 1152 cycles on 256 PEs.
     const LayerCost c = analyze_layer(conv(8, 3), {64, 8, 8}, 1, hw);
     CHECK(c.macs == 294912);
-    CHECK(c.utilisation() == Approx(1));
+    check_tiles_exactly(c, hw);
     CHECK(c.compute_cycles == 1152);
     // Fill: the first step's tiles to all clusters (weights 4x64x9 + inputs
     // 64x3x3), and in each of the 2 x 8 x 8 steps one pass of a cluster whose
@@ -70,7 +79,7 @@ TEST_CASE("a layer that tiles exactly runs at full utilisation plus the fill", "
     const AccelParams hw = design("shidiannao", 64, 8);
     const LayerCost c = analyze_layer(conv(2, 3), {2, 8, 8}, 1, hw);
     CHECK(c.macs == 2 * 2 * 9 * 64);
-    CHECK(c.utilisation() == Approx(1));
+    check_tiles_exactly(c, hw);
     // Weights 3x3 + inputs 10x10 to the array; in each of the K x C = 4 steps,
     // weights + 3x10 inputs into a cluster.
     CHECK(c.cycles == 2 * 2 * 9 + delay(9 + 100) + 4 * delay(9 + 30));
@@ -79,11 +88,33 @@ TEST_CASE("a layer that tiles exactly runs at full utilisation plus the fill", "
     const AccelParams hw = design("eyeriss", 24, 0);
     const LayerCost c = analyze_layer(conv(16, 3), {1, 8, 8}, 1, hw);
     CHECK(c.macs == 16 * 9 * 64);
-    CHECK(c.utilisation() == Approx(1));
+    check_tiles_exactly(c, hw);
     // Weights 16x3x3 + inputs 10x3 to the array; in each of the 8 column
     // steps, weights + 3x3 inputs into a cluster.
     CHECK(c.cycles == 16 * 9 * 64 / 24 + delay(144 + 30) + 8 * delay(144 + 9));
   }
+}
+
+TEST_CASE("utilisation counts every stall, per layer and per network", "[accel]") {
+  const AccelDesign d = load_accel_design(test::source_path("configs/accel/eyeriss.yaml"));
+  AccelParams hw = d.subs[0];
+  const Arch a = load_arch(test::source_path("configs/archs/mobilenet-v2.arch.json"));
+  const NetworkCost n = evaluate_network(a, hw);
+  const double lanes = double(hw.pes) * hw.vector_width;
+  // MobileNetV2's first layer waits on DRAM: its MAC slots idle meanwhile.
+  const LayerCost& first = n.layers[0];
+  CHECK(first.bound == Bound::Offchip);
+  CHECK(first.utilisation() == Approx(first.macs / (first.cycles * lanes)));
+  CHECK(first.utilisation() <= first.compute_cycles / first.cycles + 1e-12);
+  CHECK(first.utilisation() < 0.5);
+  // The network's: all MACs over all slots of its runtime.
+  CHECK(n.total.utilisation() == Approx(n.total.macs / (n.total.cycles * lanes)));
+  // Faster DRAM, less waiting: the utilisation follows the latency.
+  hw.offchip_bw *= 4;
+  const NetworkCost fast = evaluate_network(a, hw);
+  CHECK(fast.latency_ms < n.latency_ms);
+  CHECK(fast.total.utilisation() ==
+        Approx(n.total.utilisation() * n.total.cycles / fast.total.cycles));
 }
 
 TEST_CASE("depthwise layers use channel parallelism where C is not reduced", "[accel]") {
@@ -91,7 +122,7 @@ TEST_CASE("depthwise layers use channel parallelism where C is not reduced", "[a
   dw.groups = 256;
   const LayerCost c = analyze_layer(dw, {256, 8, 8}, 1, design("nvdla", 256, 64));
   CHECK(c.macs == 256 * 9 * 64);
-  CHECK(c.utilisation() == Approx(1));
+  check_tiles_exactly(c, design("nvdla", 256, 64));
   // A grouped conv runs its groups one after another: twice the half-size conv.
   Layer g2 = conv(64, 1);
   g2.groups = 2;
@@ -156,6 +187,7 @@ TEST_CASE("MACs of every layer equal the IR's on every template", "[accel]") {
         CHECK(n.layers[i].macs == double(st.layers[i].macs));
         CHECK(n.layers[i].utilisation() <= 1 + 1e-9);
         CHECK(n.layers[i].cycles >= n.layers[i].compute_cycles);
+        CHECK(n.layers[i].cycles == std::floor(n.layers[i].cycles));  // whole cycles
       }
       CHECK(n.total.macs == double(st.macs));
     }
@@ -263,6 +295,10 @@ TEST_CASE("heterogeneous designs run tasks in parallel: slowest latency, summed 
                evaluate_design({a, b, a}, d);
              }),
              Catch::Contains("task 2 ('") && Catch::Contains("is not mapped"));
+  // A task left out would leave its sub-accelerator idle, its area counted.
+  CHECK_THAT(test::error_of([&] { evaluate_design({a}, d); }),
+             Catch::Contains("hetero-2.yaml:") &&
+                 Catch::Contains("the mapping has 2 tasks but 1 network was given"));
 }
 
 TEST_CASE("a heterogeneous mapping may split a network's layers over sub-accelerators", "[accel]") {

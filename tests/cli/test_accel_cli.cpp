@@ -63,10 +63,17 @@ TEST_CASE("accel --set overrides and --sweep tabulates a parameter", "[cli][acce
   CHECK(pts[0].at("value") == "42");
   CHECK(pts[1].at("latency_ms").get<double>() < pts[0].at("latency_ms").get<double>());
   CHECK(pts[2].at("area_mm2").get<double>() > pts[1].at("area_mm2").get<double>());
+  // Each point says how busy the array is and what bounds it.
+  for (const auto& p : pts) {
+    CHECK(p.at("utilisation").get<double>() > 0);
+    CHECK(p.at("utilisation").get<double>() <= 1);
+    CHECK(p.at("bound").get<std::string>().size() > 0);
+  }
   auto table = run_hwnas({"accel", "--arch", kArch, "--accel", "configs/accel/eyeriss.yaml",
                           "--sweep", "offchip_bw=1,4"});
   CHECK(table.rc == 0);
-  CHECK_THAT(table.out, Catch::Contains("offchip_bw") && Catch::Contains("latency_ms"));
+  CHECK_THAT(table.out, Catch::Contains("offchip_bw") && Catch::Contains("latency_ms") &&
+                            Catch::Contains("utilisation") && Catch::Contains("bound"));
 }
 
 TEST_CASE("accel runs the tasks of a heterogeneous design", "[cli][accel]") {
@@ -85,11 +92,32 @@ TEST_CASE("accel runs the tasks of a heterogeneous design", "[cli][accel]") {
   CHECK(bad.rc == 2);
   CHECK_THAT(bad.err, Catch::Contains("hetero-2.yaml:") && Catch::Contains("task 2") &&
                           Catch::Contains("is not mapped"));
+  // One task of two: exit 2, not a design with an idle sub-accelerator.
+  auto one = run_hwnas({"accel", "--arch", kSmall, "--accel", "configs/accel/hetero-2.yaml"});
+  CHECK(one.rc == 2);
+  CHECK_THAT(one.err, Catch::Contains("the mapping has 2 tasks but 1 network was given"));
   // Two networks on a single accelerator.
   auto two = run_hwnas(
       {"accel", "--arch", kSmall, "--arch", kArch, "--accel", "configs/accel/nvdla.yaml"});
   CHECK(two.rc == 2);
   CHECK_THAT(two.err, Catch::Contains("single accelerator"));
+}
+
+TEST_CASE("a sweep marks a point whose buffers are too small and goes on", "[cli][accel]") {
+  auto r = run_hwnas({"--json", "accel", "--arch", kArch, "--accel", "configs/accel/nvdla.yaml",
+                      "--sweep", "l1_bytes=8,65536"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  json pts = json::parse(r.out).at("points");
+  REQUIRE(pts.size() == 2);
+  CHECK(pts[0].at("feasible") == false);
+  CHECK_THAT(pts[0].at("error").get<std::string>(), Catch::Contains("needs at least"));
+  CHECK(pts[1].at("feasible") == true);
+  CHECK(pts[1].at("latency_ms").get<double>() > 0);
+  auto text = run_hwnas({"accel", "--arch", kArch, "--accel", "configs/accel/nvdla.yaml", "--sweep",
+                         "l1_bytes=8,65536"});
+  CHECK(text.rc == 0);
+  CHECK_THAT(text.out, Catch::Contains("infeasible: l1_bytes = 8 is too small"));
 }
 
 TEST_CASE("accel refuses broken overrides and sweeps with exit 2", "[cli][accel]") {

@@ -90,6 +90,15 @@ TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
   auto miss = run_hwnas({"latency", "predict", "--arch", dir + "/b.arch.json", "--model", table});
   CHECK(miss.rc == 2);
   CHECK_THAT(miss.err, Catch::Contains("no entry for conv k5 s2 on input 1x16x16"));
+  // ... with its full key (out channels included) and the nearest keys the
+  // table has: first the stem, which differs from it only in k.
+  const auto key = miss.err.find("(key {"), nearest = miss.err.find("nearest keys in the table: {");
+  REQUIRE(key != std::string::npos);
+  REQUIRE(nearest != std::string::npos);
+  CHECK(miss.err.substr(key, nearest - key).find("\"out\":8") != std::string::npos);
+  const std::string first = miss.err.substr(nearest, miss.err.find('@', nearest) - nearest);
+  CHECK(first.find("\"k\":3") != std::string::npos);
+  CHECK(first.find("\"out\":8") != std::string::npos);
   // A space other than the table's is refused.
   auto other = run_hwnas(
       {"latency", "validate", "--space", "proxyless-fmnist", "--model", table, "--samples", "3"});

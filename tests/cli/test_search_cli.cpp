@@ -154,6 +154,126 @@ TEST_CASE("search refuses configs it cannot run before writing anything", "[cli]
   CHECK_THAT(n.err, Catch::Contains("--resume"));
 }
 
+TEST_CASE("a dry run checks the data against the space without loading it", "[cli][search][bad]") {
+  auto dir = test::temp_dir("dry-data");
+  auto dry = [&](const std::string& text) {
+    write_file_atomic(dir + "/c.yaml", text);
+    return run_hwnas({"search", "--config", dir + "/c.yaml", "--dry-run", "--out", dir + "/run"});
+  };
+  // A data folder that does not exist: named with the config's place.
+  auto r =
+      dry("space: proxyless-fmnist\nstrategy: {type: proxyless}\ndata: {path: " + dir + "/nope}\n");
+  CHECK(r.rc == 2);
+  CHECK_THAT(r.err, Catch::Contains("c.yaml:3:") &&
+                        Catch::Contains(dir + "/nope/train-images-idx3-ubyte.gz"));
+  // Fashion-MNIST's 1x28x28 images under a 3x224x224 space.
+  r = dry("space: fbnet\nstrategy: {type: proxyless}\n");
+  CHECK(r.rc == 2);
+  CHECK_THAT(r.err,
+             Catch::Contains("fashion-mnist images are 1x28x28 but the network takes 3x224x224"));
+  // Ten classes for a network of four outputs.
+  write_file_atomic(dir + "/four.yaml", R"(name: four
+input: [1, 28, 28]
+num_classes: 4
+candidates:
+  a: {op: mbconv, k: 3, e: 2}
+  z: {op: zero}
+layers:
+  - {op: conv, out: 8, k: 3, stride: 2}
+  - {stage: {out: 8, depth: 2, stride: 1, choices: [a, z]}}
+  - {op: gap}
+  - {op: linear, out: 4}
+)");
+  r = dry("space: " + dir + "/four.yaml\nstrategy: {type: proxyless}\n");
+  CHECK(r.rc == 2);
+  CHECK_THAT(r.err, Catch::Contains("fashion-mnist has 10 classes but the network has 4 outputs"));
+  // An image folder is listed, not decoded: its first image gives the size.
+  fs::create_directories(dir + "/imgs/train/cat");
+  fs::create_directories(dir + "/imgs/test/cat");
+  r = dry("space: proxyless-fmnist\nstrategy: {type: proxyless}\ndata: {dataset: folder, path: " +
+          dir + "/imgs}\n");
+  CHECK(r.rc == 2);
+  CHECK_THAT(r.err, Catch::Contains(dir + "/imgs/train/cat") && Catch::Contains("holds no images"));
+  CHECK_FALSE(fs::exists(dir + "/run"));
+}
+
+TEST_CASE("paths in a config resolve against the working folder, then the config's folder",
+          "[cli][search]") {
+  auto dir = test::temp_dir("search-paths");
+  fs::create_directories(dir + "/work");
+  const std::string config = dir + "/c.yaml";
+  write_file_atomic(
+      config,
+      "space: proxyless-fmnist\nstrategy: {type: proxyless}\n"
+      "cost_models: {lat: {type: lut, table: latency_models/proxyless-fmnist.cpu.json}}\n");
+  // From the checkout the table is found and recorded by its absolute path.
+  auto ok = run_hwnas({"search", "--config", config, "--dry-run", "--json"});
+  INFO(ok.err);
+  REQUIRE(ok.rc == 0);
+  const json j = json::parse(ok.out);
+  CHECK(j["config"]["cost_models"]["lat"]["table"] ==
+        fs::path(test::source_path("latency_models/proxyless-fmnist.cpu.json"))
+            .lexically_normal()
+            .string());
+  CHECK(j["config"]["space"] == "proxyless-fmnist");  // a bare name stays a name
+  CHECK(fs::path(j["space"]["file"].get<std::string>()).is_absolute());
+  // From another folder the same relative path is an error naming the path
+  // as written and both places tried, never the checkout hwnas was built from.
+  auto away = run_hwnas({"search", "--config", config, "--dry-run"}, dir + "/work");
+  CHECK(away.rc == 2);
+  CHECK_THAT(away.err,
+             Catch::Contains("'latency_models/proxyless-fmnist.cpu.json' was not found") &&
+                 Catch::Contains(dir + "/work/latency_models/proxyless-fmnist.cpu.json") &&
+                 Catch::Contains(dir + "/latency_models/proxyless-fmnist.cpu.json"));
+  // Beside the config is the second place.
+  fs::create_directories(dir + "/latency_models");
+  fs::copy_file(test::source_path("latency_models/proxyless-fmnist.cpu.json"),
+                dir + "/latency_models/proxyless-fmnist.cpu.json");
+  auto beside = run_hwnas({"search", "--config", config, "--dry-run", "--json"}, dir + "/work");
+  INFO(beside.err);
+  REQUIRE(beside.rc == 0);
+  CHECK(json::parse(beside.out)["config"]["cost_models"]["lat"]["table"] ==
+        dir + "/latency_models/proxyless-fmnist.cpu.json");
+}
+
+TEST_CASE("a cost model that nothing in the search uses is a warning", "[cli][search]") {
+  auto dir = test::temp_dir("search-unused-model");
+  const std::string table = test::source_path("latency_models/proxyless-fmnist.cpu.json");
+  auto warnings_of = [&](const std::string& strategy, const std::string& constraints) {
+    write_file_atomic(dir + "/c.yaml", "space: proxyless-fmnist\nstrategy: " + strategy +
+                                           "\ncost_models: {lat: {type: lut, table: " + table +
+                                           "}, flat: {type: flops, gmacs_per_s: 1}}\n" +
+                                           constraints);
+    auto r = run_hwnas({"search", "--config", dir + "/c.yaml", "--dry-run", "--json"});
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    return json::parse(r.out)["warnings"];
+  };
+  auto names = [](const json& warnings, const std::string& model) {
+    for (const auto& w : warnings)
+      if (w.get<std::string>().find("cost model '" + model + "' is priced but neither") !=
+          std::string::npos)
+        return true;
+    return false;
+  };
+  // Two latency models, no constraint: the supernet's loss takes neither,
+  // so the search would ignore the hardware.
+  json w = warnings_of("{type: proxyless}", "");
+  CHECK(names(w, "lat"));
+  CHECK(names(w, "flat"));
+  CHECK_THAT(w.dump(), Catch::Contains("or name it in strategy.loss.model"));
+  // The loss on one, a constraint on the other: no warning.
+  w = warnings_of("{type: proxyless, loss: {model: lat}}",
+                  "constraints: [{model: flat, metric: latency_ms, max: 1000}]");
+  CHECK_FALSE(names(w, "lat"));
+  CHECK_FALSE(names(w, "flat"));
+  // Random search optimises no cost model: only a constraint uses one.
+  w = warnings_of("{type: random, samples: 2}",
+                  "constraints: [{model: lat, metric: latency_ms, max: 1000}]");
+  CHECK_FALSE(names(w, "lat"));
+  CHECK(names(w, "flat"));
+}
+
 namespace {
 
 // A random search of `samples` candidates, each trained one epoch on 256

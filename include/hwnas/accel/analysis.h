@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hwnas/accel/accelerator.h"
+#include "hwnas/common/error.h"
 #include "hwnas/ir/arch.h"
 
 namespace hwnas::accel {
@@ -50,13 +51,16 @@ struct LayerCost {
   double comm_cycles = 0;     ///< summed NoC transfer delays on the critical path
   double offchip_cycles = 0;  ///< DRAM traffic / off-chip bandwidth
   double macs = 0;
-  double pe_cycles = 0;  ///< compute_cycles x PEs x lanes (utilisation = macs / pe_cycles)
+  double pe_cycles = 0;  ///< cycles x PEs x lanes: the MACs the array could have done
   double l1_reads = 0, l1_writes = 0, l2_reads = 0, l2_writes = 0;
   double dram_reads = 0, dram_writes = 0;
   double l1_bytes_needed = 0, l2_bytes_needed = 0;  ///< largest over the primitives
   const char *l1_what = "", *l2_what = "";          ///< the primitives that need them
   Bound bound = Bound::Compute;
 
+  /// MACs / (cycles x PEs x vector_width), cycles being the runtime with
+  /// every stall: the share of the array's MAC slots used. The one
+  /// definition, per layer and (summed MACs over summed slots) per network.
   double utilisation() const { return pe_cycles > 0 ? macs / pe_cycles : 0; }
   /// Sums runtimes and counts; the bound becomes the one whose cycles dominate.
   void add(const LayerCost& o);
@@ -69,7 +73,14 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw);
 LayerCost analyze_layer(const Layer& layer, const Shape& in, int batch, const AccelParams& hw);
 /// Whether the dataflow's tiles of the layer fit the buffers.
 bool fits(const LayerCost& c, const AccelParams& hw);
-/// Throws InputError naming `where`, the buffer and the smallest size that works.
+/// A design whose buffers cannot hold some layer's tiles: an input error of
+/// the design (exit 2), and an infeasible point of a sweep.
+class BufferError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+/// Throws BufferError naming `where`, the buffer and the smallest size that works.
 [[noreturn]] void buffer_error(const LayerCost& c, const AccelParams& hw, const std::string& where);
 
 EnergyByLevel energy_by_level(const LayerCost& c, const EnergyCosts& e);

@@ -9,10 +9,16 @@ namespace hwnas {
 /// source tree hwnas was built from. Only existing folders are returned.
 std::vector<std::string> data_dirs(const std::string& sub);
 
-/// A file named in a user document: as given (absolute, or relative to the
-/// working folder), else relative to the document's folder, else inside the
-/// data folders (so "latency_models/x.json" works from anywhere). Returns the
-/// path as given when none exists, so the reader reports it missing.
+/// A file named in a user document, made absolute: as given (absolute, or
+/// relative to the working folder), else relative to the document's folder.
+/// Never the data folders: a relative path means one file wherever hwnas was
+/// built. Throws InputError naming the document, the path as written and
+/// both places tried when neither exists.
 std::string resolve_input_path(const std::string& path, const std::string& document_file);
+
+class Value;
+/// The same for a string value of a document; an error names the value's
+/// place (file:line:col: key) and the places tried.
+std::string resolve_input_path(const Value& value);
 
 }  // namespace hwnas

@@ -14,6 +14,11 @@ struct Datasets {
 /// Where a dataset is read from when the config gives no path.
 std::string default_data_path(const std::string& dataset);
 
+/// Throws InputError, as load_datasets would, when `cfg`'s dataset is
+/// missing or does not fit the network, reading only headers and folder
+/// listings (a dry run's check; no pixels are read).
+void check_dataset_fits(const DataOptions& cfg, const Shape& input, int num_classes);
+
 /// Loads `cfg`'s dataset for a network with `input` shape and `num_classes`;
 /// throws InputError when the data does not fit the network (naming both).
 /// `hold_out_val`: split cfg.val_fraction of the train images off (search).

@@ -25,6 +25,19 @@ ImageSet read_npy_pair(const std::string& dir, const std::string& split);
 /// image must have the same size and channel count.
 ImageSet read_image_folder(const std::string& dir, const std::string& split);
 
+/// What a split holds, read from headers and folder listings only (no
+/// pixels): the image shape, and the class count where the format fixes it
+/// without reading every label (0 otherwise). For checks before a run.
+struct SplitShape {
+  Shape shape;
+  int num_classes = 0;
+};
+SplitShape peek_idx(const std::string& images_path, const std::string& labels_path,
+                    int num_classes);
+SplitShape peek_cifar(const std::string& dir, int classes, bool train);
+SplitShape peek_npy_pair(const std::string& dir, const std::string& split);
+SplitShape peek_image_folder(const std::string& dir, const std::string& split);
+
 /// Seeded synthetic images whose class decides a bright square's position
 /// and intensity: learnable in a few hundred steps, for tests and benchmarks.
 ImageSet make_synthetic(Shape shape, int num_classes, std::int64_t count, std::uint64_t seed);

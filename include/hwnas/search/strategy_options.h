@@ -5,6 +5,7 @@
 // is a separate thing (search/strategy.h); options never change during a run.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hwnas/common/document.h"
 #include "hwnas/search/options_registry.h"
@@ -28,6 +29,12 @@ struct StrategyOptions {
   virtual void resolve(const OptionsContext& ctx, const Value& node) { (void)ctx, (void)node; }
   /// Whether the strategy scores candidates with the run's fitness provider.
   virtual bool uses_fitness() const { return false; }
+  /// The cost models its objective pushes on besides the constraints (the
+  /// supernet's loss.model), once resolved. Default: none.
+  virtual std::vector<std::string> objective_models() const { return {}; }
+  /// How a user makes the objective use a cost model, for the warning on a
+  /// model nothing uses (", or name it in strategy.loss.model"). Default: "".
+  virtual std::string objective_hint() const { return ""; }
 };
 
 using StrategyOptionsRegistry = OptionsRegistry<StrategyOptions>;

@@ -44,6 +44,8 @@ struct SupernetOptions : StrategyOptions {
   json to_json() const override;
   /// Resolves loss.model and warmup_epochs against the run.
   void resolve(const OptionsContext& ctx, const Value& node) override;
+  std::vector<std::string> objective_models() const override;
+  std::string objective_hint() const override;
 };
 
 /// Registers `proxyless` (modes two, full_v2) and `fbnet` (soft, hard).

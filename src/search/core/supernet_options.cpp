@@ -62,6 +62,15 @@ void register_supernet_options(StrategyOptionsRegistry& r) {
         [](Fields& f) { return read_supernet_options(f, true); });
 }
 
+std::vector<std::string> SupernetOptions::objective_models() const {
+  if (loss.model.empty()) return {};
+  return {loss.model};
+}
+
+std::string SupernetOptions::objective_hint() const {
+  return ", or name it in strategy.loss.model";
+}
+
 // The loss's model: as named, else the first latency constraint's, else the
 // only model that gives latency.
 void SupernetOptions::resolve(const OptionsContext& ctx, const Value& node) {

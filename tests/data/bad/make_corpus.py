@@ -272,11 +272,11 @@ config("metric-not-given", "cost model 'lat' (flops) does not give energy_mj",
 config("unknown-model-type", "unknown cost model type 'flop'", **{"type: flops": "type: flop"})
 config("model-missing-option", "gmacs_per_s: missing required key", **{", gmacs_per_s: 5": ""})
 config("model-unknown-option", "is 'gmac_per_s' a typo of it?", **{"gmacs_per_s: 5": "gmac_per_s: 5"})
-config("lut-missing-table", "cost_models.lat: tables/none.json: no such file",
+config("lut-missing-table", "cost_models.lat.table: 'tables/none.json' was not found",
        **{"type: flops, gmacs_per_s: 5": "type: lut, table: tables/none.json"})
 # The accelerator cost model's options (paths are relative to the config file).
 ACCEL_MODEL = "type: accelerator, accel: ../../../../configs/accel/"
-config("accel-model-missing-design", "cost_models.lat: ../../../../configs/accel/none.yaml: no such file", **{"type: flops, gmacs_per_s: 5": ACCEL_MODEL + "none.yaml"})
+config("accel-model-missing-design", "cost_models.lat.accel: '../../../../configs/accel/none.yaml' was not found", **{"type: flops, gmacs_per_s: 5": ACCEL_MODEL + "none.yaml"})
 config("accel-model-heterogeneous", "a cost model needs a single accelerator",
        **{"type: flops, gmacs_per_s: 5": ACCEL_MODEL + "hetero-2.yaml"})
 config("accel-model-bad-set", "pes: expected an integer in [1,",
@@ -288,7 +288,7 @@ config("zero-threads", "threads: expected an integer in [1, 1024], got 0", **{"n
 config("val-fraction", "val_fraction: expected a number in [0, 0.9], got 1.5", **{"val_fraction: 0.2": "val_fraction: 1.5"})
 config("unknown-dataset", "did you mean 'mnist'", **{"dataset: fashion-mnist": "dataset: mnistt"})
 config("unknown-space", "unknown search space 'proxyless-fmnst'", **{"space: proxyless-fmnist": "space: proxyless-fmnst"})
-config("missing-space-file", "no such file", **{"space: proxyless-fmnist": "space: spaces/none.yaml"})
+config("missing-space-file", "space: 'spaces/none.yaml' was not found", **{"space: proxyless-fmnist": "space: spaces/none.yaml"})
 config("nan-lr", "lr: expected a number in [1e-08, 100], got NaN", **{"lr: 0.05": "lr: .nan"})
 config("huge-seed", "seed: expected an integer", **{"name: bad\n": "name: bad\nseed: 1e30\n"})
 config("wrong-type", "train: expected a mapping", **{"train: {epochs: 2, batch: 64, optimizer: {type: sgd, lr: 0.05}}": "train: 3"})
