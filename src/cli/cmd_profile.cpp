@@ -10,6 +10,7 @@
 #include "hwnas/common/stop.h"
 #include "hwnas/cost/lut_import.h"
 #include "hwnas/cost/registry.h"
+#include "hwnas/ir/arch_json.h"
 #include "hwnas/profile/profiler.h"
 #include "hwnas/train/trainer.h"
 
@@ -19,7 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct ProfileCli {
-  std::string space, device = "cpu", import_csv;
+  std::string space, device = "cpu", import_csv, extend;
+  std::vector<std::string> archs;
   bool pin = false, force = false;
   ProfileOptions opt;
 };
@@ -41,6 +43,8 @@ void drop_stale_calibration(const std::string& table) {
 
 // A table from probe timings measured on another device (no measuring here).
 void run_import(ProfileCli o, const Context& ctx) {
+  if (o.space.empty())
+    throw InputError("--space", "--import needs the space the probes were exported from");
   o.opt.out = check_table_outputs(o.opt.out, o.force, {o.import_csv, o.space});
   Space space = load_space(o.space);
   LatencyTable t = import_probe_timings(space, o.import_csv);
@@ -56,17 +60,28 @@ void run_profile(ProfileCli o, Context& ctx) {
   if (o.device != "cpu")
     throw InputError("--device",
                      "only cpu profiling is built in this version (got '" + o.device + "')");
-  o.opt.out = check_table_outputs(o.opt.out, o.force, {o.space});
-  Space space = load_space(o.space);
+  if (o.space.empty() && o.archs.empty())
+    throw InputError("--space",
+                     "give a space to profile, --arch files whose layers to time, or both");
+  std::vector<std::string> inputs = o.archs;
+  if (!o.space.empty()) inputs.push_back(o.space);
+  if (!o.extend.empty()) inputs.push_back(o.extend);
+  o.opt.out = check_table_outputs(o.opt.out, o.force, inputs);
+  std::optional<Space> space;
+  if (!o.space.empty()) space = load_space(o.space);
+  std::vector<Arch> archs;
+  for (const auto& a : o.archs) archs.push_back(load_arch(a));
+  std::optional<LatencyTable> base;
+  if (!o.extend.empty()) base = load_latency_table(o.extend);
   o.opt.threads = set_threads(o.opt.threads);
+  ProfileJob job = make_profile_job(space ? &*space : nullptr, archs, std::move(base), o.opt);
   if (o.pin && !pin_to_first_cpus(o.opt.threads))
     throw std::runtime_error("cannot pin to CPUs (sched_setaffinity)");
   o.opt.pinned = o.pin;
   install_stop_handlers();
-  ProfileResult r = profile_space(space, o.opt);
+  ProfileResult r = run_profile_job(job, o.opt);
   if (r.interrupted) {
-    std::cerr << "hwnas: profile interrupted; continue with: hwnas profile --space " << o.space
-              << " --out " << o.opt.out << " --resume\n";
+    std::cerr << "hwnas: profile interrupted; continue with the same command and --resume\n";
     if (ctx.json) print_json({{"interrupted", true}, {"partial", o.opt.out + ".partial"}});
     ctx.exit_code = 130;
     return;
@@ -74,12 +89,14 @@ void run_profile(ProfileCli o, Context& ctx) {
   if (r.calibration_path.empty()) drop_stale_calibration(r.table_path);
   if (ctx.json)
     return print_json({{"entries", r.entries},
+                       {"added", r.added},
                        {"seconds", r.seconds},
                        {"unstable", r.unstable},
                        {"table", r.table_path},
                        {"calibration", r.calibration_path}});
-  std::cout << fmt::format("{} entries ({} needed extra rounds) in {:.1f} s -> {}\n", r.entries,
-                           r.unstable, r.seconds, r.table_path);
+  std::cout << fmt::format(
+      "{} entries ({} measured now, {} needed extra rounds) in {:.1f} s -> {}\n", r.entries,
+      r.added, r.unstable, r.seconds, r.table_path);
   if (!r.calibration_path.empty()) std::cout << "calibration -> " << r.calibration_path << "\n";
 }
 
@@ -88,7 +105,14 @@ void run_profile(ProfileCli o, Context& ctx) {
 void register_profile(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ProfileCli>();
   auto* cmd = app.add_subcommand("profile", "Measure a latency table for a space on this machine");
-  cmd->add_option("--space", o->space, "Search space name or path")->required();
+  cmd->add_option("--space", o->space,
+                  "Search space name or path: time every layer it can produce");
+  auto* arch = cmd->add_option(
+      "--arch", o->archs, "Arch JSON whose layers to time (repeatable; with or without --space)");
+  auto* extend =
+      cmd->add_option("--extend", o->extend,
+                      "Latency table to extend: keep its entries, time only the layers it lacks "
+                      "(same machine, --threads, --batch and --statistic)");
   cmd->add_option("--out", o->opt.out, "Latency table to write (latency_models/NAME.json)")
       ->required();
   cmd->add_option("--device", o->device, "cpu")->check(CLI::IsMember({"cpu", "cuda"}));
@@ -113,7 +137,9 @@ void register_profile(CLI::App& app, Context& ctx) {
   cmd->add_option("--import", o->import_csv,
                   "Build --out from timings.csv of `hwnas export --out-latency-probe` "
                   "(probes.json beside it) instead of measuring")
-      ->excludes(resume);
+      ->excludes(resume)
+      ->excludes(arch)
+      ->excludes(extend);
   cmd->add_flag("--pin", o->pin, "Pin the measuring threads to CPUs 0..threads-1");
   cmd->add_flag("--force", o->force, "Replace an existing --out table");
   o->opt.threads = 1;

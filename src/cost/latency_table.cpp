@@ -80,13 +80,34 @@ bool is_free_at_inference(const Layer& l, const Shape& in) {
   return l.op == Op::Skip && infer_shape(l, in, "") == in;
 }
 
+namespace {
+
+// (layer, input) pairs in first-seen order, each key once, free layers never.
+class DistinctLayers {
+ public:
+  void add(const Layer& l, const Shape& in) {
+    if (is_free_at_inference(l, in) || !seen_.insert(lut_key(l, in)).second) return;
+    out_.emplace_back(l, in);
+  }
+  std::vector<std::pair<Layer, Shape>> take() { return std::move(out_); }
+
+ private:
+  std::vector<std::pair<Layer, Shape>> out_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+std::vector<std::pair<Layer, Shape>> distinct_layers(const Arch& arch) {
+  DistinctLayers d;
+  const auto shapes = infer_shapes(arch);
+  for (std::size_t i = 0; i < arch.layers.size(); ++i) d.add(arch.layers[i], shapes[i].in);
+  return d.take();
+}
+
 std::vector<std::pair<Layer, Shape>> distinct_layers(const Space& space) {
-  std::vector<std::pair<Layer, Shape>> out;
-  std::set<std::string> seen;
-  auto add = [&](const Layer& l, const Shape& in) {
-    if (is_free_at_inference(l, in) || !seen.insert(lut_key(l, in)).second) return;
-    out.emplace_back(l, in);
-  };
+  DistinctLayers d;
+  auto add = [&](const Layer& l, const Shape& in) { d.add(l, in); };
   std::vector<const PositionUse*> use_of(space.skeleton.layers.size(), nullptr);
   for (const auto& p : space.positions)
     for (const auto& u : p.uses) use_of[u.layer_index] = &u;
@@ -112,7 +133,7 @@ std::vector<std::pair<Layer, Shape>> distinct_layers(const Space& space) {
         if (!use_of[i] && varied[i].in != shapes[i].in) add(a.layers[i], varied[i].in);
     }
   }
-  return out;
+  return d.take();
 }
 
 const LutEntry* LatencyTable::find(const Layer& layer, const Shape& in) const {
@@ -161,7 +182,7 @@ LatencyTable read_latency_table(const Document& doc) {
   f.get_choice("unit", {"ms"});
   Fields df = f.get("device").as_object();
   t.device = DeviceFingerprint::read(df);
-  if (auto p = f.find("protocol")) t.protocol = p->raw();
+  if (auto p = f.find("protocol")) t.protocol = p->as_object().self().raw();  // a mapping
   for (const auto& v : f.get("entries").as_list(1)) {
     Fields ef = v.as_object();
     Fields lf = ef.get("layer").as_object();

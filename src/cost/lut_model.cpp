@@ -185,8 +185,9 @@ Cost LutModel::layer(const LayerContext& ctx) const {
     const auto nearest = nearest_keys(*table_, ctx.layer, ctx.in, 3);
     throw InputError(
         table_->file,
-        fmt::format("no entry for {} on input {}x{}x{} (key {}); {}; profile this space again "
-                    "(hwnas profile)",
+        fmt::format("no entry for {} on input {}x{}x{} (key {}); {}; add the arch's layers with "
+                    "hwnas profile --arch A.arch.json --extend TABLE --out NEW, or profile the "
+                    "space again",
                     layer_summary(ctx.layer), ctx.in.c, ctx.in.h, ctx.in.w,
                     spaced(lut_key(ctx.layer, ctx.in)),
                     nearest.empty()

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -101,11 +103,53 @@ std::vector<Measurement> measure_networks(const std::vector<std::function<void()
                              round_reporter("networks", opt.rounds, [](int, const Samples&) {}));
 }
 
-ProfileResult profile_space(const Space& space, const ProfileOptions& opt) {
+ProfileJob make_profile_job(const Space* space, const std::vector<Arch>& archs,
+                            std::optional<LatencyTable> base, const ProfileOptions& opt) {
+  HWNAS_ASSERT(space || !archs.empty(), "a profile needs a space or archs");
+  ProfileJob job;
+  std::vector<std::string> names;
+  if (space) names.push_back(space->name);
+  for (const auto& a : archs) names.push_back(a.name);
+  job.name = space ? space->name : "archs " + fmt::format("{}", fmt::join(names, ", "));
+  if (base) {
+    // Entries timed elsewhere, or with another statistic, would mix two
+    // machines' figures in one table.
+    const std::string diff = base->device.differences(current_device(opt.threads, opt.batch));
+    if (base->device.kind != "cpu" || !diff.empty())
+      throw InputError(base->file, "was measured on another device or setting (" +
+                                       (diff.empty() ? "kind " + base->device.kind : diff) +
+                                       "); extend a table on the machine, --threads and "
+                                       "--batch it was measured with");
+    if (base->statistic != opt.protocol.statistic)
+      throw InputError(base->file, "holds the " + base->statistic + " statistic, not " +
+                                       opt.protocol.statistic + " (--statistic " + base->statistic +
+                                       ")");
+    job.name = base->space;
+  }
+  std::set<std::string> seen;
+  auto take = [&](const std::vector<std::pair<Layer, Shape>>& layers) {
+    for (const auto& [l, in] : layers)
+      if ((!base || !base->find(l, in)) && seen.insert(lut_key(l, in)).second)
+        job.layers.emplace_back(l, in);
+  };
+  if (space) take(distinct_layers(*space));
+  for (const auto& a : archs) take(distinct_layers(a));
+  if (space) {
+    Rng rng(opt.protocol.seed + 1);
+    for (int i = 0; i < opt.calibrate; ++i)
+      job.calibration.push_back(decode(*space, sample(*space, rng)));
+  }
+  if (opt.calibrate > 0) job.calibration.insert(job.calibration.end(), archs.begin(), archs.end());
+  if (job.calibration.size() < 3) job.calibration.clear();  // too few to fit three terms
+  job.base = std::move(base);
+  return job;
+}
+
+ProfileResult run_profile_job(const ProfileJob& job, const ProfileOptions& opt) {
   ProfileResult res;
   const auto t0 = std::chrono::steady_clock::now();
   const std::string partial = opt.out + ".partial";
-  auto layers = distinct_layers(space);
+  const auto& layers = job.layers;
   std::vector<std::string> keys;
   for (const auto& [l, in] : layers) keys.push_back(lut_key(l, in));
 
@@ -121,8 +165,8 @@ ProfileResult profile_space(const Space& space, const ProfileOptions& opt) {
     Document doc = load_document(partial);
     Fields f = Value(doc, doc.root, "", "").as_object();
     if (f.get_string("format") != kPartialFormat) f.get("format").fail("not a partial profile");
-    if (f.get_string("space") != space.name || f.get("keys").raw() != json(keys))
-      f.fail("was made for another space or version of space " + space.name);
+    if (f.get_string("space") != job.name || f.get("keys").raw() != json(keys))
+      f.fail("was made for another profile than this one of " + job.name);
     rounds_done = int(f.get_int("rounds_done", 0, 1 << 20));
     samples = f.get("samples").raw().get<Samples>();
     f.get_int("batch", 1, 1 << 20);
@@ -133,47 +177,63 @@ ProfileResult profile_space(const Space& space, const ProfileOptions& opt) {
   std::vector<std::function<void()>> items;
   for (const auto& [l, in] : layers) items.push_back(layer_run(l, in, opt.batch));
   spdlog::info("profiling {} distinct layers of {} (batch {}, {} threads, {} rounds x {} reps)",
-               items.size(), space.name, opt.batch, opt.threads, opt.protocol.rounds,
+               items.size(), job.name, opt.batch, opt.threads, opt.protocol.rounds,
                opt.protocol.reps);
   auto save = [&](int round, const Samples& s) {
     write_file_atomic(partial, json{{"format", kPartialFormat},
-                                    {"space", space.name},
+                                    {"space", job.name},
                                     {"batch", opt.batch},
                                     {"keys", keys},
                                     {"rounds_done", round},
                                     {"samples", s}}
                                    .dump());
   };
-  auto ms = measure_interleaved(items, opt.protocol, samples, rounds_done,
-                                round_reporter("layers", opt.protocol.rounds, save));
-  if (ms.empty()) {
-    res.interrupted = true;
-    return res;
+  std::vector<Measurement> ms;
+  if (!items.empty()) {
+    ms = measure_interleaved(items, opt.protocol, samples, rounds_done,
+                             round_reporter("layers", opt.protocol.rounds, save));
+    if (ms.empty()) {
+      res.interrupted = true;
+      return res;
+    }
   }
 
   LatencyTable table;
-  table.space = space.name;
-  table.statistic = opt.protocol.statistic;
-  table.device = current_device(opt.threads, opt.batch);
-  table.protocol = {{"rounds", opt.protocol.rounds},
-                    {"reps", opt.protocol.reps},
-                    {"warmup", opt.protocol.warmup},
-                    {"unstable_ratio", opt.protocol.unstable},
-                    {"extra_rounds", opt.protocol.extra_rounds},
-                    {"order", "shuffled per round"},
-                    {"mode", "inference, no autograd"},
-                    {"pinned", opt.pinned}};
+  if (job.base) {
+    table = *job.base;
+  } else {
+    table.space = job.name;
+    table.statistic = opt.protocol.statistic;
+    table.device = current_device(opt.threads, opt.batch);
+    table.protocol = {{"rounds", opt.protocol.rounds},
+                      {"reps", opt.protocol.reps},
+                      {"warmup", opt.protocol.warmup},
+                      {"unstable_ratio", opt.protocol.unstable},
+                      {"extra_rounds", opt.protocol.extra_rounds},
+                      {"order", "shuffled per round"},
+                      {"mode", "inference, no autograd"},
+                      {"pinned", opt.pinned}};
+  }
   for (std::size_t i = 0; i < layers.size(); ++i) {
     table.add({layers[i].first, layers[i].second, ms[i].value_ms, ms[i].spread, ms[i].repeats});
     res.unstable += ms[i].unstable;
   }
+  if (job.base) {  // what each extension added, and how it was timed
+    json& ext = table.protocol["extended"];
+    if (!ext.is_array()) ext = json::array();
+    ext.push_back({{"date", today_utc()},
+                   {"from", job.base->file},
+                   {"entries_added", layers.size()},
+                   {"rounds", opt.protocol.rounds},
+                   {"reps", opt.protocol.reps},
+                   {"pinned", opt.pinned}});
+  }
   table.file = opt.out;
   res.entries = std::int64_t(table.entries.size());
+  res.added = std::int64_t(layers.size());
 
-  if (opt.calibrate > 0) {
-    Rng rng(opt.protocol.seed + 1);
-    std::vector<Arch> archs;
-    for (int i = 0; i < opt.calibrate; ++i) archs.push_back(decode(space, sample(space, rng)));
+  if (!job.calibration.empty()) {
+    const auto& archs = job.calibration;
     auto nets = measure_networks(network_runs(archs, opt.batch), opt.protocol);
     if (nets.empty()) {
       res.interrupted = true;  // the layer samples stay in the partial file

@@ -134,6 +134,77 @@ TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
   CHECK_FALSE(fs::exists(calib));
 }
 
+TEST_CASE("profile --arch --extend adds the layers a table lacks", "[cli][latency]") {
+  auto dir = test::temp_dir("profile-extend");
+  write_file_atomic(dir + "/tinylat.yaml", kTinySpace);
+  const std::string table = dir + "/t.json", wider = dir + "/t2.json";
+  auto p = run_hwnas({"profile", "--space", dir + "/tinylat.yaml", "--out", table, "--rounds", "1",
+                      "--reps", "1", "--calibrate", "0"});
+  INFO(p.err);
+  REQUIRE(p.rc == 0);
+  // A 5x5 stem, then gap and linear on inputs the space never gives them.
+  write_file_atomic(dir + "/b.arch.json",
+                    R"({"format": "hwnas.arch/1", "name": "b", "input": [1, 16, 16],
+    "num_classes": 4, "layers": [{"op": "conv", "out": 8, "k": 5, "stride": 2}, {"op": "gap"},
+    {"op": "linear", "out": 4}]})");
+  auto miss = run_hwnas({"latency", "predict", "--arch", dir + "/b.arch.json", "--model", table});
+  CHECK(miss.rc == 2);
+  CHECK_THAT(miss.err, Catch::Contains("--extend"));
+
+  auto e = run_hwnas({"profile", "--arch", dir + "/b.arch.json", "--extend", table, "--out", wider,
+                      "--rounds", "1", "--reps", "1", "--json"});
+  INFO(e.err);
+  REQUIRE(e.rc == 0);
+  json ej = json::parse(e.out);
+  CHECK(ej["added"] == 3);
+  CHECK(ej["entries"] == 7 + 3);
+  CHECK(ej["calibration"] == "");  // one network is too few to fit a calibration
+  const LatencyTable before = load_latency_table(table), after = load_latency_table(wider);
+  for (const auto& old : before.entries) {  // kept as measured, not re-timed
+    const LutEntry* same = after.find(old.layer, old.in);
+    REQUIRE(same);
+    CHECK(same->value_ms == old.value_ms);
+  }
+  CHECK(after.space == "tinylat");
+  CHECK(after.protocol["extended"].size() == 1);
+  CHECK(after.protocol["extended"][0]["entries_added"] == 3);
+  auto hit = run_hwnas({"latency", "predict", "--arch", dir + "/b.arch.json", "--model", wider});
+  INFO(hit.err);
+  CHECK(hit.rc == 0);
+
+  // Nothing new to time: the table is copied with no measurement.
+  auto none = run_hwnas({"profile", "--arch", dir + "/b.arch.json", "--extend", wider, "--out",
+                         dir + "/t3.json", "--json"});
+  REQUIRE(none.rc == 0);
+  CHECK(json::parse(none.out)["added"] == 0);
+
+  // Refused before measuring, nothing written: another thread count or
+  // statistic than the base table's, the base as the output, no layers named.
+  const std::string out = dir + "/bad.json";
+  auto threads = run_hwnas({"profile", "--arch", dir + "/b.arch.json", "--extend", table, "--out",
+                            out, "--threads", "2"});
+  CHECK(threads.rc == 2);
+  CHECK_THAT(threads.err, Catch::Contains(table) && Catch::Contains("threads 1 vs 2"));
+  auto stat = run_hwnas({"profile", "--arch", dir + "/b.arch.json", "--extend", table, "--out", out,
+                         "--statistic", "min"});
+  CHECK(stat.rc == 2);
+  CHECK_THAT(stat.err, Catch::Contains("--statistic p10"));
+  auto self = run_hwnas(
+      {"profile", "--arch", dir + "/b.arch.json", "--extend", table, "--out", table, "--force"});
+  CHECK(self.rc == 2);
+  CHECK_THAT(self.err, Catch::Contains("also an input"));
+  auto nothing = run_hwnas({"profile", "--out", out});
+  CHECK(nothing.rc == 2);
+  CHECK_THAT(nothing.err, Catch::Contains("--space") && Catch::Contains("--arch"));
+  write_file_atomic(dir + "/broken.arch.json", R"({"format": "hwnas.arch/1", "name": "x"})");
+  auto broken =
+      run_hwnas({"profile", "--arch", dir + "/broken.arch.json", "--extend", table, "--out", out});
+  CHECK(broken.rc == 2);
+  CHECK_THAT(broken.err, Catch::Contains("broken.arch.json"));
+  CHECK_FALSE(fs::exists(out));
+  CHECK(load_latency_table(table).entries.size() == 7);
+}
+
 TEST_CASE("cell spaces profile per layer, predict and export probes", "[cli][latency]") {
   auto dir = test::temp_dir("profile-cells");
   // Two uses of a 3-node cell, a residual block, and joins of 2 and 3 inputs.

@@ -50,6 +50,8 @@ struct Space;
 /// Every distinct (layer, input) a space can produce that costs time at
 /// inference: its fixed layers and every candidate at every position.
 std::vector<std::pair<Layer, Shape>> distinct_layers(const Space& space);
+/// Every distinct (layer, input) of one arch that costs time at inference.
+std::vector<std::pair<Layer, Shape>> distinct_layers(const Arch& arch);
 
 struct LatencyTable {
   std::string file;

@@ -1,10 +1,13 @@
 #pragma once
 // `hwnas profile`: a latency table for every distinct layer a space can
-// produce, measured on this machine with the noise-aware protocol, plus a
-// calibration fitted on whole-network measurements.
+// produce (or given archs hold, or an existing table lacks), measured on this
+// machine with the noise-aware protocol, plus a calibration fitted on
+// whole-network measurements.
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "hwnas/cost/latency_table.h"
 #include "hwnas/cost/lut_model.h"
 #include "hwnas/profile/protocol.h"
 #include "hwnas/space/space.h"
@@ -27,13 +30,32 @@ struct ProfileOptions {
 struct ProfileResult {
   bool interrupted = false;
   std::int64_t entries = 0, unstable = 0;
+  std::int64_t added = 0;  ///< entries measured by this run (the rest came from the base)
   double seconds = 0;
   std::string table_path, calibration_path;
 };
 
+/// What one profile measures.
+struct ProfileJob {
+  std::string name;  ///< the table's `space` field
+  /// Distinct layers to time: a space's and the given archs', less the base's.
+  std::vector<std::pair<Layer, Shape>> layers;
+  /// Networks measured whole to fit the calibration: `calibrate` sampled from
+  /// the space, then the given archs; none when fewer than 3.
+  std::vector<Arch> calibration;
+  /// The table being extended (`--extend`): its entries are kept as they are.
+  std::optional<LatencyTable> base;
+};
+
+/// The job for a space and/or archs (either may be empty, not both). A base
+/// table must have been measured on this machine with these threads and
+/// batch and the same statistic; otherwise InputError naming it.
+ProfileJob make_profile_job(const Space* space, const std::vector<Arch>& archs,
+                            std::optional<LatencyTable> base, const ProfileOptions& opt);
+
 /// Throws InputError when `out` has a partial profile and resume is off (or
-/// the other way round), or the partial file belongs to another space.
-ProfileResult profile_space(const Space& space, const ProfileOptions& opt);
+/// the other way round), or the partial file belongs to another job.
+ProfileResult run_profile_job(const ProfileJob& job, const ProfileOptions& opt);
 
 /// The fingerprint of this machine for a CPU measurement (with libtorch's
 /// version and today's date).
