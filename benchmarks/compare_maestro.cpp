@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
       l.groups = int(num("groups"));
     }
     const LayerCost c = analyze_layer(l, shape, 1, hw);
-    const EnergyByLevel e = energy_by_level(c, hw.energy);
+    const EnergyByLevel e = energy_by_level(c, hw);
     double m_l1 = 0, m_l2 = 0;
     for (const char* t : {"input", "filter", "output"})
       for (const char* rw : {"read", "write"}) {

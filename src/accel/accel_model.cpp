@@ -30,7 +30,7 @@ NetworkCost evaluate_layers(const Arch& arch, int batch, HwOf hw_of) {
     n.total.add(c);
     n.latency_ms += latency_ms(c.cycles, hw);
     n.energy_mj += energy_mj(c, hw);
-    const EnergyByLevel e = energy_by_level(c, hw.energy);
+    const EnergyByLevel e = energy_by_level(c, hw);
     n.energy.mac += e.mac, n.energy.l1 += e.l1, n.energy.l2 += e.l2, n.energy.dram += e.dram;
   }
   return n;

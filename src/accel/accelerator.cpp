@@ -1,6 +1,7 @@
 #include "hwnas/accel/accelerator.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -34,18 +35,27 @@ const Dataflow& AccelParams::flow() const {
   return *d;
 }
 
-// Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm, 0.9 V):
-// 8-bit int multiply 0.2 pJ + add 0.03 pJ; fp16 1.1 + 0.4; fp32 3.7 + 0.9.
-double AccelParams::mac_pj() const {
-  if (energy.mac_pj >= 0) return energy.mac_pj;
-  return bits <= 8 ? 0.23 : bits <= 16 ? 1.5 : 4.6;
+namespace {
+
+// Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm, 0.9 V), integer
+// units at 8 and 32 bits: a multiply 0.2 / 3.1 pJ and 282 / 3495 um^2, an add
+// 0.03 / 0.1 pJ and 36 / 137 um^2. Between and beyond, each follows the power
+// law through its two points (a multiplier grows about with the square of
+// its width, an adder about linearly).
+double width_law(double at8, double at32, int bits) {
+  return at8 * std::pow(bits / 8.0, std::log(at32 / at8) / std::log(4.0));
 }
 
-// Same source, areas: 8-bit int multiply 282 um^2 + add 36; fp16 1640 + 1360;
-// fp32 7700 + 4184.
+}  // namespace
+
+double AccelParams::mac_pj() const {
+  if (energy.mac_pj >= 0) return energy.mac_pj;
+  return width_law(0.2, 3.1, bits) + width_law(0.03, 0.1, bits);
+}
+
 double AccelParams::mac_um2() const {
   if (area.mac_um2 >= 0) return area.mac_um2;
-  return bits <= 8 ? 318 : bits <= 16 ? 3000 : 11884;
+  return width_law(282, 3495, bits) + width_law(36, 137, bits);
 }
 
 std::vector<std::string> parameter_keys() {
@@ -64,6 +74,7 @@ std::vector<std::string> parameter_keys() {
           "energy.l1",
           "energy.l2",
           "energy.dram",
+          "energy.unit_pj",
           "energy.mac_pj",
           "area.mac_um2",
           "area.sram_um2_per_bit",
@@ -115,6 +126,7 @@ void read_params(Fields& f, AccelParams& p, bool required) {
     number(g, "l1", 0, 1e9, p.energy.l1, false);
     number(g, "l2", 0, 1e9, p.energy.l2, false);
     number(g, "dram", 0, 1e9, p.energy.dram, false);
+    number(g, "unit_pj", 1e-6, 1e6, p.energy.unit_pj, false);
     if (g.has("mac_pj")) p.energy.mac_pj = g.get_number("mac_pj", 0, 1e6);
     g.finish();
   }

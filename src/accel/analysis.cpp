@@ -270,7 +270,7 @@ LayerCost memory_op(const Primitive& p, const AccelParams& hw) {
   c.l2_writes = out;
   c.l1_writes = in;
   c.l1_reads = in;
-  const double capacity = double(hw.l2_bytes) / hw.bytes_per_element();
+  const double capacity = double(hw.l2_bytes) / hw.element_bytes();
   if (in + out > capacity) {
     c.dram_reads = in;
     c.dram_writes = out;
@@ -376,7 +376,7 @@ LayerCost analyze_primitive(const Primitive& p, const AccelParams& hw) {
     // Off-chip: weights come from DRAM once; activations stay in L2 between
     // layers. Tensors that do not fit (smallest kept first) stream through L2
     // at the dataflow's step granularity.
-    const double bytes = hw.bytes_per_element();
+    const double bytes = hw.element_bytes();
     double room = double(hw.l2_bytes) / bytes - 2 * top.need_union;
     std::array<double, 3> size{footprint(g, kW, D), footprint(g, kI, D), whole_o};
     std::array<int, 3> order{kW, kI, kO};
@@ -446,13 +446,17 @@ void buffer_error(const LayerCost& c, const AccelParams& hw, const std::string& 
                          std::int64_t(std::ceil(l1 ? c.l1_bytes_needed : c.l2_bytes_needed))));
 }
 
-EnergyByLevel energy_by_level(const LayerCost& c, const EnergyCosts& e) {
-  return {c.macs * e.mac, (c.l1_reads + c.l1_writes) * e.l1, (c.l2_reads + c.l2_writes) * e.l2,
-          (c.dram_reads + c.dram_writes) * e.dram};
+EnergyByLevel energy_by_level(const LayerCost& c, const AccelParams& hw) {
+  const EnergyCosts& e = hw.energy;
+  const double mac = e.mac * hw.mac_pj() / e.unit_pj;  // a MAC at this width, in units
+  const double per_element = hw.bits / 8.0;            // memory costs are per 8 bits moved
+  return {c.macs * mac, (c.l1_reads + c.l1_writes) * e.l1 * per_element,
+          (c.l2_reads + c.l2_writes) * e.l2 * per_element,
+          (c.dram_reads + c.dram_writes) * e.dram * per_element};
 }
 
 double energy_mj(const LayerCost& c, const AccelParams& hw) {
-  return energy_by_level(c, hw.energy).total() * hw.mac_pj() * 1e-9;  // pJ -> mJ
+  return energy_by_level(c, hw).total() * hw.energy.unit_pj * 1e-9;  // pJ -> mJ
 }
 
 double latency_ms(double cycles, const AccelParams& hw) {

@@ -27,7 +27,7 @@ json energy_json(const accel::EnergyByLevel& e) {
 
 json layer_json(const Arch& arch, std::size_t i, const accel::LayerCost& c,
                 const accel::AccelParams& hw) {
-  const auto e = accel::energy_by_level(c, hw.energy);
+  const auto e = accel::energy_by_level(c, hw);
   return {{"index", i},
           {"summary", layer_summary(arch.layers[i])},
           {"cycles", c.cycles},
@@ -63,7 +63,7 @@ void print_layers(const Arch& arch, const accel::NetworkCost& n, const accel::Ac
   for (std::size_t i = 0; i < n.layers.size(); ++i) {
     const auto& hw = design.subs[layer_sub[i]];
     const auto& c = n.layers[i];
-    const auto e = accel::energy_by_level(c, hw.energy);
+    const auto e = accel::energy_by_level(c, hw);
     std::cout << fmt::format(
         "{:>4}  {:<24} {:>11.0f} {:>5.1f}% {:>10} {:>10} {:>10} {:>10}  {:<8}{}\n", i,
         layer_summary(arch.layers[i]), c.cycles, 100 * c.utilisation(), human_count(e.mac),

@@ -234,7 +234,7 @@ TEST_CASE("energy is monotone in every access count", "[accel]") {
   LayerCost base;
   base.macs = 100, base.l1_reads = 300, base.l1_writes = 120, base.l2_reads = 40;
   base.l2_writes = 10, base.dram_reads = 5, base.dram_writes = 1;
-  const EnergyCosts e;
+  const AccelParams e = design("nvdla", 256, 64);  // 8 bits: the costs' own unit
   const double e0 = energy_by_level(base, e).total();
   for (double LayerCost::*field :
        {&LayerCost::macs, &LayerCost::l1_reads, &LayerCost::l1_writes, &LayerCost::l2_reads,
@@ -256,6 +256,59 @@ TEST_CASE("energy is monotone in every access count", "[accel]") {
     CHECK(area_mm2(hw) > last_area);
     last_ms = ms, last_area = area_mm2(hw);
   }
+}
+
+TEST_CASE("energy scales with the bits moved and the MAC's width", "[accel]") {
+  LayerCost c;
+  c.macs = 1000, c.l1_reads = 3000, c.l1_writes = 1200, c.l2_reads = 400, c.l2_writes = 100;
+  c.dram_reads = 50, c.dram_writes = 10;
+  auto at = [&](int bits) {
+    AccelParams hw = design("nvdla", 256, 64);
+    hw.bits = bits;
+    return std::make_pair(energy_by_level(c, hw), hw.mac_pj());
+  };
+  const auto [e8, mac8] = at(8);
+  // Horowitz's 45 nm integer figures at 8 and 32 bits, exactly.
+  CHECK(mac8 == Approx(0.2 + 0.03));
+  CHECK(at(32).second == Approx(3.1 + 0.1));
+  double last_mac = 0;
+  for (int bits : {4, 8, 12, 16, 32}) {
+    const auto [e, mac] = at(bits);
+    // Memory: the same accesses move bits/8 times the bytes, and cost that much.
+    CHECK(e.l1 == Approx(e8.l1 * bits / 8.0));
+    CHECK(e.l2 == Approx(e8.l2 * bits / 8.0));
+    CHECK(e.dram == Approx(e8.dram * bits / 8.0));
+    // MACs: by the MAC's own width, growing faster than linearly.
+    CHECK(e.mac == Approx(e8.mac * mac / mac8));
+    CHECK(mac > last_mac);
+    last_mac = mac;
+  }
+  CHECK(at(16).first.mac / e8.mac > 2);  // a wider multiplier costs more than 2x per doubling
+  CHECK(at(4).first.total() < e8.total());
+  // 8 -> 16 bits at equal access counts: memory doubles, so well under the
+  // 6.5x the MAC-multiple pricing gave.
+  const double ratio = at(16).first.total() / e8.total();
+  CHECK(ratio > 2);
+  CHECK(ratio < 4);
+
+  // Through a network: 4-bit elements pack two per byte, so buffers hold
+  // twice as many and the same traffic costs half the memory energy.
+  const Arch a = load_arch(test::source_path("configs/archs/mobilenet-v2.arch.json"));
+  AccelDesign d = load_accel_design(test::source_path("configs/accel/eyeriss.yaml"));
+  double last = 0;
+  for (int bits : {4, 8, 16}) {
+    AccelParams hw = d.subs[0];
+    hw.bits = bits;
+    const NetworkCost n = evaluate_network(a, hw);
+    CHECK(n.energy_mj > last);
+    last = n.energy_mj;
+  }
+  AccelParams b4 = d.subs[0], b8 = d.subs[0];
+  b4.bits = 4, b8.bits = 8;
+  const LayerCost big4 = analyze_layer(a.layers[1], {32, 112, 112}, 1, b4);
+  const LayerCost big8 = analyze_layer(a.layers[1], {32, 112, 112}, 1, b8);
+  CHECK(big4.l1_bytes_needed == Approx(big8.l1_bytes_needed / 2));
+  CHECK(big4.dram_reads + big4.dram_writes <= big8.dram_reads + big8.dram_writes);
 }
 
 TEST_CASE("a buffer too small for the tile names the layer and the size that works", "[accel]") {
@@ -417,7 +470,7 @@ TEST_CASE("kcp_ws agrees with MAESTRO's own outputs layer by layer", "[accel][ma
     // Inputs and weights read from L2 (partial sums read back are counted apart).
     const double written = c.l2_writes - c.dram_reads, outputs = double(K * out * out);
     const double l2 = c.l2_reads - (written - outputs);
-    const EnergyByLevel e = energy_by_level(c, hw.energy);
+    const EnergyByLevel e = energy_by_level(c, hw);
     const double ratios[] = {c.cycles / cycles, l2 / ((in_reads + w_reads) * real_share),
                              written / out_writes, (e.mac + e.l1 + e.l2) / energy};
     INFO(name << ": cycles, L2 reads, output writes, energy / MAESTRO's = " << ratios[0] << ", "

@@ -12,17 +12,20 @@
 
 namespace hwnas::accel {
 
-/// Per-element access energies in units of one MAC's energy (MAESTRO's
-/// relative costs), and the absolute energy of one MAC.
+/// Energies in units of one 8-bit integer MAC (`unit_pj`): a MAC at the
+/// design's width costs `mac` x mac_pj(bits) / unit_pj units; a memory access
+/// costs the level's figure per 8 bits moved, so bits / 8 times it per element
+/// (MAESTRO's relative costs, Eyeriss's DRAM figure).
 struct EnergyCosts {
   double mac = 1, l1 = 1.68, l2 = 18.61;
-  double dram = 200;   ///< Eyeriss (ISCA 2016, Table IV): DRAM ~200x a MAC
-  double mac_pj = -1;  ///< -1: from `bits` (Horowitz, ISSCC 2014, 45 nm)
+  double dram = 200;      ///< Eyeriss (ISCA 2016, Table IV): DRAM ~200x a MAC
+  double unit_pj = 0.23;  ///< an 8-bit int MAC, 45 nm (Horowitz, ISSCC 2014)
+  double mac_pj = -1;     ///< one MAC at the design's width; -1: from `bits`
 };
 
 /// Area constants in um^2 (45 nm). -1: from `bits`.
 struct AreaCosts {
-  double mac_um2 = -1;             ///< Horowitz 2014: multiplier + adder
+  double mac_um2 = -1;             ///< -1: from `bits` (Horowitz 2014: multiplier + adder)
   double sram_um2_per_bit = 0.69;  ///< 0.346 um^2 6T cell at ~50% array efficiency
   double noc_um2_per_pe = -1;      ///< -1: 20% of a PE's MAC + L1 (assumed, configurable)
 };
@@ -45,7 +48,9 @@ struct AccelParams {
   AreaCosts area;
 
   const Dataflow& flow() const;
-  int bytes_per_element() const { return (bits + 7) / 8; }
+  /// Bytes one element takes in a buffer or on a bus: sub-byte widths pack.
+  double element_bytes() const { return bits / 8.0; }
+  /// One MAC at `bits` in pJ: energy.mac_pj, else the integer width law.
   double mac_pj() const;
   double mac_um2() const;
 };

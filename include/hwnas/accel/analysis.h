@@ -83,7 +83,9 @@ class BufferError : public InputError {
 /// Throws BufferError naming `where`, the buffer and the smallest size that works.
 [[noreturn]] void buffer_error(const LayerCost& c, const AccelParams& hw, const std::string& where);
 
-EnergyByLevel energy_by_level(const LayerCost& c, const EnergyCosts& e);
+/// Energy per level in units of one 8-bit MAC (`energy.unit_pj`): MACs at
+/// the design's width, memory accesses by the bits they move.
+EnergyByLevel energy_by_level(const LayerCost& c, const AccelParams& hw);
 /// Total energy in mJ.
 double energy_mj(const LayerCost& c, const AccelParams& hw);
 double latency_ms(double cycles, const AccelParams& hw);
