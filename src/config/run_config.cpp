@@ -69,6 +69,11 @@ DataConfig DataConfig::read(Fields& f) {
   d.retrain_limit = f.get_int("retrain_limit", -1, kMaxImages, -1);
   d.val_fraction = f.get_number("val_fraction", 0, 0.9, d.val_fraction);
   d.test_limit = f.get_int("test_limit", 0, kMaxImages, 0);
+  d.stream = f.get_bool("stream", false);
+  if (d.stream && d.dataset != "folder")
+    f.get("stream").fail("only a folder dataset streams (dataset: folder)");
+  d.min_crop_scale = f.get_number("min_crop_scale", 0.01, 1, d.min_crop_scale);
+  d.workers = int(f.get_int("workers", 1, 256, d.workers));
   const bool cifar = d.dataset == "cifar10" || d.dataset == "cifar100";
   if (auto a = f.find("augment")) {
     Fields af = a->as_object();
@@ -92,6 +97,11 @@ json DataConfig::to_json() const {
   j["val_fraction"] = val_fraction;
   j["test_limit"] = test_limit;
   j["augment"] = {{"crop_pad", crop_pad}, {"flip", flip}, {"cutout", cutout}};
+  if (stream) {
+    j["stream"] = true;
+    j["min_crop_scale"] = min_crop_scale;
+    j["workers"] = workers;
+  }
   return j;
 }
 

@@ -65,6 +65,12 @@ ImageSet read_split(const DataOptions& cfg, bool train, const Shape& input, int 
   if (d == "cifar10") return read_cifar(path, 10, train);
   if (d == "cifar100") return read_cifar(path, 100, train);
   if (d == "npy") return read_npy_pair(path, split);
+  if (d == "folder" && cfg.stream) {
+    ImageSet s = list_image_folder(path, split, input);
+    s.min_crop_scale = cfg.min_crop_scale;
+    s.decode_threads = cfg.workers;
+    return s;
+  }
   if (d == "folder") return read_image_folder(path, split);
   HWNAS_ASSERT(d == "synthetic", "dataset names are validated by the config");
   return make_synthetic(input, num_classes, synthetic_count(cfg, train, input),
@@ -82,6 +88,10 @@ SplitShape peek_split(const DataOptions& cfg, bool train, const Shape& input, in
   if (d == "cifar10") return peek_cifar(path, 10, train);
   if (d == "cifar100") return peek_cifar(path, 100, train);
   if (d == "npy") return peek_npy_pair(path, split);
+  if (d == "folder" && cfg.stream) {  // any image size: each is cut to the input
+    const SplitShape folder = peek_image_folder(path, split);
+    return {input, folder.num_classes};
+  }
   if (d == "folder") return peek_image_folder(path, split);
   HWNAS_ASSERT(d == "synthetic", "dataset names are validated by the config");
   synthetic_count(cfg, train, input);
@@ -93,9 +103,12 @@ SplitShape peek_split(const DataOptions& cfg, bool train, const Shape& input, in
 void check_fits(const DataOptions& cfg, const SplitShape& split, const Shape& input,
                 int num_classes) {
   if (split.shape != input)
-    throw InputError("data", fmt::format("{} images are {}x{}x{} but the network takes {}x{}x{}",
-                                         cfg.dataset, split.shape.c, split.shape.h, split.shape.w,
-                                         input.c, input.h, input.w));
+    throw InputError(
+        "data",
+        fmt::format(
+            "{} images are {}x{}x{} but the network takes {}x{}x{}{}", cfg.dataset, split.shape.c,
+            split.shape.h, split.shape.w, input.c, input.h, input.w,
+            cfg.dataset == "folder" ? " (data.stream: true cuts each image to the input)" : ""));
   if (split.num_classes > num_classes)
     throw InputError("data", fmt::format("{} has {} classes but the network has {} outputs",
                                          cfg.dataset, split.num_classes, num_classes));

@@ -8,14 +8,13 @@
 
 #include "binary_file.h"
 #include "hwnas/common/error.h"
+#include "hwnas/data/image_view.h"
 #include "hwnas/data/readers.h"
 
 namespace hwnas {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr int kMaxImageSide = 8192;
-
 struct Listing {
   fs::path root;
   std::vector<std::string> classes;          ///< sorted
@@ -47,24 +46,30 @@ Listing list_folder(const std::string& dir, const std::string& split) {
   return l;
 }
 
-// The header's size, checked before decoding: a 30000x30000 PNG is refused,
-// not inflated.
-Shape image_shape(const fs::path& f) {
-  int w = 0, h = 0, n = 0;
-  if (!stbi_info(f.c_str(), &w, &h, &n))
-    throw InputError(f.string(), fmt::format("cannot decode image: {}", stbi_failure_reason()));
-  if (w > kMaxImageSide || h > kMaxImageSide)
-    throw InputError(f.string(), fmt::format("is {}x{} pixels; at most {} a side are allowed", h, w,
-                                             kMaxImageSide));
-  return {n, h, w};
-}
-
 }  // namespace
 
 SplitShape peek_image_folder(const std::string& dir, const std::string& split) try {
   const Listing l = list_folder(dir, split);
-  return {image_shape(l.files[0][0]), int(l.classes.size())};
+  return {image_header(l.files[0][0].string()), int(l.classes.size())};
 } catch (const fs::filesystem_error& e) {  // a symlink loop, an unreadable folder
+  throw InputError(e.path1().string(), fmt::format("cannot read: {}", e.code().message()));
+}
+
+ImageSet list_image_folder(const std::string& dir, const std::string& split,
+                           const Shape& input) try {
+  const Listing l = list_folder(dir, split);
+  image_header(l.files[0][0].string());
+  ImageSet s;
+  s.name = "folder";
+  s.shape = input;
+  s.num_classes = int(l.classes.size());
+  for (std::size_t k = 0; k < l.classes.size(); ++k)
+    for (const auto& f : l.files[k]) {
+      s.files.push_back(f.string());
+      s.labels.push_back(int(k));
+    }
+  return s;
+} catch (const fs::filesystem_error& e) {
   throw InputError(e.path1().string(), fmt::format("cannot read: {}", e.code().message()));
 }
 
@@ -76,13 +81,14 @@ ImageSet read_image_folder(const std::string& dir, const std::string& split) try
   bool first = true;
   for (std::size_t k = 0; k < l.classes.size(); ++k) {
     for (const auto& f : l.files[k]) {
-      const Shape sh = image_shape(f);
+      const Shape sh = image_header(f.string());
       const int n = sh.c, h = sh.h, w = sh.w;
       if (first) s.shape = sh, first = false;
       if (sh != s.shape)
-        throw InputError(f.string(), fmt::format("is {}x{}x{} but the first image is {}x{}x{}; all "
-                                                 "images must share one size",
-                                                 n, h, w, s.shape.c, s.shape.h, s.shape.w));
+        throw InputError(
+            f.string(), fmt::format("is {}x{}x{} but the first image is {}x{}x{}; all "
+                                    "images must share one size (data.stream: true reads any size)",
+                                    n, h, w, s.shape.c, s.shape.h, s.shape.w));
       if (std::uint64_t(s.pixels.size()) + std::uint64_t(sh.numel()) > kMaxDataFileBytes)
         throw InputError(l.root.string(),
                          fmt::format("the images exceed the limit of {} bytes", kMaxDataFileBytes));

@@ -5,6 +5,8 @@
 #include <numeric>
 #include <random>
 
+#include "hwnas/data/image_view.h"
+
 namespace hwnas {
 
 ImageSet ImageSet::subset(const std::vector<std::int64_t>& idx) const {
@@ -12,6 +14,12 @@ ImageSet ImageSet::subset(const std::vector<std::int64_t>& idx) const {
   out.name = name;
   out.shape = shape;
   out.num_classes = num_classes;
+  out.min_crop_scale = min_crop_scale;
+  out.decode_threads = decode_threads;
+  if (streamed()) {
+    for (std::int64_t i : idx) out.files.push_back(files[i]), out.labels.push_back(labels[i]);
+    return out;
+  }
   const std::int64_t b = image_bytes();
   out.pixels.resize(idx.size() * b);
   out.labels.reserve(idx.size());
@@ -22,7 +30,27 @@ ImageSet ImageSet::subset(const std::vector<std::int64_t>& idx) const {
   return out;
 }
 
+namespace {
+constexpr std::int64_t kStatsSample = 512;
+
+// Up to kStatsSample evaluation views, spread evenly over the set.
+ImageSet decoded_sample(const ImageSet& set) {
+  ImageSet out;
+  out.shape = set.shape;
+  const std::int64_t n = std::min(set.size(), kStatsSample);
+  out.pixels.resize(std::size_t(n * set.image_bytes()));
+  std::mt19937_64 unused;
+  for (std::int64_t k = 0; k < n; ++k) {
+    decode_view(set.files[std::size_t(k * set.size() / n)], set.shape, ViewOptions{}, unused,
+                out.pixels.data() + k * set.image_bytes());
+    out.labels.push_back(0);
+  }
+  return out;
+}
+}  // namespace
+
 ChannelStats channel_stats(const ImageSet& set) {
+  if (set.streamed()) return channel_stats(decoded_sample(set));
   const int c = set.shape.c;
   const std::int64_t plane = std::int64_t(set.shape.h) * set.shape.w;
   std::vector<double> sum(c, 0), sq(c, 0);

@@ -60,8 +60,7 @@ json RunSetup::resolved_config() const {
   json j = config.to_json();
   // Every file by its absolute path, so the record names what was used and
   // a resume works from any folder.
-  if (config.space.find('/') != std::string::npos || fs::path(config.space).extension() == ".yaml")
-    j["space"] = space.file;  // a bare name stays a name
+  if (is_space_path(config.space)) j["space"] = space.file;  // a bare name stays a name
   for (auto& [name, options] : j["cost_models"].items())
     for (const char* key : {"table", "calibration", "accel"})  // the file keys of the models
       if (options.contains(key) && options[key].is_string())
@@ -75,11 +74,9 @@ json RunSetup::resolved_config() const {
 // folder, then beside the config), and an error names the config's place.
 std::string resolve_config_space(const RunConfig& config) {
   const std::string& s = config.space;
-  const bool looks_like_path =
-      s.find('/') != std::string::npos || fs::path(s).extension() == ".yaml";
   const Document& doc = *config.doc;
   const Value v(doc, doc.root.at("space"), "/space", "space");
-  if (looks_like_path) return resolve_input_path(v);
+  if (is_space_path(s)) return resolve_input_path(v);
   try {
     return resolve_space_path(s);
   } catch (const InputError& e) {

@@ -521,10 +521,13 @@ std::vector<std::string> list_spaces() {
   return names;
 }
 
+bool is_space_path(const std::string& name_or_path) {
+  return name_or_path.find('/') != std::string::npos ||
+         fs::path(name_or_path).extension() == ".yaml";
+}
+
 std::string resolve_space_path(const std::string& name_or_path) {
-  const bool looks_like_path =
-      name_or_path.find('/') != std::string::npos || fs::path(name_or_path).extension() == ".yaml";
-  if (looks_like_path) return name_or_path;  // load reports a missing file
+  if (is_space_path(name_or_path)) return name_or_path;  // load reports a missing file
   for (const auto& dir : data_dirs("search_spaces")) {
     fs::path p = fs::path(dir) / (name_or_path + ".yaml");
     if (fs::is_regular_file(p)) return fs::absolute(p).lexically_normal().string();

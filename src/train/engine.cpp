@@ -156,6 +156,7 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
   lo.crop_pad = opt.crop_pad;
   lo.flip = opt.flip;
   lo.cutout = opt.cutout;
+  lo.train_views = true;
   BatchLoader loader(train, lo);
   const std::int64_t spe = loader.batches_per_epoch();
   const std::int64_t total = std::int64_t(cfg.epochs) * spe;

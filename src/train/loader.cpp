@@ -1,10 +1,13 @@
 #include "hwnas/train/loader.h"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <numeric>
 #include <random>
 
 #include "hwnas/common/error.h"
+#include "hwnas/data/image_view.h"
 
 namespace hwnas {
 
@@ -16,6 +19,31 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
+}
+
+// f(0..n-1) on up to `threads` threads; the first exception is rethrown.
+void parallel_for(std::int64_t n, int threads, const std::function<void(std::int64_t)>& f) {
+  const int t = int(std::clamp<std::int64_t>(threads, 1, n));
+  if (t <= 1) {
+    for (std::int64_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  std::atomic<std::int64_t> next{0};
+  std::exception_ptr error;
+  std::mutex mu;
+  std::vector<std::thread> pool;
+  for (int k = 0; k < t; ++k)
+    pool.emplace_back([&] {
+      try {
+        for (std::int64_t i; (i = next++) < n;) f(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        next = n;
+      }
+    });
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
 }
 }  // namespace
 
@@ -63,17 +91,34 @@ Batch BatchLoader::make(std::int64_t epoch, std::int64_t index) const {
     scale[c] = float(1.0 / (255.0 * opt_.std[c]));
     shift[c] = float(-opt_.mean[c] / opt_.std[c]);
   }
+  // A streamed set's images are decoded into `views` first, in parallel;
+  // each image's crop comes from its own seed, so threads change nothing.
+  std::vector<std::uint8_t> views;
+  if (data_.streamed()) {
+    views.resize(std::size_t(size * data_.image_bytes()));
+    const std::uint64_t batch_seed = rng();
+    ViewOptions vo;
+    vo.train = opt_.train_views;
+    vo.flip = opt_.flip;
+    vo.min_crop_scale = data_.min_crop_scale;
+    parallel_for(size, data_.decode_threads, [&](std::int64_t b) {
+      std::mt19937_64 image_rng(mix(batch_seed, std::uint64_t(b)));
+      decode_view(data_.files[idx[begin + b]], s, vo, image_rng,
+                  views.data() + b * data_.image_bytes());
+    });
+  }
   for (std::int64_t b = 0; b < size; ++b) {
     const std::int64_t src = idx[begin + b];
-    const std::uint8_t* img = data_.pixels.data() + src * data_.image_bytes();
+    const std::uint8_t* img = data_.streamed() ? views.data() + b * data_.image_bytes()
+                                               : data_.pixels.data() + src * data_.image_bytes();
     yp[b] = data_.labels[src];
     int dy = 0, dx = 0, cy = -1, cx = -1;
     bool flip = false;
-    if (opt_.crop_pad > 0) {
+    if (opt_.crop_pad > 0 && !data_.streamed()) {
       std::uniform_int_distribution<int> d(-opt_.crop_pad, opt_.crop_pad);
       dy = d(rng), dx = d(rng);
     }
-    if (opt_.flip) flip = std::bernoulli_distribution(0.5)(rng);
+    if (opt_.flip && !data_.streamed()) flip = std::bernoulli_distribution(0.5)(rng);
     if (opt_.cutout > 0) {
       cy = std::uniform_int_distribution<int>(0, s.h - 1)(rng);
       cx = std::uniform_int_distribution<int>(0, s.w - 1)(rng);

@@ -1,5 +1,7 @@
 // The docs are the user's reference: every key hwnas reads from a run config
 // must be in docs/config.md, checked against what the reader resolves.
+#include <cctype>
+#include <filesystem>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -68,4 +70,71 @@ retrain: {label_smoothing: 0.1}
     INFO("key: " << k);
     CHECK(doc.find("`" + k + "`") != std::string::npos);
   }
+}
+
+namespace {
+
+// Every key of the mappings in `j`, except the names a user chooses (the
+// entries under `candidates` and `cells` of a space); their contents count.
+void collect_schema_keys(const json& j, std::set<std::string>& keys, bool user_names = false) {
+  if (j.is_array()) {
+    for (const auto& v : j) collect_schema_keys(v, keys);
+  } else if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (!user_names) keys.insert(k);
+      collect_schema_keys(v, keys, !user_names && (k == "candidates" || k == "cells"));
+    }
+  }
+}
+
+// The words inside the code spans and blocks of a Markdown text (`{stage:
+// {out, depth}}` documents `stage`, `out` and `depth`).
+std::set<std::string> code_words(const std::string& md) {
+  std::set<std::string> words;
+  std::size_t start = 0;
+  bool code = false;
+  for (std::size_t i = 0; i <= md.size(); ++i) {
+    if (i < md.size() && md[i] != '`') continue;
+    if (code) {
+      std::string w;
+      for (std::size_t k = start; k <= i; ++k) {
+        const char ch = k < i ? md[k] : ' ';
+        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') {
+          w += ch;
+        } else if (!w.empty()) {
+          words.insert(w);
+          w.clear();
+        }
+      }
+    }
+    code = !code;
+    start = i + 1;
+  }
+  return words;
+}
+
+}  // namespace
+
+TEST_CASE("every key of the shipped archs and spaces is documented in docs/architecture.md",
+          "[cli][docs]") {
+  const std::set<std::string> documented =
+      code_words(read_text_file(test::source_path("docs/architecture.md")));
+  std::set<std::string> arch_keys, space_keys;
+  // Archs as hwnas writes them (every default spelled out by `space --genotype`
+  // and the shipped and test archs, which use every op).
+  for (const char* folder : {"configs/archs", "tests/data/archs"})
+    for (const auto& e : std::filesystem::directory_iterator(test::source_path(folder)))
+      if (e.path().extension() == ".json")
+        collect_schema_keys(json::parse(read_text_file(e.path().string())), arch_keys);
+  for (const auto& e : std::filesystem::directory_iterator(test::source_path("search_spaces"))) {
+    const Document d = load_document(e.path().string());
+    collect_schema_keys(d.root, space_keys);
+  }
+  REQUIRE(arch_keys.size() > 20);
+  REQUIRE(space_keys.size() > 15);
+  for (const auto* keys : {&arch_keys, &space_keys})
+    for (const auto& k : *keys) {
+      INFO("key: " << k);
+      CHECK(documented.count(k) == 1);
+    }
 }

@@ -1,6 +1,7 @@
 // `hwnas train`, `eval` and `bench train` as a user runs them: outputs,
 // interruption by a real signal, resume, and broken data files.
 #include <signal.h>
+#include <stb_image_write.h>
 
 #include <filesystem>
 #include <fstream>
@@ -143,4 +144,60 @@ TEST_CASE("bench train prints throughput and memory", "[cli][bench]") {
   CHECK(j["threads"] == 1);
   CHECK(run_hwnas({"bench", "train", "--arch", kArch, "--channels-last", "maybe"}).rc == 2);
   CHECK(run_hwnas({"bench"}).rc == 2);
+}
+
+TEST_CASE("a streamed image folder of mixed sizes trains a 3x32x32 net", "[cli][train]") {
+  auto dir = test::temp_dir("train-stream");
+  // Two classes told apart by brightness; every image a different size.
+  for (std::string split : {"train", "test"})
+    for (int k = 0; k < 2; ++k) {
+      fs::create_directories(dir + "/data/" + split + "/c" + std::to_string(k));
+      for (int i = 0; i < (split == "train" ? 12 : 4); ++i) {
+        const int w = 36 + 3 * i, h = 40 + 2 * (i % 5);
+        std::vector<std::uint8_t> rgb(std::size_t(w) * h * 3);
+        for (std::size_t p = 0; p < rgb.size(); ++p)
+          rgb[p] = std::uint8_t((k ? 170 : 20) + (p * 7 + i) % 60);
+        stbi_write_png(
+            (dir + "/data/" + split + "/c" + std::to_string(k) + "/" + std::to_string(i) + ".png")
+                .c_str(),
+            w, h, 3, rgb.data(), w * 3);
+      }
+    }
+  write_file_atomic(dir + "/a.arch.json", R"({"format": "hwnas.arch/1", "name": "s",
+    "input": [3, 32, 32], "num_classes": 2, "layers": [
+    {"op": "conv", "out": 8, "k": 3, "stride": 2, "act": "relu6"}, {"op": "gap"},
+    {"op": "linear", "out": 2}]})");
+  const std::string body = "data: {dataset: folder, path: " + dir +
+                           "/data, val_fraction: 0, stream: true, workers: 2, augment: {flip: "
+                           "true}}\ntrain: {epochs: 2, batch: 4, optimizer: {lr: 0.05}}\n";
+  auto cfg = write_config(dir, body);
+  auto r = run_hwnas(
+      {"train", "--arch", dir + "/a.arch.json", "--config", cfg, "--out", dir + "/run", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  json j = json::parse(r.out);
+  CHECK(j["steps"] == 2 * 24 / 4);
+  auto e = run_hwnas({"eval", "--arch", dir + "/run/arch.json", "--weights",
+                      dir + "/run/model.weights", "--config", cfg, "--json"});
+  INFO(e.err);
+  REQUIRE(e.rc == 0);
+  CHECK(json::parse(e.out)["images"] == 8);
+  CHECK(json::parse(e.out)["test_accuracy"] == j["test_accuracy"]);
+  CHECK_THAT(read_text_file(dir + "/run/config.yaml"), Catch::Contains("stream: true"));
+
+  // Loaded whole, the images must already be the input's size: refused,
+  // pointing at streaming.
+  std::string whole = body;
+  whole.replace(whole.find("stream: true"), 12, "stream: false");
+  auto w = run_hwnas({"train", "--arch", dir + "/a.arch.json", "--config", write_config(dir, whole),
+                      "--out", dir + "/run2"});
+  CHECK(w.rc == 2);
+  CHECK_THAT(w.err, Catch::Contains("data.stream: true"));
+  CHECK_FALSE(fs::exists(dir + "/run2"));
+  // Only a folder streams.
+  auto other = run_hwnas({"train", "--arch", kArch, "--config",
+                          write_config(dir, "data: {dataset: synthetic, stream: true}\n"), "--out",
+                          dir + "/run3"});
+  CHECK(other.rc == 2);
+  CHECK_THAT(other.err, Catch::Contains("data.stream") && Catch::Contains("only a folder"));
 }

@@ -12,6 +12,7 @@
 #include "../support.h"
 #include "hwnas/common/error.h"
 #include "hwnas/data/datasets.h"
+#include "hwnas/data/image_view.h"
 #include "hwnas/data/readers.h"
 
 using namespace hwnas;
@@ -257,6 +258,81 @@ TEST_CASE("image folders: one subfolder per class, images decoded", "[data]") {
   CHECK_THAT(error_of([&] { read_image_folder(dir, "train"); }),
              Catch::Contains("broken.png: cannot decode image"));
   CHECK_THAT(error_of([&] { read_image_folder(dir, "test"); }), Catch::Contains("no such folder"));
+}
+
+namespace {
+// w x h RGB: the left half black, the right half white.
+void write_split_png(const std::string& path, int w, int h) {
+  std::vector<std::uint8_t> rgb(std::size_t(w) * h * 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) rgb[(std::size_t(y) * w + x) * 3 + c] = x < w / 2 ? 0 : 255;
+  stbi_write_png(path.c_str(), w, h, 3, rgb.data(), w * 3);
+}
+}  // namespace
+
+TEST_CASE("streamed image folders: any image size, cut to the input", "[data]") {
+  auto dir = test::temp_dir("stream");
+  const int sizes[][2] = {{64, 48}, {40, 30}, {20, 20}};
+  for (std::string cls : {"b", "a"}) {
+    fs::create_directories(dir + "/train/" + cls);
+    for (int i = 0; i < 3; ++i)
+      write_split_png(dir + "/train/" + cls + "/" + std::to_string(i) + ".png", sizes[i][0],
+                      sizes[i][1]);
+  }
+  const Shape input{3, 16, 16};
+  ImageSet s = list_image_folder(dir, "train", input);
+  CHECK(s.streamed());
+  CHECK(s.pixels.empty());
+  CHECK(s.size() == 6);
+  CHECK(s.shape == input);
+  CHECK(s.num_classes == 2);
+  CHECK(s.labels == std::vector<std::int32_t>{0, 0, 0, 1, 1, 1});
+  CHECK(s.subset({4, 1}).files == std::vector<std::string>{s.files[4], s.files[1]});
+  // The evaluation view is the centre crop: dark on the left, bright on the right.
+  std::vector<std::uint8_t> view(std::size_t(input.numel()));
+  std::mt19937_64 rng(1);
+  decode_view(s.files[0], input, ViewOptions{}, rng, view.data());
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 16; ++y) {
+      CHECK(view[std::size_t(c) * 256 + y * 16 + 0] < 30);
+      CHECK(view[std::size_t(c) * 256 + y * 16 + 15] > 225);
+    }
+  // Training views: seeded, whole-image crops at scale 1 mirrored about half the time.
+  ViewOptions train;
+  train.train = true, train.flip = true, train.min_crop_scale = 1.0;
+  int mirrored = 0;
+  for (int seed = 0; seed < 40; ++seed) {
+    std::mt19937_64 a(seed), b(seed);
+    std::vector<std::uint8_t> v2(view.size());
+    decode_view(s.files[0], input, train, a, view.data());
+    decode_view(s.files[0], input, train, b, v2.data());
+    CHECK(view == v2);
+    mirrored += view[0] > 128;
+  }
+  CHECK(mirrored > 5);
+  CHECK(mirrored < 35);
+  // A grey image feeds a 3-channel input as three equal channels.
+  std::vector<std::uint8_t> grey(10 * 10, 77);
+  stbi_write_png((dir + "/grey.png").c_str(), 10, 10, 1, grey.data(), 10);
+  decode_view(dir + "/grey.png", input, ViewOptions{}, rng, view.data());
+  CHECK(view[0] == 77);
+  CHECK(view[256 + 17] == 77);
+  CHECK(view[512 + 255] == 77);
+  // Half black, half white: the statistics come from decoded views.
+  const ChannelStats st = channel_stats(s);
+  CHECK(st.mean[0] == Approx(0.5).margin(0.05));
+  CHECK(st.std[1] == Approx(0.5).margin(0.05));
+  // A broken image is named when a batch reaches it; a folder of non-images at once.
+  write_bytes(dir + "/train/b/9.png", {0x89, 'P', 'N', 'G', 1, 2, 3});
+  ImageSet broken = list_image_folder(dir, "train", input);
+  CHECK_THAT(
+      error_of([&] { decode_view(broken.files.back(), input, ViewOptions{}, rng, view.data()); }),
+      Catch::Contains("9.png: cannot decode image"));
+  fs::create_directories(dir + "/junk/test/x");
+  write_bytes(dir + "/junk/test/x/0.jpg", {1, 2, 3});
+  CHECK_THAT(error_of([&] { list_image_folder(dir + "/junk", "test", input); }),
+             Catch::Contains("0.jpg: cannot decode image"));
 }
 
 TEST_CASE("synthetic data is seeded and labelled in range", "[data]") {

@@ -1,4 +1,6 @@
 // The training engine on real Fashion-MNIST and synthetic data.
+#include <stb_image_write.h>
+
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -151,4 +153,43 @@ TEST_CASE("batches depend only on seed, epoch and index", "[train]") {
   CHECK(p.x[0][2][3][4].item<float>() ==
         Approx((set.pixels[2 * 64 + 3 * 8 + 4] / 255.0 - 0.5) / 0.25).epsilon(1e-5));
   CHECK(p.y[1].item<std::int64_t>() == set.labels[1]);
+}
+
+TEST_CASE("streamed batches are the same whatever the decode threads", "[train]") {
+  auto dir = test::temp_dir("stream-loader");
+  for (int k = 0; k < 3; ++k) {
+    fs::create_directories(dir + "/train/c" + std::to_string(k));
+    for (int i = 0; i < 5; ++i) {  // sizes vary; pixels vary by class and image
+      const int w = 20 + 7 * i, h = 18 + 5 * k;
+      std::vector<std::uint8_t> rgb(std::size_t(w) * h * 3);
+      for (std::size_t p = 0; p < rgb.size(); ++p) rgb[p] = std::uint8_t((p * (k + 3) + i) % 251);
+      stbi_write_png(
+          (dir + "/train/c" + std::to_string(k) + "/" + std::to_string(i) + ".png").c_str(), w, h,
+          3, rgb.data(), w * 3);
+    }
+  }
+  ImageSet set = list_image_folder(dir, "train", {3, 12, 12});
+  LoaderOptions lo;
+  lo.batch = 6;
+  lo.seed = 5;
+  lo.flip = true, lo.cutout = 2, lo.train_views = true;
+  lo.mean = {0.5, 0.5, 0.5};
+  lo.std = {0.25, 0.25, 0.25};
+  set.decode_threads = 1;
+  BatchLoader one(set, lo);
+  const Batch a = one.make(1, 1);
+  CHECK(a.x.sizes() == torch::IntArrayRef({6, 3, 12, 12}));
+  set.decode_threads = 4;
+  BatchLoader four(set, lo);
+  CHECK(torch::equal(a.x, four.make(1, 1).x));
+  CHECK(torch::equal(a.y, four.make(1, 1).y));
+  CHECK(!torch::equal(a.x, four.make(1, 2).x));
+  // Background production gives the same batches.
+  four.start(1, 1);
+  CHECK(torch::equal(four.next().x, a.x));
+  // Evaluation views (centre crops, no augmentation) are fixed.
+  LoaderOptions eval = lo;
+  eval.train_views = false, eval.flip = false, eval.cutout = 0, eval.shuffle = false;
+  BatchLoader ev(set, eval);
+  CHECK(torch::equal(ev.make(0, 0).x, ev.make(3, 0).x));
 }

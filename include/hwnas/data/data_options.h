@@ -28,6 +28,14 @@ struct DataOptions {
   int crop_pad = 0;
   bool flip = false;
   int cutout = 0;
+  /// folder only: stream the images (decode each when a batch needs it,
+  /// random-resized-crop for training, centre crop for evaluation, both to
+  /// the network's input) instead of loading them whole. Default: false.
+  bool stream = false;
+  /// Streamed training crops keep at least this share of the image's area. Default: 0.08.
+  double min_crop_scale = 0.08;
+  /// Threads decoding a streamed batch. Default: 2.
+  int workers = 2;
 
   /// These options with train_limit = retrain_limit (when set).
   DataOptions for_retrain() const {

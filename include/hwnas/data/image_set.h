@@ -16,14 +16,21 @@ struct ImageSet {
   int num_classes = 0;
   std::vector<std::uint8_t> pixels;  ///< size() * c*h*w bytes, each image CHW
   std::vector<std::int32_t> labels;  ///< in [0, num_classes)
+  /// A streamed set (`data.stream`): one file per image, decoded when a
+  /// batch needs it and cut to `shape` (image_view.h); `pixels` stays empty.
+  std::vector<std::string> files;
+  double min_crop_scale = 0.08;  ///< streamed training views' smallest area share
+  int decode_threads = 2;        ///< threads decoding a streamed batch
 
   std::int64_t size() const { return std::int64_t(labels.size()); }
+  bool streamed() const { return !files.empty(); }
   std::int64_t image_bytes() const { return shape.numel(); }
   /// The images at `indices`, in that order.
   ImageSet subset(const std::vector<std::int64_t>& indices) const;
 };
 
-/// Per-channel mean and std of the pixels scaled to [0, 1].
+/// Per-channel mean and std of the pixels scaled to [0, 1]; of a streamed
+/// set, over the evaluation views of up to 512 images spread over it.
 struct ChannelStats {
   std::vector<double> mean, std;
 };

@@ -24,6 +24,10 @@ ImageSet read_npy_pair(const std::string& dir, const std::string& split);
 /// `<dir>/<split>/<class>/*.png|jpg|jpeg|bmp`, classes in sorted order; every
 /// image must have the same size and channel count.
 ImageSet read_image_folder(const std::string& dir, const std::string& split);
+/// The same folder streamed: paths and labels only (ImageSet::files); images
+/// may have any size and are cut to `input` when a batch needs them. Reads
+/// the first image's header so a folder of non-images fails at once.
+ImageSet list_image_folder(const std::string& dir, const std::string& split, const Shape& input);
 
 /// What a split holds, read from headers and folder listings only (no
 /// pixels): the image shape, and the class count where the format fixes it

@@ -101,6 +101,9 @@ Space read_space(const Document& doc);
 Space load_space(const std::string& name_or_path);
 /// The file a space name or path refers to; lists the known names on error.
 std::string resolve_space_path(const std::string& name_or_path);
+/// True when `name_or_path` is a file path (it has a `/` or ends in `.yaml`),
+/// false for a bare space name, which only the shipped folders are searched for.
+bool is_space_path(const std::string& name_or_path);
 /// Names of the spaces in the search_spaces folders, sorted.
 std::vector<std::string> list_spaces();
 

@@ -19,6 +19,9 @@ struct LoaderOptions {
   bool drop_last = true;  ///< training: only full batches
   int crop_pad = 0, cutout = 0;
   bool flip = false;
+  /// Streamed sets: training views (random-resized crops, flipped when
+  /// `flip`) instead of centre crops. Crop padding does not apply to them.
+  bool train_views = false;
   std::uint64_t seed = 0;
   std::vector<double> mean, std;  ///< per channel, on pixels scaled to [0, 1]
 };
