@@ -6,6 +6,7 @@
 
 #include "hwnas/common/error.h"
 #include "hwnas/common/paths.h"
+#include "hwnas/common/text.h"
 
 namespace hwnas::accel {
 
@@ -71,6 +72,33 @@ DesignCost evaluate_design(const std::vector<Arch>& tasks, const AccelDesign& de
   d.cycles = design.heterogeneous ? d.latency_ms * design.subs[0].clock_mhz * 1e3
                                   : (d.tasks.empty() ? 0 : d.tasks[0].total.cycles);
   return d;
+}
+
+Sweep sweep_design(const std::string& spec, const std::vector<Arch>& tasks, const AccelDesign& base,
+                   int batch) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw InputError("--sweep " + spec, "expected key=v1,v2,..., e.g. pes=64,128,256");
+  Sweep sweep;
+  sweep.key = spec.substr(0, eq);
+  for (const std::string& value : split(spec.substr(eq + 1), ',')) {
+    AccelDesign d = base;
+    try {
+      apply_overrides(d, {sweep.key + "=" + value});
+    } catch (const InputError& e) {
+      throw e.with_context("in --sweep " + spec);
+    }
+    // A point whose buffers cannot hold some layer is a row of the table,
+    // not the end of it.
+    SweepPoint point{value, std::nullopt, ""};
+    try {
+      point.cost = evaluate_design(tasks, d, batch);
+    } catch (const BufferError& e) {
+      point.error = e.what();  // names the design, the network and the layer
+    }
+    sweep.points.push_back(std::move(point));
+  }
+  return sweep;
 }
 
 Cost AcceleratorModel::layer(const LayerContext& ctx) const {

@@ -75,34 +75,20 @@ void print_layers(const Arch& arch, const accel::NetworkCost& n, const accel::Ac
 
 void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
                const accel::AccelDesign& base, const Context& ctx) {
-  const auto eq = o.sweep.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == o.sweep.size())
-    throw InputError("--sweep " + o.sweep, "expected key=v1,v2,..., e.g. pes=64,128,256");
-  const std::string key = o.sweep.substr(0, eq);
+  const accel::Sweep sweep = accel::sweep_design(o.sweep, tasks, base, o.batch);
   json points = json::array();
   if (!ctx.json)
-    std::cout << fmt::format("{:>12} {:>14} {:>12} {:>12} {:>16} {:>10} {:>12} {:>8}\n", key,
+    std::cout << fmt::format("{:>12} {:>14} {:>12} {:>12} {:>16} {:>10} {:>12} {:>8}\n", sweep.key,
                              "cycles", "latency_ms", "energy_mj", "energy_mac_units", "area_mm2",
                              "utilisation", "bound");
-  for (const std::string& value : split(o.sweep.substr(eq + 1), ',')) {
-    accel::AccelDesign d = base;
-    try {
-      accel::apply_overrides(d, {key + "=" + value});
-    } catch (const InputError& e) {
-      throw e.with_context("in --sweep " + o.sweep);
-    }
-    // A point whose buffers cannot hold some layer is a row of the table,
-    // not the end of it.
-    std::optional<accel::DesignCost> feasible;
-    try {
-      feasible = accel::evaluate_design(tasks, d, o.batch);
-    } catch (const accel::BufferError& e) {
-      points.push_back({{"value", value}, {"feasible", false}, {"error", e.what()}});
-      if (!ctx.json) std::cout << fmt::format("{:>12} infeasible: {}\n", value, e.message());
+  for (const accel::SweepPoint& p : sweep.points) {
+    if (!p.cost) {
+      points.push_back({{"value", p.value}, {"feasible", false}, {"error", p.error}});
+      if (!ctx.json) std::cout << fmt::format("{:>12} infeasible: {}\n", p.value, p.error);
       continue;
     }
-    const accel::DesignCost& cost = *feasible;
-    json point = {{"value", value},
+    const accel::DesignCost& cost = *p.cost;
+    json point = {{"value", p.value},
                   {"feasible", true},
                   {"cycles", cost.cycles},
                   {"latency_ms", cost.latency_ms},
@@ -112,21 +98,20 @@ void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
     // One accelerator: its utilisation and bound explain a flat sweep. A
     // heterogeneous design has one of each per sub-accelerator: not shown.
     std::string util = "-", bound = "-";
-    if (!d.heterogeneous) {
+    if (!base.heterogeneous) {
       const auto& total = cost.tasks[0].total;
       point["utilisation"] = total.utilisation();
-      point["bound"] = accel::bound_name(total.bound);
+      point["bound"] = bound = accel::bound_name(total.bound);
       util = fmt::format("{:.1f}%", 100 * total.utilisation());
-      bound = accel::bound_name(total.bound);
     }
     points.push_back(point);
     if (!ctx.json)
       std::cout << fmt::format(
-          "{:>12} {:>14.0f} {:>12.4f} {:>12.6f} {:>16.4g} {:>10.4f} {:>12} {:>8}\n", value,
+          "{:>12} {:>14.0f} {:>12.4f} {:>12.6f} {:>16.4g} {:>10.4f} {:>12} {:>8}\n", p.value,
           cost.cycles, cost.latency_ms, cost.energy_mj, cost.energy_mac_units, cost.area_mm2, util,
           bound);
   }
-  if (ctx.json) print_json({{"accelerator", base.name}, {"sweep", key}, {"points", points}});
+  if (ctx.json) print_json({{"accelerator", base.name}, {"sweep", sweep.key}, {"points", points}});
 }
 
 void run_accel(const AccelOptions& o, const Context& ctx) {

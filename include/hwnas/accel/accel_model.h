@@ -2,6 +2,7 @@
 // Whole networks on an accelerator design, and the `accelerator` CostModel
 // that puts the analytical model behind the interface every search uses.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@ struct NetworkCost {
   std::vector<LayerCost> layers;  ///< one per arch layer
   LayerCost total;
   double latency_ms = 0, energy_mj = 0;
-  EnergyByLevel energy;  ///< in MAC units
+  EnergyByLevel energy;  ///< in units of one 8-bit MAC
 };
 
 /// Every layer of `arch` on `hw`. Throws InputError naming the layer when a
@@ -34,6 +35,22 @@ struct DesignCost {
 };
 DesignCost evaluate_design(const std::vector<Arch>& tasks, const AccelDesign& design,
                            int batch = 1);
+
+/// One point of a sweep over a design parameter: its cost, or (infeasible)
+/// why its buffers cannot hold some layer.
+struct SweepPoint {
+  std::string value;
+  std::optional<DesignCost> cost;
+  std::string error;
+};
+struct Sweep {
+  std::string key;
+  std::vector<SweepPoint> points;
+};
+/// `spec` = "key=v1,v2,...": `base` with each value in turn. A malformed spec
+/// or a value the design cannot take throws InputError naming the spec.
+Sweep sweep_design(const std::string& spec, const std::vector<Arch>& tasks, const AccelDesign& base,
+                   int batch = 1);
 
 class AcceleratorModel final : public CostModel {
  public:
