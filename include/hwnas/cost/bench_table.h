@@ -1,0 +1,34 @@
+#pragma once
+// Benchmark tables: one row per architecture of a space, a genotype column
+// and measured columns (a NAS benchmark's accuracy, a device's latency), as
+// CSV. The `table` fitness provider and cost model read one column. Torch-free.
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "hwnas/space/genotype.h"
+
+namespace hwnas {
+
+struct BenchTable {
+  std::string file, column, genotype_column;
+  std::map<Genotype, double> values;  ///< by genotype, every form normalised to indices
+  std::int64_t rows = 0;              ///< data rows read
+  std::int64_t blank = 0;             ///< rows whose cell in `column` is empty (not measured)
+
+  /// nullptr when the table has no value for `g`.
+  const double* find(const Genotype& g) const;
+};
+
+/// Reads `column` of the CSV at `path`, keyed by `genotype_column`, whose
+/// cells hold genotypes of `space` in hwnas's comma form ("1,0,3", quoted
+/// in a CSV) or the space's external form (NAS-Bench-201's ops code or arch
+/// string). A blank cell is "not measured". Throws InputError naming
+/// file:row and what was expected for: a missing file or column, a row of
+/// the wrong width, a genotype that does not parse or fit the space, a value
+/// that is not a finite number, the same genotype twice with different
+/// values. Files are limited to 64 MiB.
+BenchTable read_bench_table(const std::string& path, const Space& space, const std::string& column,
+                            const std::string& genotype_column = "genotype");
+
+}  // namespace hwnas
