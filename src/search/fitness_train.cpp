@@ -57,6 +57,7 @@ const FitnessRegistry& builtin_fitness() {
   static const FitnessRegistry r = [] {
     FitnessRegistry r;
     register_train_fitness(r);
+    register_table_fitness(r);
     return r;
   }();
   return r;

@@ -34,22 +34,8 @@ struct Scored {
 // candidates.jsonl as written so far: genotype -> its record.
 std::map<Genotype, Scored> read_cache(const RunDir& run) {
   std::map<Genotype, Scored> cache;
-  const std::string path = run.file("candidates.jsonl");
-  if (!fs::exists(path)) return cache;
-  const std::string text = read_text_file(path);
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
-    try {
-      json j = json::parse(text.substr(start, nl - start));
-      Genotype g = j.at("genotype").get<Genotype>();
-      cache[g] = {j.at("draw").get<std::int64_t>(), g, j.at("fitness").get<double>()};
-    } catch (const json::exception& e) {
-      throw InputError(
-          path,
-          fmt::format("line {} is not a candidate record: {}",
-                      1 + std::count(text.begin(), text.begin() + long(start), '\n'), e.what()));
-    }
-  }
+  for (const auto& [g, j] : read_candidate_records(run))
+    cache[g] = {j.at("draw").get<std::int64_t>(), g, j.at("fitness").get<double>()};
   return cache;
 }
 
@@ -91,6 +77,10 @@ class RandomSearch : public SearchStrategy {
       ++since_accept;
       if (const Constraint* c = pricing.violated(g)) {
         ++rejected_[c->describe()];
+        continue;
+      }
+      if (!ctx.fitness->covers(g)) {
+        ++rejected_["not in the fitness table"];
         continue;
       }
       if (!taken.insert(g).second) {

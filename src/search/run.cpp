@@ -31,6 +31,7 @@ const StrategyRegistry& builtin_strategies() {
     StrategyRegistry r;
     register_supernet_strategies(r);
     register_random_strategy(r);
+    register_evolution_strategy(r);
     return r;
   }();
   return r;

@@ -151,6 +151,7 @@ RunSetup prepare_run(RunConfig config, const SetupRegistries& registries) {
   if (s.strategy->uses_fitness()) {
     if (c.fitness.node) {
       s.fitness = registries.fitness.read(*c.fitness.node);
+      s.fitness->resolve(s.space, *c.fitness.node);
     } else {
       const Document d = parse_yaml("{type: train}", c.file);
       s.fitness = registries.fitness.read(Value(d, d.root, "/fitness", "fitness"));

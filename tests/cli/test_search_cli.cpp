@@ -13,6 +13,7 @@
 #include "../support.h"
 #include "hwnas/common/document.h"
 #include "hwnas/common/files.h"
+#include "hwnas/space/genotype.h"
 
 using namespace hwnas;
 using test::run_hwnas;
@@ -368,7 +369,7 @@ TEST_CASE("search --list-strategies lists every strategy with its options", "[cl
   json j = json::parse(r.out);
   std::map<std::string, json> by_type;
   for (const auto& s : j["strategies"]) by_type[s["type"]] = s;
-  for (auto t : {"proxyless", "fbnet", "random"}) {
+  for (auto t : {"proxyless", "fbnet", "random", "evolution"}) {
     INFO(t);
     REQUIRE(by_type.count(t));
     CHECK_FALSE(by_type[t]["description"].get<std::string>().empty());
@@ -377,7 +378,9 @@ TEST_CASE("search --list-strategies lists every strategy with its options", "[cl
   CHECK(by_type["proxyless"]["options"]["mode"] == "two");
   CHECK(by_type["fbnet"]["options"]["mode"] == "soft");
   CHECK(by_type["random"]["options"]["samples"] == 20);
-  CHECK(j["fitness"][0]["type"] == "train");
+  std::set<std::string> fitness;
+  for (const auto& f : j["fitness"]) fitness.insert(f["type"].get<std::string>());
+  CHECK(fitness == std::set<std::string>{"table", "train"});
   auto text = run_hwnas({"search", "--list-strategies"});
   CHECK(text.rc == 0);
   CHECK_THAT(text.out, Catch::Contains("random") && Catch::Contains("samples: 20"));
@@ -401,4 +404,131 @@ TEST_CASE("bench supernet reports every mode and refuses bad genotypes", "[cli][
                         "--genotype", "0,1,9"});
   CHECK(bad.rc == 2);
   CHECK_THAT(bad.err, Catch::Contains("has 10 positions"));
+}
+
+namespace {
+// A space of 81 archs (four positions of three MBConv candidates) with a
+// table of all of them, fitness = the sum of the choices plus a little
+// noise, and a flops cost model for a second objective.
+const char* kEvoSpace = R"(name: evo4
+input: [1, 28, 28]
+num_classes: 10
+candidates:
+  a: {op: mbconv, k: 3, e: 1}
+  b: {op: mbconv, k: 3, e: 3}
+  c: {op: mbconv, k: 5, e: 6}
+layers:
+  - {op: conv, out: 8, k: 3, stride: 2}
+  - {stage: {out: 8, depth: 2, stride: 1, choices: [a, b, c]}}
+  - {stage: {out: 16, depth: 2, stride: 2, choices: [a, b, c]}}
+  - {op: gap}
+  - {op: linear, out: 10}
+)";
+
+std::string evolution_config(const std::string& dir, const std::string& strategy) {
+  write_file_atomic(dir + "/evo4.yaml", kEvoSpace);
+  const Space space = load_space(dir + "/evo4.yaml");
+  std::string csv = "genotype,acc\n";
+  enumerate(space, [&](const Genotype& g) {
+    double sum = 0;
+    for (int c : g) sum += c;
+    csv += "\"" + format_genotype(g) + "\"," + std::to_string(sum + 0.01 * g[3]) + "\n";
+    return true;
+  });
+  write_file_atomic(dir + "/acc.csv", csv);
+  write_file_atomic(dir + "/c.yaml",
+                    "name: e\nseed: 5\nthreads: 1\nspace: evo4.yaml\n"
+                    "data: {dataset: synthetic, train_limit: 256, test_limit: 64}\n"
+                    "cost_models: {f: {type: flops, gmacs_per_s: 1, overhead_ms: 0.1}}\n"
+                    "constraints:\n  - {metric: params, max: 30000}\n" +
+                        strategy +
+                        "\nfitness: {type: table, file: acc.csv, column: acc}\n"
+                        "train: {batch: 16}\n"
+                        "retrain: {epochs: 1, batch: 32, optimizer: {lr: 0.05}}\n");
+  return dir + "/c.yaml";
+}
+}  // namespace
+
+TEST_CASE("evolution searches a table-scored space with early exit and two objectives",
+          "[cli][search][evolution]") {
+  auto dir = test::temp_dir("evolution");
+  auto cfg = evolution_config(
+      dir,
+      "strategy: {type: evolution, selection: nsga2, population: 6, evaluations: 24,\n"
+      "  objectives: [{metric: fitness}, {model: f, metric: latency_ms}],\n"
+      "  early_exit: [{metric: params, max: 12000}]}");
+  auto r = run_hwnas({"search", "--config", cfg, "--out", dir + "/run", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  const json j = json::parse(r.out);
+  const auto cands = jsonl(dir + "/run/candidates.jsonl");
+  REQUIRE(cands.size() == 24);
+  std::set<std::string> genotypes;
+  double best = -1;
+  json best_g;
+  for (const auto& c : cands) {
+    genotypes.insert(c["genotype"].dump());
+    CHECK(c["costs"]["ir.params"].get<double>() <= 30000);  // the constraint binds
+    if (c["parents"].empty()) CHECK(c["costs"]["ir.params"].get<double>() <= 12000);  // early exit
+    double sum = 0;
+    for (const auto& x : c["genotype"]) sum += x.get<int>();
+    CHECK(c["fitness"].get<double>() ==
+          Approx(sum + 0.01 * c["genotype"][3].get<int>()));  // looked up in the table
+    if (c["fitness"].get<double>() > best) best = c["fitness"], best_g = c["genotype"];
+  }
+  CHECK(genotypes.size() == 24);  // nothing scored twice
+  CHECK(j["genotype"] == best_g);
+  CHECK(j["search"]["candidates"] == 24);
+  // One front per generation, its hypervolume never falling (elitist survival).
+  const auto fronts = jsonl(dir + "/run/pareto.jsonl");
+  REQUIRE(fronts.size() == 4);
+  for (std::size_t g = 0; g < fronts.size(); ++g) {
+    CHECK(fronts[g]["generation"] == int(g));
+    if (g > 0)
+      CHECK(fronts[g]["hypervolume"].get<double>() >=
+            fronts[g - 1]["hypervolume"].get<double>() - 1e-12);
+  }
+  const json pareto = json::parse(read_text_file(dir + "/run/pareto.json"));
+  REQUIRE_FALSE(pareto["front"].empty());
+  for (const auto& m : pareto["front"]) CHECK(m["arch"]["format"] == "hwnas.arch/1");
+  CHECK(pareto["objectives"][1]["objective"] == "f.latency_ms");
+
+  // Resuming a finished run scores nothing again.
+  const auto before = read_text_file(dir + "/run/candidates.jsonl");
+  auto again = run_hwnas({"search", "--resume", dir + "/run", "--json"});
+  INFO(again.err);
+  REQUIRE(again.rc == 0);
+  CHECK(json::parse(again.out)["genotype"] == j["genotype"]);
+  CHECK(read_text_file(dir + "/run/candidates.jsonl") == before);
+  CHECK(jsonl(dir + "/run/pareto.jsonl").size() == 4);
+
+  // Refused before any work: exit 2 naming the place.
+  auto refused = [&](const std::string& strategy, const std::string& fitness_file = "acc.csv") {
+    auto bad = evolution_config(dir, strategy);
+    auto text = read_text_file(bad);
+    text.replace(text.find("file: acc.csv"), 13, "file: " + fitness_file);
+    write_file_atomic(bad, text);
+    return run_hwnas({"search", "--config", bad, "--out", dir + "/bad"});
+  };
+  auto t =
+      refused("strategy: {type: evolution, evaluations: 10, population: 4, tournament_size: 5}");
+  CHECK(t.rc == 2);
+  CHECK_THAT(t.err, Catch::Contains("tournament_size") && Catch::Contains("population (4)"));
+  auto m = refused(
+      "strategy: {type: evolution, evaluations: 10, objectives: [{metric: fitness}, {model: nope, "
+      "metric: latency_ms}]}");
+  CHECK(m.rc == 2);
+  CHECK_THAT(m.err, Catch::Contains("objectives") && Catch::Contains("no cost model named 'nope'"));
+  auto e = refused(
+      "strategy: {type: evolution, evaluations: 10, early_exit: [{metric: params, max: 10}]}");
+  CHECK(e.rc == 2);
+  CHECK_THAT(e.err, Catch::Contains("early_exit") && Catch::Contains("refuses every network"));
+  auto p = refused("strategy: {type: evolution, evaluations: 10, crossover_prob: 1.5}");
+  CHECK(p.rc == 2);
+  CHECK_THAT(p.err, Catch::Contains("crossover_prob"));
+  write_file_atomic(dir + "/other.csv", "genotype,acc\n\"1,2\",5\n");
+  auto o = refused("strategy: {type: evolution, evaluations: 10}", "other.csv");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err, Catch::Contains("other.csv:2") && Catch::Contains("evo4"));
+  CHECK_FALSE(fs::exists(dir + "/bad"));
 }

@@ -130,7 +130,8 @@ TEST_CASE("NSGA-II's last front dominates its first population's", "[search]") {
   std::map<Genotype, int> calls;
   std::vector<Individual> first;
   EvolutionHooks h = scoring(calls);
-  h.on_generation = [&](int gen, const std::vector<Individual>& pop) {
+  h.on_generation = [&](int gen, const std::vector<Individual>& pop,
+                        const std::vector<Individual>&) {
     if (gen == 0) first = pop;
   };
   const auto r = run_evolution(space, settings("nsga2", 120), 2, h);

@@ -48,14 +48,17 @@ struct EvolutionHooks {
   /// parents are set); false when stopped by a signal.
   std::function<bool(Individual& c)> evaluate;
   /// After the first population and each generation (aging: every
-  /// `population` evaluations), with the population. Optional.
-  std::function<void(int generation, const std::vector<Individual>& population)> on_generation;
+  /// `population` evaluations), with the population and every candidate
+  /// scored so far. Optional.
+  std::function<void(int generation, const std::vector<Individual>& population,
+                     const std::vector<Individual>& history)>
+      on_generation;
 };
 
 struct EvolutionResult {
   bool interrupted = false;
-  std::vector<Individual> history;                ///< every candidate scored, in order
-  std::vector<Individual> population;             ///< the last population
+  std::vector<Individual> history;               ///< every candidate scored, in order
+  std::vector<Individual> population;            ///< the last population
   std::map<std::string, std::int64_t> rejected;  ///< draws refused, per reason
   std::int64_t draws = 0;
 };

@@ -2,7 +2,10 @@
 // Fitness providers: how a strategy that scores candidates one by one (random
 // search, evolution) scores them. Registered by type like the strategies
 // (`fitness: {type: train, ...}`, options in search/fitness_options.h).
+#include <map>
 #include <optional>
+
+#include "hwnas/common/run_dir.h"
 
 #include "hwnas/data/datasets.h"
 #include "hwnas/search/factory_registry.h"
@@ -18,6 +21,12 @@ class FitnessProvider {
   /// nothing when interrupted. Depends only on the genotype and the run's
   /// seed, so a resumed run scores as the uninterrupted one did.
   virtual std::optional<double> score(const Genotype& g) = 0;
+  /// False when the provider cannot score `g` and it is to be treated as
+  /// outside the searched space (a table with `missing: skip`). Default: true.
+  virtual bool covers(const Genotype& g) const {
+    (void)g;
+    return true;
+  }
 };
 
 struct FitnessContext {
@@ -33,5 +42,10 @@ using FitnessRegistry = FactoryRegistry<FitnessProvider, FitnessContext>;
 const FitnessRegistry& builtin_fitness();
 
 void register_train_fitness(FitnessRegistry& r);
+void register_table_fitness(FitnessRegistry& r);
+
+/// candidates.jsonl of a run as written so far: genotype -> its record.
+/// Throws InputError naming the line of a record that does not parse.
+std::map<Genotype, json> read_candidate_records(const RunDir& run);
 
 }  // namespace hwnas

@@ -3,8 +3,10 @@
 // `fitness:` mapping of the config (default {type: train}). Torch-free; the
 // providers themselves are in search/fitness.h.
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "hwnas/cost/bench_table.h"
 #include "hwnas/search/options_registry.h"
 
 namespace hwnas {
@@ -13,6 +15,9 @@ struct FitnessOptions {
   virtual ~FitnessOptions() = default;
   std::string type;  ///< set by the registry
   virtual json to_json() const = 0;
+  /// Checks what needs the space (a table's genotypes), failing at `node`
+  /// (the `fitness:` mapping) before the run does any work. Default: nothing.
+  virtual void resolve(const Space& space, const Value& node) { (void)space, (void)node; }
 };
 
 /// `train`: a short training from scratch with the config's `train:`
@@ -24,9 +29,22 @@ struct TrainFitnessOptions : FitnessOptions {
   json to_json() const override;
 };
 
+/// `table`: the fitness looked up in a benchmark table (cost/bench_table.h),
+/// e.g. NAS-Bench-201's test accuracy; `missing: skip` treats a genotype the
+/// table lacks as outside the searched space.
+struct TableFitnessOptions : FitnessOptions {
+  std::string file;    ///< required; resolved: the working folder, then the config's
+  std::string column;  ///< required
+  std::string genotype_column = "genotype";
+  std::string missing = "error";            ///< error | skip. Default: error.
+  std::shared_ptr<const BenchTable> table;  ///< read by resolve()
+  json to_json() const override;
+  void resolve(const Space& space, const Value& node) override;
+};
+
 using FitnessOptionsRegistry = OptionsRegistry<FitnessOptions>;
 
-/// Every fitness provider hwnas ships: train.
+/// Every fitness provider hwnas ships: train, table.
 const FitnessOptionsRegistry& builtin_fitness_options();
 
 }  // namespace hwnas

@@ -69,5 +69,6 @@ const StrategyRegistry& builtin_strategies();
 
 void register_supernet_strategies(StrategyRegistry& r);
 void register_random_strategy(StrategyRegistry& r);
+void register_evolution_strategy(StrategyRegistry& r);
 
 }  // namespace hwnas

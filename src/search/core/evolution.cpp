@@ -107,7 +107,7 @@ class Engine {
     while (int(out_.history.size()) < s_.population && budget_left())
       if (!sampled(0)) return false;
     out_.population = out_.history;
-    if (hooks_.on_generation) hooks_.on_generation(0, out_.population);
+    if (hooks_.on_generation) hooks_.on_generation(0, out_.population, out_.history);
     return true;
   }
 
@@ -161,7 +161,7 @@ class Engine {
       std::vector<Individual> next;
       for (std::size_t i : keep) next.push_back(pool[i]);
       pop = std::move(next);
-      if (hooks_.on_generation) hooks_.on_generation(gen, pop);
+      if (hooks_.on_generation) hooks_.on_generation(gen, pop, out_.history);
     }
   }
 
@@ -184,7 +184,7 @@ class Engine {
         since = 0;
         ++gen;
         out_.population.assign(pop.begin(), pop.end());
-        if (hooks_.on_generation) hooks_.on_generation(gen, out_.population);
+        if (hooks_.on_generation) hooks_.on_generation(gen, out_.population, out_.history);
       }
     }
     out_.population.assign(pop.begin(), pop.end());

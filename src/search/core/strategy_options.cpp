@@ -1,5 +1,7 @@
 #include "hwnas/search/strategy_options.h"
 
+#include "hwnas/common/paths.h"
+#include "hwnas/search/evolution_options.h"
 #include "hwnas/search/fitness_options.h"
 #include "hwnas/search/random_options.h"
 #include "hwnas/search/supernet_options.h"
@@ -11,6 +13,7 @@ const StrategyOptionsRegistry& builtin_strategy_options() {
     StrategyOptionsRegistry r;
     register_supernet_options(r);
     register_random_options(r);
+    register_evolution_options(r);
     return r;
   }();
   return r;
@@ -18,6 +21,22 @@ const StrategyOptionsRegistry& builtin_strategy_options() {
 
 json TrainFitnessOptions::to_json() const {
   return {{"type", type}, {"epochs", epochs}, {"images", images}};
+}
+
+json TableFitnessOptions::to_json() const {
+  return {{"type", type},
+          {"file", file},
+          {"column", column},
+          {"genotype_column", genotype_column},
+          {"missing", missing}};
+}
+
+void TableFitnessOptions::resolve(const Space& space, const Value& node) {
+  Fields f = node.as_object();
+  if (file.empty()) f.get("file");  // reports the missing key
+  if (column.empty()) f.get("column");
+  table =
+      std::make_shared<const BenchTable>(read_bench_table(file, space, column, genotype_column));
 }
 
 const FitnessOptionsRegistry& builtin_fitness_options() {
@@ -30,6 +49,20 @@ const FitnessOptionsRegistry& builtin_fitness_options() {
             auto o = std::make_unique<TrainFitnessOptions>();
             o->epochs = int(f.get_int("epochs", 1, 10000, o->epochs));
             o->images = f.get_int("images", 0, 1'000'000'000, o->images);
+            f.finish();
+            return o;
+          });
+    r.add("table",
+          "looked up in a benchmark table (CSV: a genotype column and measured columns, e.g. "
+          "NAS-Bench-201's accuracy)",
+          [](Fields& f) {
+            // file and column are required; resolve() says so, so that the
+            // list of strategies can show the other defaults.
+            auto o = std::make_unique<TableFitnessOptions>();
+            if (f.has("file")) o->file = resolve_input_path(f.get("file"));
+            o->column = f.get_string("column", "");
+            o->genotype_column = f.get_string("genotype_column", o->genotype_column);
+            o->missing = f.get_choice("missing", {"error", "skip"}, o->missing);
             f.finish();
             return o;
           });
