@@ -43,6 +43,7 @@ seed idx "$root"/fuzz/seeds/idx/*
 seed npy "$root"/fuzz/seeds/npy/*
 seed weights "$root"/fuzz/seeds/weights/*
 seed probes "$root"/fuzz/seeds/probes/*
+seed bench_table "$root"/fuzz/seeds/bench_table/*
 
 # A small quarantine: ASan's default keeps 256 MB of freed memory, which
 # would count against the 1 GB that stands for hwnas's own allocations.
