@@ -94,7 +94,8 @@ Sweep sweep_design(const std::string& spec, const std::vector<Arch>& tasks, cons
     try {
       point.cost = evaluate_design(tasks, d, batch);
     } catch (const BufferError& e) {
-      point.error = e.what();  // names the design, the network and the layer
+      point.error = e.what();
+      point.reason = e.message();
     }
     sweep.points.push_back(std::move(point));
   }

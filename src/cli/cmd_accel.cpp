@@ -84,7 +84,7 @@ void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
   for (const accel::SweepPoint& p : sweep.points) {
     if (!p.cost) {
       points.push_back({{"value", p.value}, {"feasible", false}, {"error", p.error}});
-      if (!ctx.json) std::cout << fmt::format("{:>12} infeasible: {}\n", p.value, p.error);
+      if (!ctx.json) std::cout << fmt::format("{:>12} infeasible: {}\n", p.value, p.reason);
       continue;
     }
     const accel::DesignCost& cost = *p.cost;

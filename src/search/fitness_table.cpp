@@ -50,7 +50,8 @@ std::map<Genotype, json> read_candidate_records(const RunDir& run) {
   for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1, ++line) {
     try {
       json j = json::parse(text.substr(start, nl - start));
-      out[j.at("genotype").get<Genotype>()] = std::move(j);
+      Genotype g = j.at("genotype").get<Genotype>();  // before j is moved from
+      out[std::move(g)] = std::move(j);
     } catch (const json::exception& e) {
       throw InputError(path, fmt::format("line {} is not a candidate record: {}", line, e.what()));
     }

@@ -29,6 +29,14 @@ layers:
   - {op: gap}
   - {op: linear, out: 4}
 )";
+
+// b.arch.json: a 5x5 stem, then gap and linear on inputs tinylat never gives them.
+void write_outside_arch(const std::string& dir) {
+  write_file_atomic(dir + "/b.arch.json",
+                    R"({"format": "hwnas.arch/1", "name": "b", "input": [1, 16, 16],
+    "num_classes": 4, "layers": [{"op": "conv", "out": 8, "k": 5, "stride": 2}, {"op": "gap"},
+    {"op": "linear", "out": 4}]})");
+}
 }  // namespace
 
 TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
@@ -83,10 +91,7 @@ TEST_CASE("profile then predict and validate a tiny space", "[cli][latency]") {
   CHECK(fs::exists(dir + "/val/report.md"));
 
   // An arch outside the table fails naming the op and the shape.
-  write_file_atomic(dir + "/b.arch.json",
-                    R"({"format": "hwnas.arch/1", "name": "b", "input": [1, 16, 16],
-    "num_classes": 4, "layers": [{"op": "conv", "out": 8, "k": 5, "stride": 2}, {"op": "gap"},
-    {"op": "linear", "out": 4}]})");
+  write_outside_arch(dir);
   auto miss = run_hwnas({"latency", "predict", "--arch", dir + "/b.arch.json", "--model", table});
   CHECK(miss.rc == 2);
   CHECK_THAT(miss.err, Catch::Contains("no entry for conv k5 s2 on input 1x16x16"));
@@ -142,11 +147,7 @@ TEST_CASE("profile --arch --extend adds the layers a table lacks", "[cli][latenc
                       "--reps", "1", "--calibrate", "0"});
   INFO(p.err);
   REQUIRE(p.rc == 0);
-  // A 5x5 stem, then gap and linear on inputs the space never gives them.
-  write_file_atomic(dir + "/b.arch.json",
-                    R"({"format": "hwnas.arch/1", "name": "b", "input": [1, 16, 16],
-    "num_classes": 4, "layers": [{"op": "conv", "out": 8, "k": 5, "stride": 2}, {"op": "gap"},
-    {"op": "linear", "out": 4}]})");
+  write_outside_arch(dir);
   auto miss = run_hwnas({"latency", "predict", "--arch", dir + "/b.arch.json", "--model", table});
   CHECK(miss.rc == 2);
   CHECK_THAT(miss.err, Catch::Contains("--extend"));

@@ -41,7 +41,8 @@ DesignCost evaluate_design(const std::vector<Arch>& tasks, const AccelDesign& de
 struct SweepPoint {
   std::string value;
   std::optional<DesignCost> cost;
-  std::string error;
+  std::string error;   ///< the whole message: the design, the network and the layer
+  std::string reason;  ///< the message without its place
 };
 struct Sweep {
   std::string key;

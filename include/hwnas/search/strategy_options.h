@@ -39,6 +39,11 @@ struct StrategyOptions {
 
 using StrategyOptionsRegistry = OptionsRegistry<StrategyOptions>;
 
+/// Fails at `node` when the space holds fewer than `n` architectures: a
+/// strategy could never score `n` distinct ones (`what`: the option, "samples").
+void check_distinct_count(const Space& space, std::int64_t n, const std::string& what,
+                          const Value& node);
+
 /// Every strategy hwnas ships: proxyless, fbnet, random.
 const StrategyOptionsRegistry& builtin_strategy_options();
 

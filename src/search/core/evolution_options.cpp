@@ -77,9 +77,7 @@ void EvolutionOptions::resolve(const OptionsContext& ctx, const Value& node) {
   for (const auto& o : objectives)
     if (o.metric != "fitness") check_model(ctx, o.model, o.metric, o.place);
   const Space& space = ctx.pricing.space();
-  if (space_size_log10(space) < 18 && double(settings.evaluations) > std::stod(space_size(space)))
-    node.fail(fmt::format("evaluations ({}) exceeds the {} architectures of space {}",
-                          settings.evaluations, space_size(space), space.name));
+  check_distinct_count(space, settings.evaluations, "evaluations", node);
   for (const auto& c : early_exit) {
     check_model(ctx, c.model, metric_names()[static_cast<int>(c.metric)], c.place);
     // A threshold under the space's cheapest network refuses every candidate.

@@ -12,10 +12,7 @@ json RandomOptions::to_json() const {
 
 void RandomOptions::resolve(const OptionsContext& ctx, const Value& node) {
   // A space smaller than N could never give N distinct candidates.
-  if (space_size_log10(ctx.pricing.space()) < 18 &&
-      double(samples) > std::stod(space_size(ctx.pricing.space())))
-    node.fail(fmt::format("samples ({}) exceeds the {} architectures of space {}", samples,
-                          space_size(ctx.pricing.space()), ctx.pricing.space().name));
+  check_distinct_count(ctx.pricing.space(), samples, "samples", node);
 }
 
 void register_random_options(StrategyOptionsRegistry& r) {

@@ -1,10 +1,13 @@
 #include "hwnas/search/strategy_options.h"
 
+#include <fmt/format.h>
+
 #include "hwnas/common/paths.h"
 #include "hwnas/search/evolution_options.h"
 #include "hwnas/search/fitness_options.h"
 #include "hwnas/search/random_options.h"
 #include "hwnas/search/supernet_options.h"
+#include "hwnas/space/genotype.h"
 
 namespace hwnas {
 
@@ -17,6 +20,13 @@ const StrategyOptionsRegistry& builtin_strategy_options() {
     return r;
   }();
   return r;
+}
+
+void check_distinct_count(const Space& space, std::int64_t n, const std::string& what,
+                          const Value& node) {
+  if (space_size_log10(space) < 18 && double(n) > std::stod(space_size(space)))
+    node.fail(fmt::format("{} ({}) exceeds the {} architectures of space {}", what, n,
+                          space_size(space), space.name));
 }
 
 json TrainFitnessOptions::to_json() const {
