@@ -20,31 +20,49 @@ bool dominates(const Objectives& a, const Objectives& b) {
 
 std::vector<std::vector<std::size_t>> non_dominated_fronts(const std::vector<Objectives>& points) {
   const std::size_t n = points.size();
-  std::vector<std::vector<std::size_t>> dominated(n);  // whom i dominates
-  std::vector<std::size_t> count(n, 0);                // how many dominate i
-  std::vector<std::vector<std::size_t>> fronts(1);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = i + 1; j < n; ++j) {
-      if (dominates(points[i], points[j])) {
+  if (n == 0) return {};
+  const std::size_t m = points[0].size();
+  // Lexicographic order: a point can only be dominated by one before it,
+  // so each pair needs one one-way check. Flat storage keeps it in cache.
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return points[a] < points[b]; });
+  std::vector<double> flat(n * m);
+  for (std::size_t r = 0; r < n; ++r)
+    std::copy(points[order[r]].begin(), points[order[r]].end(), flat.begin() + long(r * m));
+  auto dominates_at = [&](std::size_t a, std::size_t b) {  // ranks in `order`
+    const double *pa = &flat[a * m], *pb = &flat[b * m];
+    bool better = false;
+    for (std::size_t k = 0; k < m; ++k) {
+      if (pa[k] > pb[k]) return false;
+      better = better || pa[k] < pb[k];
+    }
+    return better;
+  };
+  std::vector<std::vector<std::size_t>> dominated(n);  // ranks each rank dominates
+  std::vector<std::size_t> count(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j)
+      if (dominates_at(i, j)) {
         dominated[i].push_back(j);
         ++count[j];
-      } else if (dominates(points[j], points[i])) {
-        dominated[j].push_back(i);
-        ++count[i];
       }
-    }
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    if (count[i] == 0) fronts[0].push_back(i);
-  while (!fronts.back().empty()) {
-    std::vector<std::size_t> next;
-    for (std::size_t i : fronts.back())
-      for (std::size_t j : dominated[i])
+  std::vector<std::vector<std::size_t>> fronts;
+  std::vector<std::size_t> current;
+  for (std::size_t r = 0; r < n; ++r)
+    if (count[r] == 0) current.push_back(r);
+  while (!current.empty()) {
+    std::vector<std::size_t> next, members;
+    for (std::size_t r : current) {
+      members.push_back(order[r]);
+      for (std::size_t j : dominated[r])
         if (--count[j] == 0) next.push_back(j);
-    std::sort(next.begin(), next.end());
-    fronts.push_back(std::move(next));
+    }
+    std::sort(members.begin(), members.end());
+    fronts.push_back(std::move(members));
+    current = std::move(next);
   }
-  fronts.pop_back();
   return fronts;
 }
 
