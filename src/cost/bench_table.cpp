@@ -126,4 +126,26 @@ BenchTable read_bench_table(const std::string& path, const Space& space, const s
   return t;
 }
 
+TableCostModel::TableCostModel(const Space& space, BenchTable table, Metric metric,
+                               bool missing_is_infinite)
+    : space_(space),
+      table_(std::move(table)),
+      metric_(metric),
+      missing_is_infinite_(missing_is_infinite) {}
+
+Cost TableCostModel::network(const Arch& arch) const {
+  const Genotype g = encode(space_, arch);
+  Cost c;
+  if (const double* v = table_.find(g)) {
+    c[metric_] = *v;
+  } else if (missing_is_infinite_) {
+    c[metric_] = INFINITY;
+  } else {
+    throw InputError(table_.file, fmt::format("has no {} for genotype {} (missing: infinite "
+                                              "leaves unmeasured archs out of the search)",
+                                              table_.column, format_genotype(g)));
+  }
+  return c;
+}
+
 }  // namespace hwnas

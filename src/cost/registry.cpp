@@ -5,6 +5,7 @@
 #include "hwnas/common/error.h"
 #include "hwnas/common/paths.h"
 #include "hwnas/common/text.h"
+#include "hwnas/cost/bench_table.h"
 #include "hwnas/cost/flops_model.h"
 #include "hwnas/cost/lut_model.h"
 
@@ -13,6 +14,12 @@ namespace hwnas {
 void CostModelRegistry::add(const std::string& type, std::string description, Factory factory) {
   HWNAS_ASSERT(!entries_.count(type), "cost model registered twice: " + type);
   entries_[type] = {std::move(description), std::move(factory)};
+}
+
+void CostModelRegistry::add_space_aware(const std::string& type, std::string description,
+                                        SpaceFactory factory) {
+  HWNAS_ASSERT(!entries_.count(type), "cost model registered twice: " + type);
+  entries_[type] = {std::move(description), nullptr, std::move(factory)};
 }
 
 std::vector<std::string> CostModelRegistry::types() const {
@@ -25,7 +32,8 @@ const std::string& CostModelRegistry::description(const std::string& type) const
   return entries_.at(type).description;
 }
 
-std::unique_ptr<CostModel> CostModelRegistry::make(const Value& type, Fields& options) const {
+std::unique_ptr<CostModel> CostModelRegistry::make(const Value& type, Fields& options,
+                                                   const Space* space) const {
   auto t = type.as_string();
   auto it = entries_.find(t);
   if (it == entries_.end())
@@ -33,7 +41,12 @@ std::unique_ptr<CostModel> CostModelRegistry::make(const Value& type, Fields& op
                           did_you_mean(t, types()), join(types())));
   std::unique_ptr<CostModel> model;
   try {
-    model = it->second.factory(options);
+    if (it->second.space_factory) {
+      if (!space) type.fail("cost model type '" + t + "' needs the run's search space");
+      model = it->second.space_factory(options, *space);
+    } else {
+      model = it->second.factory(options);
+    }
   } catch (const InputError& e) {
     // A file the model reads (a table, a design) may fail on its own terms;
     // say which config entry named it. Errors in the config itself already do.
@@ -69,6 +82,22 @@ void register_builtin_cost_models(CostModelRegistry& r) {
           return std::make_unique<LutModel>(table, LutCalibration::read(load_document(calib_path)),
                                             true);
         });
+  r.add_space_aware(
+      "table",
+      "a whole-network metric from a benchmark table (file, column, metric, genotype_column)",
+      [](Fields& f, const Space& space) {
+        const std::string file = resolve_input_path(f.get("file"));
+        const std::string column = f.get_string("column");
+        const std::string metric =
+            f.get_choice("metric", {"latency_ms", "energy_mj", "area_mm2"}, "latency_ms");
+        const std::string key = f.get_string("genotype_column", "genotype");
+        const bool infinite = f.get_choice("missing", {"error", "infinite"}, "error") == "infinite";
+        Metric m = Metric::LatencyMs;
+        for (std::size_t i = 0; i < metric_names().size(); ++i)
+          if (metric_names()[i] == metric) m = static_cast<Metric>(i);
+        return std::make_unique<TableCostModel>(space, read_bench_table(file, space, column, key),
+                                                m, infinite);
+      });
 }
 
 }  // namespace hwnas

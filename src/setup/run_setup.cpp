@@ -62,7 +62,7 @@ json RunSetup::resolved_config() const {
   // a resume works from any folder.
   if (is_space_path(config.space)) j["space"] = space.file;  // a bare name stays a name
   for (auto& [name, options] : j["cost_models"].items())
-    for (const char* key : {"table", "calibration", "accel"})  // the file keys of the models
+    for (const char* key : {"table", "calibration", "accel", "file"})  // the models' file keys
       if (options.contains(key) && options[key].is_string())
         options[key] = resolve_input_path(options[key].get<std::string>(), config.file);
   j["strategy"] = strategy->to_json();
@@ -111,7 +111,7 @@ RunSetup prepare_run(RunConfig config, const SetupRegistries& registries) {
   s.models["ir"] = price(std::make_unique<IrCountsModel>(), s.space);
   for (const auto& spec : c.cost_models) {
     Fields f = spec.node->as_object();
-    auto model = registries.costs.make(f.get("type"), f);
+    auto model = registries.costs.make(f.get("type"), f, &s.space);
     if (auto from = model->provenance()) {
       // A table of another space would only fail later, on a missing entry.
       if (from->space != s.space.name)

@@ -532,3 +532,48 @@ TEST_CASE("evolution searches a table-scored space with early exit and two objec
   CHECK_THAT(o.err, Catch::Contains("other.csv:2") && Catch::Contains("evo4"));
   CHECK_FALSE(fs::exists(dir + "/bad"));
 }
+
+TEST_CASE("a table cost model prices whole networks from measurements, unmeasured ones left out",
+          "[cli][search][evolution]") {
+  auto dir = test::temp_dir("evolution-table-cost");
+  auto cfg = evolution_config(
+      dir,
+      "strategy: {type: evolution, selection: aging, population: 6, tournament_size: 3, "
+      "evaluations: 20,\n  objectives: [{metric: fitness}, {model: t, metric: latency_ms}]}");
+  // Latency "measured" elsewhere for every arch whose first choice is not 2.
+  const Space space = load_space(dir + "/evo4.yaml");
+  std::string csv = "genotype,ms\n";
+  enumerate(space, [&](const Genotype& g) {
+    if (g[0] != 2)
+      csv += "\"" + format_genotype(g) + "\"," + std::to_string(1 + g[1] + 0.5 * g[2]) + "\n";
+    return true;
+  });
+  write_file_atomic(dir + "/lat.csv", csv);
+  auto text = read_text_file(cfg);
+  const std::string old = "cost_models: {f: {type: flops, gmacs_per_s: 1, overhead_ms: 0.1}}";
+  text.replace(text.find(old), old.size(),
+               "cost_models: {t: {type: table, file: lat.csv, column: ms, missing: infinite}}");
+  text.replace(text.find("constraints:\n"), 13,
+               "constraints:\n  - {model: t, metric: latency_ms, max: 3.5}\n");
+  write_file_atomic(cfg, text);
+  auto r = run_hwnas({"search", "--config", cfg, "--out", dir + "/run", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  const auto cands = jsonl(dir + "/run/candidates.jsonl");
+  REQUIRE(cands.size() == 20);
+  for (const auto& c : cands) {
+    CHECK(c["genotype"][0] != 2);  // unmeasured: outside the search
+    const auto& g = c["genotype"];
+    CHECK(c["costs"]["t.latency_ms"].get<double>() ==
+          Approx(1 + g[1].get<int>() + 0.5 * g[2].get<int>()));
+    CHECK(c["costs"]["t.latency_ms"].get<double>() <= 3.5);
+  }
+  // The resolved config records the table by its absolute path.
+  CHECK_THAT(read_text_file(dir + "/run/config.yaml"), Catch::Contains(dir + "/lat.csv"));
+  // Without `missing: infinite`, an unmeasured arch is an error naming the table.
+  text.replace(text.find(", missing: infinite"), 19, "");
+  write_file_atomic(cfg, text);
+  auto strict = run_hwnas({"search", "--config", cfg, "--out", dir + "/strict"});
+  CHECK(strict.rc == 2);
+  CHECK_THAT(strict.err, Catch::Contains("lat.csv") && Catch::Contains("has no ms for genotype"));
+}

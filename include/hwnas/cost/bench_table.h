@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "hwnas/cost/cost_model.h"
 #include "hwnas/space/genotype.h"
 
 namespace hwnas {
@@ -30,5 +31,30 @@ struct BenchTable {
 /// values. Files are limited to 64 MiB.
 BenchTable read_bench_table(const std::string& path, const Space& space, const std::string& column,
                             const std::string& genotype_column = "genotype");
+
+/// Cost model `table`: one whole-network metric of `space`'s archs read from
+/// a benchmark table (measured latency of every NAS-Bench-201 net on a
+/// device hwnas does not run on). Not additive. An arch the table lacks is
+/// an InputError, or, with `missing_is_infinite`, costs +infinity (a `max`
+/// constraint then refuses it: unmeasured archs are outside the search).
+class TableCostModel final : public CostModel {
+ public:
+  TableCostModel(const Space& space, BenchTable table, Metric metric, bool missing_is_infinite);
+  std::string name() const override { return "table"; }
+  MetricSet metrics() const override { return metric_set({metric_}); }
+  MetricSet additive() const override { return {}; }
+  bool supports(const Layer&) const override { return true; }
+  Cost layer(const LayerContext&) const override { return Cost{}; }  // whole networks only
+  Cost network(const Arch& arch) const override;
+  std::optional<Provenance> provenance() const override {
+    return Provenance{table_.file, space_.name, ""};
+  }
+
+ private:
+  const Space& space_;
+  BenchTable table_;
+  Metric metric_;
+  bool missing_is_infinite_;
+};
 
 }  // namespace hwnas

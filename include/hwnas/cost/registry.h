@@ -8,6 +8,7 @@
 
 #include "hwnas/common/document.h"
 #include "hwnas/cost/cost_model.h"
+#include "hwnas/space/space.h"
 
 namespace hwnas {
 
@@ -16,9 +17,15 @@ class CostModelRegistry {
   /// Reads the model's options from `f` (all keys but `type`) and builds it.
   using Factory = std::function<std::unique_ptr<CostModel>(Fields& f)>;
 
+  /// A model that needs the run's space (to read genotypes), e.g. `table`.
+  using SpaceFactory = std::function<std::unique_ptr<CostModel>(Fields& f, const Space& space)>;
+
   void add(const std::string& type, std::string description, Factory factory);
-  /// Builds the model `type` names; an unknown type lists the known ones.
-  std::unique_ptr<CostModel> make(const Value& type, Fields& options) const;
+  void add_space_aware(const std::string& type, std::string description, SpaceFactory factory);
+  /// Builds the model `type` names; an unknown type lists the known ones. A
+  /// space-aware model without `space` is an InputError at `type`.
+  std::unique_ptr<CostModel> make(const Value& type, Fields& options,
+                                  const Space* space = nullptr) const;
   std::vector<std::string> types() const;
   const std::string& description(const std::string& type) const;
 
@@ -26,6 +33,7 @@ class CostModelRegistry {
   struct Entry {
     std::string description;
     Factory factory;
+    SpaceFactory space_factory;
   };
   std::map<std::string, Entry> entries_;
 };
@@ -33,7 +41,8 @@ class CostModelRegistry {
 /// "<table without .json>.calib.json": where a table's calibration lives.
 std::string default_calibration_path(const std::string& table);
 
-/// The torch-free models: `flops`, `lut`, `lut-calibrated`. (Torch-side parts add `measured`.)
+/// The torch-free models: `flops`, `lut`, `lut-calibrated`, `table`. (Torch-side parts add
+/// `measured`.)
 void register_builtin_cost_models(CostModelRegistry& r);
 
 }  // namespace hwnas
