@@ -34,11 +34,12 @@ json TrainFitnessOptions::to_json() const {
 }
 
 json TableFitnessOptions::to_json() const {
-  return {{"type", type},
-          {"file", file},
-          {"column", column},
-          {"genotype_column", genotype_column},
-          {"missing", missing}};
+  json j = {{"type", type}};
+  if (!file.empty()) j["file"] = file;  // required: absent only in the list of defaults
+  if (!column.empty()) j["column"] = column;
+  j["genotype_column"] = genotype_column;
+  j["missing"] = missing;
+  return j;
 }
 
 void TableFitnessOptions::resolve(const Space& space, const Value& node) {
@@ -63,8 +64,8 @@ const FitnessOptionsRegistry& builtin_fitness_options() {
             return o;
           });
     r.add("table",
-          "looked up in a benchmark table (CSV: a genotype column and measured columns, e.g. "
-          "NAS-Bench-201's accuracy)",
+          "looked up in a benchmark table (file and column required; CSV: a genotype column "
+          "and measured columns, e.g. NAS-Bench-201's accuracy)",
           [](Fields& f) {
             // file and column are required; resolve() says so, so that the
             // list of strategies can show the other defaults.
