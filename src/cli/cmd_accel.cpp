@@ -1,14 +1,12 @@
 // hwnas accel: networks on an analytical accelerator model — per-layer
 // cycles, utilisation, energy by level and bound; totals; design sweeps.
 #include <iostream>
-#include <optional>
 
 #include <fmt/format.h>
 
 #include "cli.h"
 #include "hwnas/accel/accel_model.h"
 #include "hwnas/common/error.h"
-#include "hwnas/common/text.h"
 #include "hwnas/ir/arch_json.h"
 
 namespace hwnas::cli {
