@@ -36,10 +36,15 @@ std::vector<std::unique_ptr<CostModel>> all_models(const Space& space) {
   register_builtin_cost_models(reg);
   accel::register_accel_cost_models(reg);
   const std::string table = synthetic_table(space);
+  // A benchmark table with one measured network (whole-network, never tabled).
+  Rng rng(2);
+  const std::string bench = table + ".bench.csv";
+  write_file_atomic(bench, "genotype,ms\n\"" + format_genotype(sample(space, rng)) + "\",1.5\n");
   std::map<std::string, std::string> options = {
       {"flops", "{type: flops, gmacs_per_s: 4, overhead_ms: 0.3}"},
       {"lut", "{type: lut, table: " + table + "}"},
       {"lut-calibrated", "{type: lut-calibrated, table: " + table + "}"},
+      {"table", "{type: table, file: " + bench + ", column: ms, missing: infinite}"},
       {"accelerator",
        "{type: accelerator, accel: " + test::source_path("configs/accel/eyeriss.yaml") + "}"}};
   std::vector<std::unique_ptr<CostModel>> out;
@@ -50,7 +55,7 @@ std::vector<std::unique_ptr<CostModel>> all_models(const Space& space) {
     static std::deque<Document> docs;
     docs.push_back(parse_yaml(options[t], t + ".yaml"));
     Fields f = Value(docs.back(), docs.back().root, "", "").as_object();
-    out.push_back(reg.make(f.get("type"), f));
+    out.push_back(reg.make(f.get("type"), f, &space));
   }
   return out;
 }
@@ -138,5 +143,5 @@ TEST_CASE("the registry lists its types when one is unknown", "[cost]") {
   Fields f = Value(doc, doc.root, "", "").as_object();
   CHECK_THROWS_WITH(reg.make(f.get("type"), f),
                     "m.yaml:1:8: type: unknown cost model type 'flopz' (did you mean 'flops'?); "
-                    "this build has: flops, lut, lut-calibrated");
+                    "this build has: flops, lut, lut-calibrated, table");
 }
