@@ -1,14 +1,12 @@
 #include "hwnas/profile/validate.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <tuple>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "hwnas/common/error.h"
+#include "hwnas/common/plot.h"
 #include "hwnas/cost/flops_model.h"
 #include "hwnas/nn/network.h"
 #include "hwnas/profile/profiler.h"
@@ -146,40 +144,28 @@ ValidationReport validate_latency(const Space& space, std::shared_ptr<const Late
 }
 
 bool write_scatter_png(const ValidationReport& r, const std::string& path) {
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
-  namespace fs = std::filesystem;
-  const std::string data = path + ".dat";
-  {
-    std::ofstream out(data);
-    for (std::size_t i = 0; i < r.measured.size(); ++i) {
-      out << r.measured[i];
-      for (const auto& p : r.predictors) out << ' ' << p.predicted[i];
-      out << '\n';
-    }
-  }
   double hi = 0;
   for (double m : r.measured) hi = std::max(hi, m);
   for (const auto& p : r.predictors)
     for (double v : p.predicted) hi = std::max(hi, v);
   hi *= 1.05;
-  std::string script = fmt::format(
-      "set terminal png size 800,800 noenhanced\nset output '{}'\nset title 'Latency: predicted vs "
-      "measured ({}, {} archs)'\nset xlabel 'measured (ms)'\nset ylabel 'predicted (ms)'\nset "
-      "xrange [0:{}]\n"
-      "set yrange [0:{}]\nset key top left\nplot x title 'exact' lc 'black', 1.1*x dt 2 lc 'gray' "
-      "title "
-      "'+/-10%', 0.9*x dt 2 lc 'gray' notitle",
-      path, r.space, r.samples, hi, hi);
-  for (std::size_t k = 0; k < r.predictors.size(); ++k)
-    script += fmt::format(", '{}' using 1:{} with points pt 7 ps 0.6 title '{}'", data, k + 2,
-                          r.predictors[k].name);
-  script += "\n";
-  FILE* gp = popen("gnuplot 2>/dev/null", "w");
-  if (!gp) return false;
-  fputs(script.c_str(), gp);
-  bool ok = pclose(gp) == 0;
-  fs::remove(data);
-  return ok && fs::exists(path);
+  Plot plot;
+  plot.title = fmt::format("Latency: predicted vs measured ({}, {} archs)", r.space, r.samples);
+  plot.xlabel = "measured (ms)";
+  plot.ylabel = "predicted (ms)";
+  plot.width = plot.height = 800;
+  plot.settings = {fmt::format("xrange [0:{}]", hi), fmt::format("yrange [0:{}]", hi),
+                   "key top left inside"};
+  plot.series.push_back({"exact", {}, "x", "lines lc 'black'"});
+  plot.series.push_back({"+/-10%", {}, "1.1*x", "lines dt 2 lc 'gray'"});
+  plot.series.push_back({"", {}, "0.9*x", "lines dt 2 lc 'gray'"});
+  for (const auto& p : r.predictors) {
+    PlotSeries s{p.name, {}, "", "points pt 7 ps 0.6"};
+    for (std::size_t i = 0; i < r.measured.size(); ++i)
+      s.points.emplace_back(r.measured[i], p.predicted[i]);
+    plot.series.push_back(std::move(s));
+  }
+  return write_plot_png(plot, path);
 }
 
 }  // namespace hwnas

@@ -14,6 +14,7 @@
 
 #include "hwnas/common/clock.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/plot.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/search/evolution_options.h"
@@ -24,32 +25,46 @@ namespace hwnas {
 
 namespace {
 
-// Hypervolume of a front with each objective scaled to [0, 1] by its range
-// over the first population, against the point 1.1 in every objective.
+// Hypervolume in the objectives' own units (their product) against a fixed
+// reference point: the configured one, or per objective the first
+// population's worst value plus a tenth of its range there. Also given as a
+// ratio to the first population's, so "up" reads at a glance.
 class FrontMeasure {
  public:
+  FrontMeasure(const std::vector<ObjectiveSpec>& objectives, const std::vector<double>& reference)
+      : objectives_(objectives) {
+    for (std::size_t k = 0; k < reference.size(); ++k)
+      ref_.push_back(objectives[k].maximise ? -reference[k] : reference[k]);
+  }
   void calibrate(const std::vector<Individual>& first) {
-    lo_ = hi_ = first.at(0).objectives;
-    for (const auto& c : first)
-      for (std::size_t k = 0; k < lo_.size(); ++k) {
-        lo_[k] = std::min(lo_[k], c.objectives[k]);
-        hi_[k] = std::max(hi_[k], c.objectives[k]);
-      }
+    if (ref_.empty()) {
+      Objectives lo = first.at(0).objectives, hi = lo;
+      for (const auto& c : first)
+        for (std::size_t k = 0; k < lo.size(); ++k) {
+          lo[k] = std::min(lo[k], c.objectives[k]);
+          hi[k] = std::max(hi[k], c.objectives[k]);
+        }
+      for (std::size_t k = 0; k < lo.size(); ++k) ref_.push_back(hi[k] + 0.1 * (hi[k] - lo[k]));
+    }
+    first_ = hypervolume_of(pareto_front(first));
   }
   double hypervolume_of(const std::vector<Individual>& front) const {
     std::vector<Objectives> pts;
-    for (const auto& c : front) {
-      Objectives p(lo_.size());
-      for (std::size_t k = 0; k < lo_.size(); ++k)
-        p[k] = hi_[k] > lo_[k] ? (c.objectives[k] - lo_[k]) / (hi_[k] - lo_[k]) : 0.0;
-      pts.push_back(p);
-    }
-    return hypervolume(pts, Objectives(lo_.size(), 1.1));
+    for (const auto& c : front) pts.push_back(c.objectives);
+    return hypervolume(pts, ref_);
   }
-  json to_json() const { return {{"min", lo_}, {"max", hi_}, {"reference", 1.1}}; }
+  double ratio(double hv) const { return first_ > 0 ? hv / first_ : 0.0; }
+  json to_json() const {
+    json ref = json::object();
+    for (std::size_t k = 0; k < ref_.size(); ++k)
+      ref[objectives_[k].key()] = objectives_[k].maximise ? -ref_[k] : ref_[k];
+    return {{"reference", ref}, {"first_population", first_}};
+  }
 
  private:
-  Objectives lo_, hi_;
+  const std::vector<ObjectiveSpec>& objectives_;
+  Objectives ref_;  ///< minimised form
+  double first_ = 0;
 };
 
 json member_json(const Individual& c) {
@@ -71,7 +86,7 @@ class EvolutionStrategy : public SearchStrategy {
     const std::size_t cached = cache.size();
     StrategyOutcome out;
     const auto t0 = Clock::now();
-    FrontMeasure measure;
+    FrontMeasure measure(opt_.objectives, opt_.hypervolume_reference);
     spdlog::info(
         "evolution ({}): {} evaluations, population {}, of {} scored by {} fitness ({} "
         "already scored)",
@@ -131,14 +146,19 @@ class EvolutionStrategy : public SearchStrategy {
       const double hv = measure.hypervolume_of(front);
       json members = json::array();
       for (const auto& c : front) members.push_back(member_json(c));
-      ctx.run.append("pareto.jsonl",
-                     {{"generation", gen}, {"hypervolume", hv}, {"front", members}});
+      ctx.run.append("pareto.jsonl", {{"generation", gen},
+                                      {"hypervolume", hv},
+                                      {"hypervolume_ratio", measure.ratio(hv)},
+                                      {"front", members}});
       ctx.run.event({{"event", "generation"},
                      {"generation", gen},
                      {"hypervolume", hv},
+                     {"hypervolume_ratio", measure.ratio(hv)},
                      {"front", front.size()},
                      {"rejected", rejected_}});
-      spdlog::info("generation {}: {} on the front, hypervolume {:.4f}", gen, front.size(), hv);
+      spdlog::info("generation {}: {} on the front, hypervolume {:.6g} ({:.3f}x the first "
+                   "population's)",
+                   gen, front.size(), hv, measure.ratio(hv));
       generations_written_ = gen + 1;
       ctx.save_state();
     };
@@ -151,19 +171,25 @@ class EvolutionStrategy : public SearchStrategy {
     }
     if (r.history.empty())
       throw std::runtime_error("evolution scored no candidate that meets every constraint");
-    write_front(ctx, r, measure);
+    const Individual chosen = picked(pareto_front(r.history));
+    write_front(ctx, r, measure, chosen);
+    if (!write_fronts_png(ctx.run.file("pareto.png"), r.history, chosen))
+      spdlog::warn("pareto.png not drawn: gnuplot (Debian's gnuplot-nox) is not installed");
     std::vector<Individual> ranked = r.history;
     std::stable_sort(ranked.begin(), ranked.end(), [](const Individual& a, const Individual& b) {
       return a.fitness > b.fitness;
     });
-    for (const auto& c : ranked) out.ranked.push_back(c.genotype);
+    out.ranked.push_back(chosen.genotype);
+    for (const auto& c : ranked)
+      if (c.index != chosen.index) out.ranked.push_back(c.genotype);
     out.seconds = seconds_since(t0);
     out.summary = {{"candidates", r.history.size()},
                    {"draws", r.draws},
                    {"rejected", r.rejected},
                    {"generations", generations_written_},
                    {"front", pareto_front(r.history).size()},
-                   {"best_fitness", ranked.front().fitness}};
+                   {"best_fitness", ranked.front().fitness},
+                   {"picked", member_json(chosen)}};
     return out;
   }
 
@@ -177,7 +203,8 @@ class EvolutionStrategy : public SearchStrategy {
 
  private:
   // pareto.json: the front of every candidate scored, each member with its arch.
-  void write_front(SearchContext& ctx, const EvolutionResult& r, const FrontMeasure& m) const {
+  void write_front(SearchContext& ctx, const EvolutionResult& r, const FrontMeasure& m,
+                   const Individual& chosen) const {
     json objectives = json::array();
     for (const auto& o : opt_.objectives)
       objectives.push_back({{"objective", o.key()}, {"goal", o.maximise ? "max" : "min"}});
@@ -190,11 +217,71 @@ class EvolutionStrategy : public SearchStrategy {
       members.push_back(j);
     }
     write_file_atomic(ctx.run.file("pareto.json"), json{{"objectives", objectives},
-                                                        {"normalisation", m.to_json()},
+                                                        {"hypervolume_measure", m.to_json()},
                                                         {"hypervolume", m.hypervolume_of(front)},
+                                                        {"picked", chosen.index},
                                                         {"front", members}}
                                                            .dump(1) +
                                                        "\n");
+  }
+
+  // Fitness against the first cost objective (or the evaluation index when
+  // fitness is the only one): every candidate, the fronts of the first,
+  // some middle and the last generation, and the picked member.
+  bool write_fronts_png(const std::string& path, const std::vector<Individual>& history,
+                        const Individual& chosen) const {
+    std::size_t k = 0;
+    while (k < opt_.objectives.size() && opt_.objectives[k].metric == "fitness") ++k;
+    auto x_of = [&](const Individual& c) {
+      if (k == opt_.objectives.size()) return double(c.index);
+      return opt_.objectives[k].maximise ? -c.objectives[k] : c.objectives[k];
+    };
+    Plot plot;
+    plot.title = fmt::format("evolution ({}): candidates and fronts by generation",
+                             opt_.settings.selection);
+    plot.xlabel = k == opt_.objectives.size() ? "evaluation" : opt_.objectives[k].key();
+    plot.ylabel = "fitness";
+    PlotSeries all{"candidates", {}, "", "points pt 7 ps 0.4 lc 'gray'"};
+    for (const auto& c : history) all.points.emplace_back(x_of(c), c.fitness);
+    plot.series.push_back(all);
+    const int last = history.back().generation;
+    std::vector<int> shown = {0, last / 3, 2 * last / 3, last};
+    shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+    for (int g : shown) {
+      std::vector<Individual> upto;
+      for (const auto& c : history)
+        if (c.generation <= g) upto.push_back(c);
+      auto front = pareto_front(upto);
+      std::sort(front.begin(), front.end(), [&](const Individual& a, const Individual& b) {
+        return x_of(a) < x_of(b);
+      });
+      PlotSeries s{fmt::format("front after generation {}", g), {}, "", "linespoints pt 7 ps 0.8"};
+      for (const auto& c : front) s.points.emplace_back(x_of(c), c.fitness);
+      plot.series.push_back(std::move(s));
+    }
+    plot.series.push_back(
+        {"picked", {{x_of(chosen), chosen.fitness}}, "", "points pt 6 ps 2.5 lw 2 lc 'black'"});
+    return write_plot_png(plot, path);
+  }
+
+  // The front member the pick rule takes (see PickRule).
+  Individual picked(const std::vector<Individual>& front) const {
+    std::size_t k = 0;
+    while (opt_.objectives[k].key() != opt_.pick.by) ++k;
+    double best = -HUGE_VAL;
+    for (const auto& c : front) best = std::max(best, c.fitness);
+    const Individual* out = nullptr;
+    for (const auto& c : front) {
+      if (opt_.pick.fitness_within && c.fitness < best - *opt_.pick.fitness_within) continue;
+      // objectives are minimised; a maximised one is stored negated
+      const double v = opt_.objectives[k].maximise ? -c.objectives[k] : c.objectives[k];
+      const double w = out ? (opt_.objectives[k].maximise ? -out->objectives[k]
+                                                          : out->objectives[k])
+                           : 0.0;
+      if (!out || (opt_.pick.maximise ? v > w : v < w) || (v == w && c.fitness > out->fitness))
+        out = &c;
+    }
+    return *out;
   }
 
   const EvolutionOptions& opt_;

@@ -533,6 +533,62 @@ TEST_CASE("evolution searches a table-scored space with early exit and two objec
   CHECK_FALSE(fs::exists(dir + "/bad"));
 }
 
+TEST_CASE("evolution picks by a rule and measures hypervolume against a given reference",
+          "[cli][search][evolution]") {
+  auto dir = test::temp_dir("evolution-pick");
+  auto cfg = evolution_config(
+      dir,
+      "strategy: {type: evolution, population: 6, evaluations: 24,\n"
+      "  objectives: [{metric: fitness}, {model: f, metric: latency_ms}],\n"
+      "  hypervolume_reference: [0, 100],\n"
+      "  pick: {by: f.latency_ms, fitness_within: 2}}");
+  auto r = run_hwnas({"search", "--config", cfg, "--out", dir + "/run", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  const json pareto = json::parse(read_text_file(dir + "/run/pareto.json"));
+  CHECK(pareto["hypervolume_measure"]["reference"]["f.latency_ms"] == 100.0);
+  // The fastest member within 2 of the front's best fitness is the one retrained.
+  double best = -1;
+  for (const auto& m : pareto["front"]) best = std::max(best, m["fitness"].get<double>());
+  json want;
+  double fastest = 1e9;
+  for (const auto& m : pareto["front"])
+    if (m["fitness"].get<double>() >= best - 2 && m["objectives"][1].get<double>() < fastest)
+      fastest = m["objectives"][1], want = m;
+  REQUIRE_FALSE(want.is_null());
+  CHECK(json::parse(r.out)["genotype"] == want["genotype"]);
+  CHECK(pareto["picked"] == want["index"]);
+  // 2-D hypervolume by hand: reference (fitness 0, 100 ms); the front sorted by
+  // latency has rising fitness, each member owning the strip up to the next.
+  std::vector<std::pair<double, double>> pts;  // (ms, fitness)
+  for (const auto& m : pareto["front"])
+    pts.emplace_back(m["objectives"][1].get<double>(), m["fitness"].get<double>());
+  std::sort(pts.begin(), pts.end());
+  double hv = 0;
+  for (std::size_t i = 0; i < pts.size(); ++i)
+    hv += pts[i].second * ((i + 1 < pts.size() ? pts[i + 1].first : 100.0) - pts[i].first);
+  CHECK(pareto["hypervolume"].get<double>() == Approx(hv));
+  const auto fronts = jsonl(dir + "/run/pareto.jsonl");
+  CHECK(fronts.back()["hypervolume"].get<double>() == Approx(hv));
+  CHECK(fronts.front()["hypervolume_ratio"].get<double>() == Approx(1.0));
+  CHECK(fs::file_size(dir + "/run/pareto.png") > 1000);  // gnuplot drew the fronts
+
+  auto refused = [&](const std::string& strategy) {
+    return run_hwnas({"search", "--config", evolution_config(dir, strategy), "--out",
+                      dir + "/bad"});
+  };
+  auto by = refused("strategy: {type: evolution, evaluations: 10, pick: {by: f.latency}}");
+  CHECK(by.rc == 2);
+  CHECK_THAT(by.err, Catch::Contains("pick.by") && Catch::Contains("not an objective") &&
+                         Catch::Contains("fitness"));
+  auto ref = refused(
+      "strategy: {type: evolution, evaluations: 10, hypervolume_reference: [0, 1]}");
+  CHECK(ref.rc == 2);
+  CHECK_THAT(ref.err, Catch::Contains("hypervolume_reference") &&
+                          Catch::Contains("one per objective (1: fitness)"));
+  CHECK_FALSE(fs::exists(dir + "/bad"));
+}
+
 TEST_CASE("a table cost model prices whole networks from measurements, unmeasured ones left out",
           "[cli][search][evolution]") {
   auto dir = test::temp_dir("evolution-table-cost");

@@ -1,6 +1,7 @@
 #pragma once
 // Strategy `evolution`: the options of the evolution engine (search/evolution.h)
 // as a config gives them, with EEEA-Net's early exit and the objectives.
+#include <optional>
 #include <vector>
 
 #include "hwnas/search/evolution.h"
@@ -18,6 +19,15 @@ struct ObjectiveSpec {
   std::string key() const;
 };
 
+/// Which member of the final front the pipeline takes: among the members
+/// whose fitness is within `fitness_within` of the front's best (all when
+/// unset), the best by `by` (an objective's key).
+struct PickRule {
+  std::string by = "fitness";
+  bool maximise = true;
+  std::optional<double> fitness_within;
+};
+
 struct EvolutionOptions : StrategyOptions {
   EvolutionSettings settings;
   /// Default: [{metric: fitness, goal: max}].
@@ -25,6 +35,11 @@ struct EvolutionOptions : StrategyOptions {
   /// Thresholds a sampled candidate must meet before it is scored.
   std::vector<Constraint> early_exit;
   bool early_exit_offspring = false;  ///< apply them to offspring too. Default: false.
+  /// The hypervolume's reference point, one value per objective in its own
+  /// units. Empty (default): per objective, the first population's worst
+  /// value plus a tenth of its range there.
+  std::vector<double> hypervolume_reference;
+  PickRule pick;
 
   json to_json() const override;
   void resolve(const OptionsContext& ctx, const Value& node) override;

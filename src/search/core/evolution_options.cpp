@@ -1,5 +1,7 @@
 #include "hwnas/search/evolution_options.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "hwnas/common/text.h"
@@ -51,7 +53,9 @@ json EvolutionOptions::to_json() const {
     ee.push_back(j);
   }
   const EvolutionSettings& s = settings;
-  return {{"type", type},
+  json pk = {{"by", pick.by}, {"goal", pick.maximise ? "max" : "min"}};
+  if (pick.fitness_within) pk["fitness_within"] = *pick.fitness_within;
+  json out = {{"type", type},
           {"selection", s.selection},
           {"population", s.population},
           {"evaluations", s.evaluations},
@@ -61,7 +65,10 @@ json EvolutionOptions::to_json() const {
           {"objectives", objs},
           {"early_exit", ee},
           {"early_exit_offspring", early_exit_offspring},
-          {"min_draws", s.min_draws}};
+          {"min_draws", s.min_draws},
+          {"pick", pk}};
+  if (!hypervolume_reference.empty()) out["hypervolume_reference"] = hypervolume_reference;
+  return out;
 }
 
 std::vector<std::string> EvolutionOptions::objective_models() const {
@@ -140,6 +147,32 @@ void register_evolution_options(StrategyOptionsRegistry& r) {
               ef.finish();
               o->early_exit.push_back(c);
             }
+          }
+          std::vector<std::string> keys;
+          for (const auto& spec : o->objectives) keys.push_back(spec.key());
+          if (auto ref = f.find("hypervolume_reference")) {
+            const auto values = ref->as_list(1, 16);
+            if (values.size() != keys.size())
+              ref->fail(fmt::format("has {} values; it needs one per objective ({}: {})",
+                                    values.size(), keys.size(), join(keys)));
+            for (const Value& v : values)
+              o->hypervolume_reference.push_back(v.as_number(-1e18, 1e18));
+          }
+          if (auto pk = f.find("pick")) {
+            Fields pf = pk->as_object();
+            if (auto by = pf.find("by")) {
+              o->pick.by = by->as_string();
+              if (std::find(keys.begin(), keys.end(), o->pick.by) == keys.end())
+                by->fail(fmt::format("'{}' is not an objective{}; the objectives are: {}",
+                                     o->pick.by, did_you_mean(o->pick.by, keys), join(keys)));
+            }
+            const auto& spec = o->objectives[std::size_t(
+                std::find(keys.begin(), keys.end(), o->pick.by) - keys.begin())];
+            o->pick.maximise = pf.get_choice("goal", {"max", "min"},
+                                             spec.maximise ? "max" : "min") == "max";
+            if (pf.has("fitness_within"))
+              o->pick.fitness_within = pf.get_number("fitness_within", 0, 1e18);
+            pf.finish();
           }
           f.finish();
           return o;
