@@ -19,7 +19,9 @@ std::string quoted(const std::string& s) {
 
 }  // namespace
 
-bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+bool gnuplot_available() {
+  return std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
 
 bool write_plot_png(const Plot& plot, const std::string& path) {
   namespace fs = std::filesystem;
@@ -29,7 +31,8 @@ bool write_plot_png(const Plot& plot, const std::string& path) {
   for (std::size_t k = 0; k < plot.series.size(); ++k) {
     if (!plot.series[k].function.empty()) continue;
     script += fmt::format("$s{} << EOD\n", k);
-    for (const auto& [x, y] : plot.series[k].points) script += fmt::format("{:.10g} {:.10g}\n", x, y);
+    for (const auto& [x, y] : plot.series[k].points)
+      script += fmt::format("{:.10g} {:.10g}\n", x, y);
     script += "EOD\n";
   }
   script += fmt::format("set terminal png size {},{} noenhanced\nset output {}\n", plot.width,

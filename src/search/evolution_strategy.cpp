@@ -156,9 +156,10 @@ class EvolutionStrategy : public SearchStrategy {
                      {"hypervolume_ratio", measure.ratio(hv)},
                      {"front", front.size()},
                      {"rejected", rejected_}});
-      spdlog::info("generation {}: {} on the front, hypervolume {:.6g} ({:.3f}x the first "
-                   "population's)",
-                   gen, front.size(), hv, measure.ratio(hv));
+      spdlog::info(
+          "generation {}: {} on the front, hypervolume {:.6g} ({:.3f}x the first "
+          "population's)",
+          gen, front.size(), hv, measure.ratio(hv));
       generations_written_ = gen + 1;
       ctx.save_state();
     };
@@ -237,8 +238,8 @@ class EvolutionStrategy : public SearchStrategy {
       return opt_.objectives[k].maximise ? -c.objectives[k] : c.objectives[k];
     };
     Plot plot;
-    plot.title = fmt::format("evolution ({}): candidates and fronts by generation",
-                             opt_.settings.selection);
+    plot.title =
+        fmt::format("evolution ({}): candidates and fronts by generation", opt_.settings.selection);
     plot.xlabel = k == opt_.objectives.size() ? "evaluation" : opt_.objectives[k].key();
     plot.ylabel = "fitness";
     PlotSeries all{"candidates", {}, "", "points pt 7 ps 0.4 lc 'gray'"};
@@ -252,9 +253,8 @@ class EvolutionStrategy : public SearchStrategy {
       for (const auto& c : history)
         if (c.generation <= g) upto.push_back(c);
       auto front = pareto_front(upto);
-      std::sort(front.begin(), front.end(), [&](const Individual& a, const Individual& b) {
-        return x_of(a) < x_of(b);
-      });
+      std::sort(front.begin(), front.end(),
+                [&](const Individual& a, const Individual& b) { return x_of(a) < x_of(b); });
       PlotSeries s{fmt::format("front after generation {}", g), {}, "", "linespoints pt 7 ps 0.8"};
       for (const auto& c : front) s.points.emplace_back(x_of(c), c.fitness);
       plot.series.push_back(std::move(s));
@@ -275,9 +275,8 @@ class EvolutionStrategy : public SearchStrategy {
       if (opt_.pick.fitness_within && c.fitness < best - *opt_.pick.fitness_within) continue;
       // objectives are minimised; a maximised one is stored negated
       const double v = opt_.objectives[k].maximise ? -c.objectives[k] : c.objectives[k];
-      const double w = out ? (opt_.objectives[k].maximise ? -out->objectives[k]
-                                                          : out->objectives[k])
-                           : 0.0;
+      const double w =
+          out ? (opt_.objectives[k].maximise ? -out->objectives[k] : out->objectives[k]) : 0.0;
       if (!out || (opt_.pick.maximise ? v > w : v < w) || (v == w && c.fitness > out->fitness))
         out = &c;
     }

@@ -58,6 +58,7 @@ const FitnessRegistry& builtin_fitness() {
     FitnessRegistry r;
     register_train_fitness(r);
     register_table_fitness(r);
+    register_proxy_fitness(r);
     return r;
   }();
   return r;

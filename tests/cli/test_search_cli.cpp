@@ -536,12 +536,11 @@ TEST_CASE("evolution searches a table-scored space with early exit and two objec
 TEST_CASE("evolution picks by a rule and measures hypervolume against a given reference",
           "[cli][search][evolution]") {
   auto dir = test::temp_dir("evolution-pick");
-  auto cfg = evolution_config(
-      dir,
-      "strategy: {type: evolution, population: 6, evaluations: 24,\n"
-      "  objectives: [{metric: fitness}, {model: f, metric: latency_ms}],\n"
-      "  hypervolume_reference: [0, 100],\n"
-      "  pick: {by: f.latency_ms, fitness_within: 2}}");
+  auto cfg = evolution_config(dir,
+                              "strategy: {type: evolution, population: 6, evaluations: 24,\n"
+                              "  objectives: [{metric: fitness}, {model: f, metric: latency_ms}],\n"
+                              "  hypervolume_reference: [0, 100],\n"
+                              "  pick: {by: f.latency_ms, fitness_within: 2}}");
   auto r = run_hwnas({"search", "--config", cfg, "--out", dir + "/run", "--json"});
   INFO(r.err);
   REQUIRE(r.rc == 0);
@@ -574,15 +573,14 @@ TEST_CASE("evolution picks by a rule and measures hypervolume against a given re
   CHECK(fs::file_size(dir + "/run/pareto.png") > 1000);  // gnuplot drew the fronts
 
   auto refused = [&](const std::string& strategy) {
-    return run_hwnas({"search", "--config", evolution_config(dir, strategy), "--out",
-                      dir + "/bad"});
+    return run_hwnas(
+        {"search", "--config", evolution_config(dir, strategy), "--out", dir + "/bad"});
   };
   auto by = refused("strategy: {type: evolution, evaluations: 10, pick: {by: f.latency}}");
   CHECK(by.rc == 2);
   CHECK_THAT(by.err, Catch::Contains("pick.by") && Catch::Contains("not an objective") &&
                          Catch::Contains("fitness"));
-  auto ref = refused(
-      "strategy: {type: evolution, evaluations: 10, hypervolume_reference: [0, 1]}");
+  auto ref = refused("strategy: {type: evolution, evaluations: 10, hypervolume_reference: [0, 1]}");
   CHECK(ref.rc == 2);
   CHECK_THAT(ref.err, Catch::Contains("hypervolume_reference") &&
                           Catch::Contains("one per objective (1: fitness)"));

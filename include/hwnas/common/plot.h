@@ -9,9 +9,9 @@
 namespace hwnas {
 
 struct PlotSeries {
-  std::string title;                             ///< "" for no key entry
+  std::string title;                              ///< "" for no key entry
   std::vector<std::pair<double, double>> points;  ///< (x, y)
-  std::string function;                          ///< instead of points, e.g. "1.1*x"
+  std::string function;                           ///< instead of points, e.g. "1.1*x"
   std::string style = "points pt 7 ps 0.6";       ///< gnuplot's `with` clause
 };
 

@@ -43,6 +43,15 @@ const FitnessRegistry& builtin_fitness();
 
 void register_train_fitness(FitnessRegistry& r);
 void register_table_fitness(FitnessRegistry& r);
+void register_proxy_fitness(FitnessRegistry& r);
+
+/// SynFlow (Tanaka et al. 2020) of `arch` untrained: with weights drawn from
+/// `seed` and replaced by their absolute values, BN in eval mode, in double
+/// precision, R = sum of the logits for an all-ones input; the score is
+/// log(sum over the conv and linear weights of |theta * dR/dtheta|) (biases
+/// and BN affine terms left out, as Abdelfattah et al. do), kNoPathScore when that
+/// sum is 0 (no path from input to output).
+double synflow_score(const Arch& arch, std::uint64_t seed);
 
 /// candidates.jsonl of a run as written so far: genotype -> its record.
 /// Throws InputError naming the line of a record that does not parse.

@@ -42,9 +42,17 @@ struct TableFitnessOptions : FitnessOptions {
   void resolve(const Space& space, const Value& node) override;
 };
 
+/// `proxy`: a training-free score of the untrained network (zero-cost
+/// proxies): `synflow` (Tanaka et al. 2020, as Abdelfattah et al. 2021 use
+/// it for NAS) or `entropy` (search/entropy.h, after DeepMAD).
+struct ProxyFitnessOptions : FitnessOptions {
+  std::string score = "synflow";  ///< synflow | entropy. Default: synflow.
+  json to_json() const override;
+};
+
 using FitnessOptionsRegistry = OptionsRegistry<FitnessOptions>;
 
-/// Every fitness provider hwnas ships: train, table.
+/// Every fitness provider hwnas ships: train, table, proxy.
 const FitnessOptionsRegistry& builtin_fitness_options();
 
 }  // namespace hwnas

@@ -56,17 +56,17 @@ json EvolutionOptions::to_json() const {
   json pk = {{"by", pick.by}, {"goal", pick.maximise ? "max" : "min"}};
   if (pick.fitness_within) pk["fitness_within"] = *pick.fitness_within;
   json out = {{"type", type},
-          {"selection", s.selection},
-          {"population", s.population},
-          {"evaluations", s.evaluations},
-          {"tournament_size", s.tournament_size},
-          {"mutation_prob", s.mutation_prob},
-          {"crossover_prob", s.crossover_prob},
-          {"objectives", objs},
-          {"early_exit", ee},
-          {"early_exit_offspring", early_exit_offspring},
-          {"min_draws", s.min_draws},
-          {"pick", pk}};
+              {"selection", s.selection},
+              {"population", s.population},
+              {"evaluations", s.evaluations},
+              {"tournament_size", s.tournament_size},
+              {"mutation_prob", s.mutation_prob},
+              {"crossover_prob", s.crossover_prob},
+              {"objectives", objs},
+              {"early_exit", ee},
+              {"early_exit_offspring", early_exit_offspring},
+              {"min_draws", s.min_draws},
+              {"pick", pk}};
   if (!hypervolume_reference.empty()) out["hypervolume_reference"] = hypervolume_reference;
   return out;
 }
@@ -108,8 +108,11 @@ void register_evolution_options(StrategyOptionsRegistry& r) {
           s.selection = f.get_choice("selection", {"nsga2", "aging", "tournament"}, s.selection);
           s.population = int(f.get_int("population", 2, 100000, s.population));
           s.evaluations = f.get_int("evaluations", 1, 100'000'000, s.evaluations);
-          s.tournament_size = int(f.get_int("tournament_size", 2, 100000, s.tournament_size));
-          if (s.tournament_size > s.population)
+          // Default: 5, or the whole population when it is smaller.
+          const bool given = f.has("tournament_size");
+          s.tournament_size = int(
+              f.get_int("tournament_size", 2, 100000, std::min(s.tournament_size, s.population)));
+          if (given && s.tournament_size > s.population)
             f.get("tournament_size")
                 .fail(fmt::format("is larger than the population ({})", s.population));
           s.mutation_prob = f.get_number("mutation_prob", 0, 1, s.mutation_prob);
@@ -168,8 +171,8 @@ void register_evolution_options(StrategyOptionsRegistry& r) {
             }
             const auto& spec = o->objectives[std::size_t(
                 std::find(keys.begin(), keys.end(), o->pick.by) - keys.begin())];
-            o->pick.maximise = pf.get_choice("goal", {"max", "min"},
-                                             spec.maximise ? "max" : "min") == "max";
+            o->pick.maximise =
+                pf.get_choice("goal", {"max", "min"}, spec.maximise ? "max" : "min") == "max";
             if (pf.has("fitness_within"))
               o->pick.fitness_within = pf.get_number("fitness_within", 0, 1e18);
             pf.finish();

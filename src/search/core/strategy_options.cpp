@@ -50,6 +50,10 @@ void TableFitnessOptions::resolve(const Space& space, const Value& node) {
       std::make_shared<const BenchTable>(read_bench_table(file, space, column, genotype_column));
 }
 
+json ProxyFitnessOptions::to_json() const {
+  return {{"type", type}, {"score", score}};
+}
+
 const FitnessOptionsRegistry& builtin_fitness_options() {
   static const FitnessOptionsRegistry r = [] {
     FitnessOptionsRegistry r;
@@ -74,6 +78,15 @@ const FitnessOptionsRegistry& builtin_fitness_options() {
             o->column = f.get_string("column", "");
             o->genotype_column = f.get_string("genotype_column", o->genotype_column);
             o->missing = f.get_choice("missing", {"error", "skip"}, o->missing);
+            f.finish();
+            return o;
+          });
+    r.add("proxy",
+          "a training-free score of the untrained network: synflow (log of the synaptic flow) "
+          "or entropy (DeepMAD-style, from the structure alone)",
+          [](Fields& f) {
+            auto o = std::make_unique<ProxyFitnessOptions>();
+            o->score = f.get_choice("score", {"synflow", "entropy"}, o->score);
             f.finish();
             return o;
           });
