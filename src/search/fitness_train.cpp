@@ -59,6 +59,7 @@ const FitnessRegistry& builtin_fitness() {
     register_train_fitness(r);
     register_table_fitness(r);
     register_proxy_fitness(r);
+    register_supernet_fitness(r);
     return r;
   }();
   return r;

@@ -44,6 +44,7 @@ const FitnessRegistry& builtin_fitness();
 void register_train_fitness(FitnessRegistry& r);
 void register_table_fitness(FitnessRegistry& r);
 void register_proxy_fitness(FitnessRegistry& r);
+void register_supernet_fitness(FitnessRegistry& r);
 
 /// SynFlow (Tanaka et al. 2020) of `arch` untrained: with weights drawn from
 /// `seed` and replaced by their absolute values, BN in eval mode, in double

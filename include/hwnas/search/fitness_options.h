@@ -50,9 +50,24 @@ struct ProxyFitnessOptions : FitnessOptions {
   json to_json() const override;
 };
 
+/// `supernet`: weights inherited from a trained supernet of the same space
+/// (a `proxyless` or `fbnet` search's run directory, its last checkpoint),
+/// BatchNorm statistics re-estimated on a few training batches, scored by
+/// top-1 on the validation split.
+struct SupernetFitnessOptions : FitnessOptions {
+  std::string run;              ///< required: the supernet search's run directory
+  int bn_batches = 10;          ///< training batches that re-estimate BN. Default: 10.
+  int batch = 128;              ///< their batch size. Default: 128.
+  std::int64_t val_images = 0;  ///< score on at most this many validation images (0: all).
+  json to_json() const override;
+  /// Checks that `run` holds a supernet search of a space with the same
+  /// networks as `space`, and its checkpoint.
+  void resolve(const Space& space, const Value& node) override;
+};
+
 using FitnessOptionsRegistry = OptionsRegistry<FitnessOptions>;
 
-/// Every fitness provider hwnas ships: train, table, proxy.
+/// Every fitness provider hwnas ships: train, table, proxy, supernet.
 const FitnessOptionsRegistry& builtin_fitness_options();
 
 }  // namespace hwnas

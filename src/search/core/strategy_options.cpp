@@ -1,8 +1,11 @@
 #include "hwnas/search/strategy_options.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "hwnas/common/paths.h"
+#include "hwnas/config/run_config.h"
 #include "hwnas/search/evolution_options.h"
 #include "hwnas/search/fitness_options.h"
 #include "hwnas/search/random_options.h"
@@ -54,6 +57,58 @@ json ProxyFitnessOptions::to_json() const {
   return {{"type", type}, {"score", score}};
 }
 
+json SupernetFitnessOptions::to_json() const {
+  json j = {
+      {"type", type}, {"bn_batches", bn_batches}, {"batch", batch}, {"val_images", val_images}};
+  if (!run.empty()) j["run"] = run;  // required: absent only in the list of defaults
+  return j;
+}
+
+namespace {
+
+// Whether two spaces build the same network for every choice of every
+// position (names and files may differ).
+bool same_networks(const Space& a, const Space& b) {
+  if (a.positions.size() != b.positions.size()) return false;
+  for (std::size_t p = 0; p < a.positions.size(); ++p)
+    if (a.positions[p].choices.size() != b.positions[p].choices.size()) return false;
+  for (std::size_t p = 0; p < a.positions.size(); ++p)
+    for (std::size_t c = 0; c < a.positions[p].choices.size(); ++c) {
+      Genotype g(a.positions.size(), 0);
+      g[p] = int(c);
+      const Arch x = decode(a, g), y = decode(b, g);
+      if (x.input != y.input || x.num_classes != y.num_classes || x.layers != y.layers)
+        return false;
+    }
+  return true;
+}
+
+}  // namespace
+
+void SupernetFitnessOptions::resolve(const Space& space, const Value& node) {
+  Fields f = node.as_object();
+  if (run.empty()) f.get("run");  // reports the missing key
+  const Value where = f.get("run");
+  namespace fs = std::filesystem;
+  const std::string cfg = (fs::path(run) / "config.yaml").string();
+  if (!fs::exists(cfg)) where.fail("'" + run + "' is not a search run directory (no config.yaml)");
+  const RunConfig rc = load_run_config(cfg);
+  if (rc.strategy.type != "proxyless" && rc.strategy.type != "fbnet")
+    where.fail(
+        fmt::format("'{}' is a {} search; a supernet fitness needs a proxyless or fbnet "
+                    "search's run directory",
+                    run, rc.strategy.type));
+  const Space theirs =
+      load_space(is_space_path(rc.space) ? resolve_input_path(rc.space, cfg) : rc.space);
+  if (!same_networks(space, theirs))
+    where.fail(
+        fmt::format("the supernet in '{}' is of space {} ({}), whose networks differ from "
+                    "this run's space {}",
+                    run, theirs.name, theirs.file, space.name));
+  if (!fs::exists(fs::path(run) / "checkpoints" / "last.ckpt"))
+    where.fail("'" + run + "' has no supernet checkpoint (checkpoints/last.ckpt)");
+}
+
 const FitnessOptionsRegistry& builtin_fitness_options() {
   static const FitnessOptionsRegistry r = [] {
     FitnessOptionsRegistry r;
@@ -87,6 +142,18 @@ const FitnessOptionsRegistry& builtin_fitness_options() {
           [](Fields& f) {
             auto o = std::make_unique<ProxyFitnessOptions>();
             o->score = f.get_choice("score", {"synflow", "entropy"}, o->score);
+            f.finish();
+            return o;
+          });
+    r.add("supernet",
+          "weights inherited from a trained supernet of the same space (run: a proxyless or "
+          "fbnet search's run directory), BN re-estimated, top-1 on the validation split",
+          [](Fields& f) {
+            auto o = std::make_unique<SupernetFitnessOptions>();
+            if (f.has("run")) o->run = resolve_input_path(f.get("run"));
+            o->bn_batches = int(f.get_int("bn_batches", 1, 100000, o->bn_batches));
+            o->batch = int(f.get_int("batch", 1, 65536, o->batch));
+            o->val_images = f.get_int("val_images", 0, 1'000'000'000, o->val_images);
             f.finish();
             return o;
           });

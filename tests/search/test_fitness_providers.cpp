@@ -1,0 +1,159 @@
+// Fitness providers with torch: SynFlow by hand, the `proxy` and
+// `supernet` fitness through the CLI.
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "../support.h"
+#include "hwnas/common/files.h"
+#include "hwnas/nn/network.h"
+#include "hwnas/search/entropy.h"
+#include "hwnas/search/fitness.h"
+#include "hwnas/space/genotype.h"
+
+using namespace hwnas;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kTinySpace = R"(name: tiny
+input: [1, 28, 28]
+num_classes: 10
+candidates:
+  a: {op: mbconv, k: 3, e: 1}
+  b: {op: mbconv, k: 3, e: 3}
+  c: {op: mbconv, k: 5, e: 6}
+layers:
+  - {op: conv, out: 8, k: 3, stride: 2}
+  - {stage: {out: 8, depth: 1, stride: 1, choices: [a, b, c]}}
+  - {stage: {out: 16, depth: 2, stride: 2, choices: [a, b, c]}}
+  - {op: gap}
+  - {op: linear, out: 10}
+)";
+
+}  // namespace
+
+TEST_CASE("synflow equals its hand value and is floored when no path is left", "[search][proxy]") {
+  // ones(1x2x2) -> conv 1x1 (weight w, no BN, no bias, no act) -> gap ->
+  // linear 1->2 (W, b). With |.| weights R = |w| (|W1| + |W2|) + |b1| + |b2|;
+  // the weights' |theta dR/dtheta| sum to 2 |w| (|W1| + |W2|).
+  Arch a;
+  a.name = "t";
+  a.input = {1, 2, 2};
+  a.num_classes = 2;
+  Layer conv = Layer::make(Op::Conv);
+  conv.out = 1, conv.k = 1, conv.bn = false, conv.act = Act::None;
+  Layer lin = Layer::make(Op::Linear);
+  lin.out = 2;
+  a.layers = {conv, Layer::make(Op::Gap), lin};
+  torch::manual_seed(7);
+  ArchNet net(a);
+  const auto p = net->named_parameters();
+  const double w = std::abs(p["layers.0.conv.weight"].item<double>());
+  const auto fc = p["layers.2.fc.weight"].to(torch::kDouble).abs();
+  const double W = fc.sum().item<double>();
+  CHECK(synflow_score(a, 7) == Approx(std::log(2 * w * W)).epsilon(1e-12));
+
+  const Space nb = load_space("nb201");
+  CHECK(synflow_score(decode(nb, Genotype(6, 0)), 0) == kNoPathScore);  // every edge `none`
+  const double conv3 = synflow_score(decode(nb, Genotype(6, 3)), 0);
+  CHECK(std::isfinite(conv3));
+  CHECK(conv3 > synflow_score(decode(nb, Genotype(6, 1)), 0));  // conv 3x3 over skip
+}
+
+TEST_CASE("evolution scores candidates by a zero-cost proxy", "[cli][search][proxy]") {
+  auto dir = test::temp_dir("proxy-fitness");
+  write_file_atomic(dir + "/tiny.yaml", kTinySpace);
+  for (const std::string score : {"synflow", "entropy"}) {
+    write_file_atomic(
+        dir + "/c.yaml",
+        "name: p\nseed: 3\nthreads: 1\nspace: tiny.yaml\n"
+        "data: {dataset: synthetic, train_limit: 128, test_limit: 64}\n"
+        "train: {batch: 16}\nstrategy: {type: evolution, population: 4, evaluations: 8}\n"
+        "fitness: {type: proxy, score: " +
+            score + "}\n");
+    auto r = test::run_hwnas({"search", "--config", dir + "/c.yaml", "--out", dir + "/" + score});
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    const Space space = load_space(dir + "/tiny.yaml");
+    std::istringstream lines(read_text_file(dir + "/" + score + "/candidates.jsonl"));
+    int n = 0;
+    for (std::string line; std::getline(lines, line); ++n) {
+      const json c = json::parse(line);
+      const Arch arch = decode(space, c["genotype"].get<Genotype>());
+      const double want = score == "entropy" ? structural_entropy(arch) : synflow_score(arch, 3);
+      CHECK(c["fitness"].get<double>() == Approx(want).epsilon(1e-9));
+    }
+    CHECK(n == 8);
+  }
+}
+
+TEST_CASE("evolution scores candidates with weights inherited from a trained supernet",
+          "[cli][search][supernet]") {
+  auto dir = test::temp_dir("supernet-fitness");
+  write_file_atomic(dir + "/tiny.yaml", kTinySpace);
+  auto config = [&](const std::string& body) {
+    write_file_atomic(dir + "/c.yaml",
+                      "name: p\nseed: 3\nthreads: 2\nspace: tiny.yaml\n"
+                      "data: {dataset: synthetic, train_limit: 1024, test_limit: 128}\n"
+                      "train: {batch: 32, epochs: 3, optimizer: {lr: 0.1}}\n" +
+                          body);
+    return dir + "/c.yaml";
+  };
+  // The supernet: a proxyless search, no retrain.
+  auto s = test::run_hwnas({"search", "--config",
+                            config("strategy: {type: proxyless, warmup_epochs: 2}\n"), "--out",
+                            dir + "/super"});
+  INFO(s.err);
+  REQUIRE(s.rc == 0);
+  auto r =
+      test::run_hwnas({"search", "--config",
+                       config("strategy: {type: evolution, population: 4, evaluations: 8}\n"
+                              "fitness: {type: supernet, run: super, bn_batches: 4, batch: 32}\n"),
+                       "--out", dir + "/evo"},
+                      dir);
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  std::istringstream lines(read_text_file(dir + "/evo/candidates.jsonl"));
+  double sum = 0;
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n)
+    sum += json::parse(line)["fitness"].get<double>();
+  REQUIRE(n == 8);
+  // The synthetic classes are a bright square's position: inherited weights
+  // classify far above chance (10%), which untrained ones do not.
+  CHECK(sum / n > 0.5);
+
+  // Refused before any work, naming fitness.run.
+  auto refused = [&](const std::string& run) {
+    return test::run_hwnas({"search", "--config",
+                            config("strategy: {type: evolution, population: 4, evaluations: 8}\n"
+                                   "fitness: {type: supernet, run: " +
+                                   run + "}\n"),
+                            "--out", dir + "/bad"},
+                           dir);
+  };
+  auto missing = refused("nope");
+  CHECK(missing.rc == 2);
+  CHECK_THAT(missing.err, Catch::Contains("fitness.run") && Catch::Contains("not found"));
+  auto evo = refused("evo");
+  CHECK(evo.rc == 2);
+  CHECK_THAT(evo.err, Catch::Contains("is a evolution search"));
+  // The same supernet run seen by a config of another space.
+  fs::create_directories(dir + "/other/checkpoints");
+  fs::copy_file(dir + "/super/checkpoints/last.ckpt", dir + "/other/checkpoints/last.ckpt");
+  write_file_atomic(dir + "/other/config.yaml",
+                    "name: o\nspace: proxyless-fmnist\nstrategy: {type: proxyless}\n");
+  auto space = refused("other");
+  CHECK(space.rc == 2);
+  CHECK_THAT(space.err, Catch::Contains("proxyless-fmnist") && Catch::Contains("differ"));
+  fs::remove(dir + "/other/checkpoints/last.ckpt");
+  fs::copy_file(dir + "/super/config.yaml", dir + "/other/config.yaml",
+                fs::copy_options::overwrite_existing);
+  auto ckpt = refused("other");
+  CHECK(ckpt.rc == 2);
+  CHECK_THAT(ckpt.err, Catch::Contains("no supernet checkpoint"));
+  CHECK_FALSE(fs::exists(dir + "/bad"));
+}
