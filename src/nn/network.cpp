@@ -6,8 +6,6 @@ namespace hwnas {
 
 namespace nnf = torch::nn::functional;
 
-namespace {
-
 torch::Tensor activate(torch::Tensor x, Act act) {
   switch (act) {
     case Act::None:
@@ -21,6 +19,8 @@ torch::Tensor activate(torch::Tensor x, Act act) {
   }
   return x;
 }
+
+namespace {
 
 torch::nn::Conv2d conv2d(int in, int out, int k, int stride, int groups, int dilation, bool bias) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, k)

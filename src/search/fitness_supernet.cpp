@@ -22,7 +22,7 @@ class SupernetFitness : public FitnessProvider {
       : ctx_(ctx), opt_(dynamic_cast<const SupernetFitnessOptions&>(*ctx.setup.fitness)) {
     const std::string path =
         (std::filesystem::path(opt_.run) / "checkpoints" / "last.ckpt").string();
-    net_ = Supernet(ctx.setup.space);
+    net_ = Supernet(ctx.setup.space, opt_.shared);
     torch::serialize::InputArchive ar, m;
     try {
       ar.load_from(path);

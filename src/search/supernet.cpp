@@ -1,8 +1,11 @@
 #include "hwnas/search/supernet.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "hwnas/common/error.h"
+#include "hwnas/search/sliced_mbconv.h"
 
 namespace hwnas {
 
@@ -41,14 +44,25 @@ struct GateProbe : torch::autograd::Function<GateProbe> {
 
 }  // namespace
 
-MixedOpImpl::MixedOpImpl(const Position& pos) {
+MixedOpImpl::MixedOpImpl(const Position& pos, bool shared) {
   list_ = register_module("candidates", torch::nn::ModuleList());
   const PositionUse& use = pos.uses.front();  // a chain space: one use per position
+  SharedMBConv block{nullptr};
+  if (shared && std::any_of(use.layers.begin(), use.layers.end(),
+                            [](const Layer& l) { return l.op == Op::MBConv; }))
+    block = register_module("shared", SharedMBConv(use));
   for (const Layer& l : use.layers) {
-    candidates_.push_back(make_layer_module(l, use.in));
+    if (block && l.op == Op::MBConv)
+      candidates_.push_back(std::make_shared<SlicedMBConv>(l, use.in, block));
+    else
+      candidates_.push_back(make_layer_module(l, use.in));
     list_->push_back(candidates_.back());
   }
   alpha = register_parameter("alpha", torch::zeros({std::int64_t(use.layers.size())}));
+}
+
+const SlicedMBConv* MixedOpImpl::sliced(int j) const {
+  return dynamic_cast<const SlicedMBConv*>(candidates_[std::size_t(j)].get());
 }
 
 torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const PathGate& gate) {
@@ -69,7 +83,7 @@ torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const PathGate& gate)
                                 reinterpret_cast<std::int64_t>(this), probe);
 }
 
-SupernetImpl::SupernetImpl(const Space& space) : space_(space) {
+SupernetImpl::SupernetImpl(const Space& space, bool shared) : space_(space) {
   if (!space_.is_chain())
     throw InputError(space_.file, fmt::format("a supernet runs chain spaces; {} has cells or "
                                               "layers that read other than the previous one",
@@ -81,7 +95,7 @@ SupernetImpl::SupernetImpl(const Space& space) : space_(space) {
     position_of_[space_.positions[p].uses.front().layer_index] = int(p);
   for (std::size_t i = 0; i < space_.skeleton.layers.size(); ++i) {
     if (position_of_[i] >= 0) {
-      mixed_.emplace_back(space_.positions[position_of_[i]]);
+      mixed_.emplace_back(space_.positions[position_of_[i]], shared);
       list_->push_back(mixed_.back());
       fixed_.push_back(nullptr);
     } else {
@@ -155,6 +169,17 @@ void SupernetImpl::copy_into_child(const Genotype& g, ArchNet& child) {
            child_name.substr(dot);
   };
   auto copy = [&](const std::string& name, torch::Tensor& dst, auto& from) {
+    // a shared block's convolution: cut out the candidate's slice
+    const auto dot = name.find('.', 7);
+    const int p = position_of_[std::size_t(std::stoi(name.substr(7, dot - 7)))];
+    if (p >= 0)
+      if (const SlicedMBConv* s = mixed_[std::size_t(p)]->sliced(g[std::size_t(p)]))
+        for (const auto& [rest, t] : s->conv_slices())
+          if (name.compare(dot + 1, std::string::npos, rest) == 0) {
+            HWNAS_ASSERT(t.sizes() == dst.sizes(), "copy_into_child(): slice " + name);
+            dst.copy_(t);
+            return;
+          }
     const std::string src = source(name);
     const torch::Tensor* t = from.find(src);
     HWNAS_ASSERT(t && t->sizes() == dst.sizes(), "copy_into_child(): no tensor " + src);

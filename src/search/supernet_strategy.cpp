@@ -20,7 +20,7 @@ class SupernetStrategy : public SearchStrategy {
     const RunSetup& s = ctx.setup;
     const auto& so = s.strategy_as<SupernetOptions>();
     torch::manual_seed(s.config.seed);
-    net_ = Supernet(s.space);
+    net_ = Supernet(s.space, so.weights == "shared");
     net_->to(ctx.device);
     net_->set_channels_last(s.config.train.channels_last != "off");
     SearchRunOptions o;

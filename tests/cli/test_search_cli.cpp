@@ -155,6 +155,26 @@ TEST_CASE("search refuses configs it cannot run before writing anything", "[cli]
   CHECK_THAT(n.err, Catch::Contains("--resume"));
 }
 
+TEST_CASE("weights: shared refuses a position it cannot slice from one block",
+          "[cli][search][bad]") {
+  auto dir = test::temp_dir("shared-weights");
+  auto dry = [&](const std::string& space) {
+    write_file_atomic(dir + "/c.yaml", "space: " + space +
+                                           "\nstrategy: {type: fbnet, weights: shared}\n"
+                                           "data: {dataset: synthetic}\n");
+    return run_hwnas({"search", "--config", dir + "/c.yaml", "--dry-run", "--out", dir + "/run"});
+  };
+  auto ok = dry("proxyless-fmnist");  // kernels 3-7, expansions 3-6 and zero: one block each
+  INFO(ok.err);
+  CHECK(ok.rc == 0);
+  auto bad = dry("fbnet");  // grouped 1x1 convolutions beside dense ones
+  CHECK(bad.rc == 2);
+  CHECK_THAT(bad.err, Catch::Contains("c.yaml:2:") && Catch::Contains("position 0") &&
+                          Catch::Contains("k3_e1_g2") &&
+                          Catch::Contains("grouped 1x1 convolutions"));
+  CHECK_FALSE(fs::exists(dir + "/run"));
+}
+
 TEST_CASE("a dry run checks the data against the space without loading it", "[cli][search][bad]") {
   auto dir = test::temp_dir("dry-data");
   auto dry = [&](const std::string& text) {

@@ -12,6 +12,7 @@
 #include "hwnas/cost/lut_model.h"
 #include "hwnas/cost/registry.h"
 #include "hwnas/search/supernet_search.h"
+#include "hwnas/space/genotype.h"
 #include "hwnas/space/space.h"
 
 using namespace hwnas;
@@ -96,9 +97,11 @@ SearchOutcome search_pairs(PairsRun& r) {
 }  // namespace
 
 TEST_CASE("probed gate gradients equal the all-paths gradient", "[search]") {
+  const bool shared = GENERATE(false, true);
+  INFO("weights " << (shared ? "shared" : "separate"));
   torch::manual_seed(0);
   Space space = load_space("proxyless-fmnist");
-  Supernet net(space);
+  Supernet net(space, shared);
   net->eval();  // the same BN statistics in the forward and the recompute
   {
     torch::NoGradGuard g;
@@ -241,4 +244,54 @@ TEST_CASE("the accelerator model as the search cost: more weight, lower expected
   };
   const double free_ms = expected_ms(0), pressed_ms = expected_ms(5);
   CHECK(pressed_ms < free_ms);
+}
+
+TEST_CASE("shared weights: each child cut from the supernet computes the supernet's path",
+          "[search]") {
+  torch::manual_seed(0);
+  const Space space = load_space("proxyless-fmnist");
+  Supernet shared(space, true), separate(space, false);
+  auto count = [](Supernet& n) {
+    std::int64_t c = 0;
+    for (auto& p : n->weights()) c += p.numel();
+    return c;
+  };
+  CHECK(count(shared) < count(separate) / 2);  // one block per position, not six
+  {
+    torch::NoGradGuard g;  // BN statistics and affine terms away from their defaults
+    for (auto& b : shared->buffers())
+      if (b.is_floating_point()) b.uniform_(0.5, 1.5);
+    for (auto& p : shared->parameters())
+      if (p.dim() == 1) p.uniform_(-0.5, 0.5);
+  }
+  shared->eval();
+  Rng rng = seeded_rng(4, 0, 0);
+  const auto x = torch::randn({2, 1, 28, 28});
+  for (int i = 0; i < 8; ++i) {
+    const Genotype g = sample(space, rng);
+    ArchNet child(decode(space, g));
+    shared->copy_into_child(g, child);
+    child->eval();
+    torch::NoGradGuard ng;
+    INFO("genotype " << format_genotype(g));
+    CHECK(torch::allclose(child->forward(x), shared->forward_child(x, g), 1e-4, 1e-5));
+  }
+  // A step on the k7 e6 path moves the k3 e3 path of the same position:
+  // its weights are slices of the same block.
+  const int p = 1;  // a stride-1 position of the first searchable stage
+  const Position& pos = space.positions[std::size_t(p)];
+  auto choice = [&](const std::string& name) {
+    for (int j = 0; j < int(pos.choices.size()); ++j)
+      if (space.choice_name(p, j) == name) return j;
+    FAIL("no candidate " << name);
+    return -1;
+  };
+  Genotype small(space.positions.size(), 0), big = small;
+  small[std::size_t(p)] = choice("mb_k3_e3");
+  big[std::size_t(p)] = choice("mb_k7_e6");
+  const auto before = shared->forward_child(x, small).detach();
+  torch::optim::SGD opt(shared->weights(), 0.1);
+  shared->forward_child(x, big).pow(2).mean().backward();
+  opt.step();
+  CHECK_FALSE(torch::allclose(shared->forward_child(x, small), before));
 }

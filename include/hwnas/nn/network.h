@@ -26,6 +26,9 @@ class LayerModule : public torch::nn::Module {
 /// act) runs: their sum, or their concatenation along channels.
 torch::Tensor join_inputs(Op op, const std::vector<torch::Tensor>& xs);
 
+/// `act` applied in place (None: `x` unchanged).
+torch::Tensor activate(torch::Tensor x, Act act);
+
 /// Builds the module of `layer` on input `in` (shapes must be valid).
 std::shared_ptr<LayerModule> make_layer_module(const Layer& layer, const Shape& in);
 

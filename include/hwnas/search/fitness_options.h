@@ -59,6 +59,7 @@ struct SupernetFitnessOptions : FitnessOptions {
   int bn_batches = 10;          ///< training batches that re-estimate BN. Default: 10.
   int batch = 128;              ///< their batch size. Default: 128.
   std::int64_t val_images = 0;  ///< score on at most this many validation images (0: all).
+  bool shared = false;          ///< set by resolve(): the supernet's `weights: shared`
   json to_json() const override;
   /// Checks that `run` holds a supernet search of a space with the same
   /// networks as `space`, and its checkpoint.

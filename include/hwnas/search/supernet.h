@@ -31,12 +31,17 @@ struct PathGate {
   bool soft = false;
 };
 
+class SlicedMBConv;
+
 class MixedOpImpl : public torch::nn::Module {
  public:
-  explicit MixedOpImpl(const Position& pos);
+  /// `shared`: the MBConv candidates are slices of one block (sliced_mbconv.h).
+  MixedOpImpl(const Position& pos, bool shared);
   torch::Tensor forward(const torch::Tensor& x, const PathGate& gate);
   LayerModule& candidate(int j) { return *candidates_[j]; }
   int choices() const { return int(candidates_.size()); }
+  /// Candidate j as a slice of the shared block; null when it has its own weights.
+  const SlicedMBConv* sliced(int j) const;
   torch::Tensor alpha;  ///< the architecture logits, one per candidate
 
  private:
@@ -48,7 +53,8 @@ TORCH_MODULE(MixedOp);
 class SupernetImpl : public torch::nn::Module {
  public:
   /// Initialised like ArchNet (from torch's global generator); logits zero.
-  explicit SupernetImpl(const Space& space);
+  /// `shared`: strategy option `weights: shared` (sliced_mbconv.h).
+  explicit SupernetImpl(const Space& space, bool shared = false);
   /// One gate per position, in position order.
   torch::Tensor forward(torch::Tensor x, const std::vector<PathGate>& gates);
   /// The child `g` as plain paths.

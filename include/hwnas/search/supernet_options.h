@@ -40,6 +40,10 @@ struct SupernetOptions : StrategyOptions {
   /// an expected cost over its bound. Default: 2.0.
   double penalty = 2.0;
   CostLossOptions loss;
+  /// separate: every candidate its own weights; shared: a position's MBConv
+  /// candidates are slices of one block with the largest kernel and
+  /// expansion (Single-Path NAS, OFA). Default: separate.
+  std::string weights = "separate";
 
   json to_json() const override;
   /// Resolves loss.model and warmup_epochs against the run.
@@ -47,6 +51,11 @@ struct SupernetOptions : StrategyOptions {
   std::vector<std::string> objective_models() const override;
   std::string objective_hint() const override;
 };
+
+/// "" when the candidates of `pos` can be slices of one MBConv block (every
+/// candidate an MBConv of the same output, stride and act, dense, without
+/// squeeze-excite, or `zero`/`skip`), else why not, naming the candidates.
+std::string why_not_shareable(const Space& space, const Position& pos);
 
 /// Registers `proxyless` (modes two, full_v2) and `fbnet` (soft, hard).
 void register_supernet_options(StrategyOptionsRegistry& r);

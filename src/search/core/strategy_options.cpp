@@ -105,6 +105,8 @@ void SupernetFitnessOptions::resolve(const Space& space, const Value& node) {
         fmt::format("the supernet in '{}' is of space {} ({}), whose networks differ from "
                     "this run's space {}",
                     run, theirs.name, theirs.file, space.name));
+  const json& w = rc.strategy.options;
+  shared = w.contains("weights") && w.at("weights") == "shared";
   if (!fs::exists(fs::path(run) / "checkpoints" / "last.ckpt"))
     where.fail("'" + run + "' has no supernet checkpoint (checkpoints/last.ckpt)");
 }

@@ -43,6 +43,7 @@ std::unique_ptr<StrategyOptions> read_supernet_options(Fields& f, bool fb) {
     o.temperature = f.get_number("temperature", 1e-4, 1e4, o.temperature);
     o.temperature_decay = f.get_number("temperature_decay", 1e-3, 1, o.temperature_decay);
   }
+  o.weights = f.get_choice("weights", {"separate", "shared"}, o.weights);
   if (auto l = f.find("loss")) {
     Fields lf = l->as_object();
     o.loss = CostLossOptions::read(lf, fb ? "fbnet" : "add");
@@ -108,6 +109,11 @@ void SupernetOptions::resolve(const OptionsContext& ctx, const Value& node) {
       if (name != "ir" && gives_latency(name)) lat.push_back(name);
     if (!found && lat.size() == 1) loss.model = lat[0];
   }
+  if (weights == "shared")
+    for (const Position& pos : space.positions)
+      if (std::string why = why_not_shareable(space, pos); !why.empty())
+        node.fail(fmt::format("weights: shared cannot slice position {} ({}) from one block: {}",
+                              &pos - space.positions.data(), pos.stage, why));
   const int epochs = ctx.config.train.epochs;
   if (warmup_epochs < 0) warmup_epochs = epochs > 1 ? 1 : 0;
   if (warmup_epochs >= epochs)
@@ -126,7 +132,35 @@ json SupernetOptions::to_json() const {
             {"penalty", penalty}};
   if (type == "fbnet") j["temperature"] = temperature, j["temperature_decay"] = temperature_decay;
   j["loss"] = loss.to_json();
+  j["weights"] = weights;
   return j;
+}
+
+std::string why_not_shareable(const Space& space, const Position& pos) {
+  const PositionUse& use = pos.uses.front();
+  const Layer* first = nullptr;
+  for (std::size_t j = 0; j < use.layers.size(); ++j) {
+    const Layer& l = use.layers[j];
+    const std::string name = space.choice_name(int(&pos - space.positions.data()), int(j));
+    if (l.op == Op::Zero || l.op == Op::Skip) continue;
+    if (l.op != Op::MBConv)
+      return fmt::format("candidate {} is a {}, not an mbconv", name, op_name(l.op));
+    if (l.groups != 1 || l.shuffle || l.se)
+      return fmt::format("candidate {} has {}", name,
+                         l.se ? "squeeze-excite" : "grouped 1x1 convolutions");
+    if (l.k % 2 == 0) return fmt::format("candidate {} has an even kernel ({})", name, l.k);
+    if (!first) {
+      first = &l;
+      continue;
+    }
+    if (l.out != first->out || l.stride_or_default() != first->stride_or_default() ||
+        l.act != first->act || l.residual != first->residual)
+      return fmt::format(
+          "candidate {} differs from the others in output, stride, act or "
+          "residual (only kernel and expansion may differ)",
+          name);
+  }
+  return "";  // no mbconv at all: nothing to share, the position stays as it is
 }
 
 }  // namespace hwnas
