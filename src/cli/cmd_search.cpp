@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "hwnas/common/text.h"
+#include "hwnas/search/rank_check.h"
 #include "hwnas/search/run.h"
 
 namespace hwnas::cli {
@@ -14,6 +15,7 @@ namespace {
 struct SearchCli {
   SearchRequest request;
   bool list = false;
+  RankCheckRequest rank;
 };
 
 void print_result(const SearchResult& r, const Context& ctx) {
@@ -34,6 +36,17 @@ void run(const SearchCli& o, Context& ctx) {
     const json list = list_strategies();
     if (ctx.json) return print_json(list);
     std::cout << format_strategy_list(list);
+    return;
+  }
+  if (o.rank.archs > 0) {
+    RankCheckRequest q = o.rank;
+    q.run = o.request.resume, q.device = o.request.device, q.threads = o.request.threads;
+    const RankCheckResult r = run_rank_check(q);
+    if (ctx.json)
+      print_json(r.to_json());
+    else
+      std::cout << format_rank_check(r);
+    if (r.interrupted) ctx.exit_code = 130;
     return;
   }
   const SearchResult r = run_search(o.request);
@@ -71,6 +84,15 @@ void register_search(CLI::App& app, Context& ctx) {
   cmd->add_option("--threads", q.threads, "Threads (overrides the config)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--seed", q.seed, "Seed (overrides the config)")->check(seed_text());
+  o->rank.archs = 0;
+  auto* rank = cmd->add_option("--rank-check", o->rank.archs,
+                               "With --resume of a supernet search: score N archs with its "
+                               "weights (the one-shot ranking diagnostic)")
+                   ->check(CLI::Range(2, 100000))
+                   ->needs(resume);
+  cmd->add_flag("--standalone", o->rank.standalone,
+                "With --rank-check: also train each from scratch; report Kendall tau")
+      ->needs(rank);
   cmd->callback([o, &ctx, config] {
     if (!o->list && o->request.resume.empty() && config->count() == 0)
       throw CLI::ValidationError("search", "give --config, or --resume DIR (or --list-strategies)");

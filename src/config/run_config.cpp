@@ -227,6 +227,16 @@ RunConfig read_run_config(std::shared_ptr<const Document> doc) {
   }
   if (auto r = f.find("retrain")) {
     Fields rf = r->as_object();
+    if (rf.has("from")) {
+      const Value from = rf.get("from");
+      c.retrain_from = from.as_choice({"scratch", "supernet"});
+      if (c.retrain_from == "supernet" && c.strategy.type != "proxyless" &&
+          c.strategy.type != "fbnet")
+        from.fail(
+            fmt::format("supernet needs a supernet strategy (proxyless or fbnet) to take "
+                        "the child's weights from; strategy.type is {}",
+                        c.strategy.type.empty() ? "not given" : c.strategy.type));
+    }
     c.retrain = TrainConfig::read(rf);
   }
   f.finish();
@@ -257,7 +267,10 @@ json RunConfig::to_json() const {
   if (strategy.node) j["strategy"] = strategy.options;
   if (fitness.node) j["fitness"] = fitness.options;
   j["train"] = train.to_json();
-  if (retrain) j["retrain"] = retrain->to_json();
+  if (retrain) {
+    j["retrain"] = retrain->to_json();
+    j["retrain"]["from"] = retrain_from;
+  }
   return j;
 }
 

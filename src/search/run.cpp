@@ -93,7 +93,8 @@ struct FinalChild {
   bool retrained = false;
 };
 
-// Final training: `retrain:` from scratch in <run>/retrain (resumable); else
+// Final training: `retrain:` in <run>/retrain (resumable), from scratch or,
+// with `from: supernet`, from the supernet's weights of the child; else
 // the search's weights with BatchNorm re-estimated for the child alone; else
 // `train:` from scratch in <run>/retrain.
 std::optional<FinalChild> final_stage(const RunSetup& s, const Arch& arch, const RunDir& run,
@@ -118,7 +119,9 @@ std::optional<FinalChild> final_stage(const RunSetup& s, const Arch& arch, const
   const std::string dir = run.file("retrain");
   const bool resume = fs::exists(fs::path(dir) / "checkpoints" / "last.ckpt");
   if (!resume && fs::exists(dir)) fs::remove_all(dir);  // started, nothing to keep yet
-  TrainRunResult r = train_run(arch, c, {dir, resume, device, threads});
+  TrainRunOptions to{dir, resume, device, threads, {}};
+  if (c.retrain_from == "supernet") to.init_weights = inherited;
+  TrainRunResult r = train_run(arch, c, to);
   if (r.interrupted) return std::nullopt;
   fs::copy_file(r.weights, out.weights + ".tmp", fs::copy_options::overwrite_existing);
   fs::rename(out.weights + ".tmp", out.weights);
@@ -147,7 +150,9 @@ void write_summary(const RunSetup& s, const SearchResult& r, const RunDir& run) 
                       c.satisfied_by(v) ? "yes" : "NO");
   }
   md += fmt::format("\nTest top-1 {:.2f}% ({}), weights `best.weights`.\n", 100 * r.test_top1,
-                    r.retrained ? "trained from scratch" : "search weights, not retrained");
+                    !r.retrained                          ? "search weights, not retrained"
+                    : s.config.retrain_from == "supernet" ? "fine-tuned from the supernet's weights"
+                                                          : "trained from scratch");
   write_file_atomic(run.file("summary.md"), md);
 }
 
@@ -161,17 +166,21 @@ json SearchResult::to_json() const {
           {"search", search},     {"seconds", seconds}};
 }
 
-SearchResult run_search(const SearchRequest& o) {
-  const bool resume = !o.resume.empty();
-  RunConfig config =
-      load_run_config(resume ? (fs::path(o.resume) / "config.yaml").string() : o.config);
-  if (o.threads > 0) config.threads = o.threads;
-  if (o.seed >= 0) config.seed = std::uint64_t(o.seed);
+RunSetup prepare_config_file(const std::string& path, int threads, std::int64_t seed) {
+  RunConfig config = load_run_config(path);
+  if (threads > 0) config.threads = threads;
+  if (seed >= 0) config.seed = std::uint64_t(seed);
   CostModelRegistry registry;
   register_builtin_cost_models(registry);
   register_torch_cost_models(registry);
   accel::register_accel_cost_models(registry);
-  const RunSetup setup = prepare_run(std::move(config), SetupRegistries{registry});
+  return prepare_run(std::move(config), SetupRegistries{registry});
+}
+
+SearchResult run_search(const SearchRequest& o) {
+  const bool resume = !o.resume.empty();
+  const RunSetup setup = prepare_config_file(
+      resume ? (fs::path(o.resume) / "config.yaml").string() : o.config, o.threads, o.seed);
   const RunConfig& cfg = setup.config;
   SearchResult res;
   res.run_dir = resume ? o.resume : o.out.empty() ? (fs::path(cfg.out) / cfg.name).string() : o.out;

@@ -26,14 +26,16 @@ TrainRunResult train_run(Arch arch, const RunConfig& cfg, const TrainRunOptions&
   }
   torch::manual_seed(cfg.seed);
   ArchNet net(arch);
+  if (!opt.resume && !opt.init_weights.empty()) load_weights(*net, opt.init_weights);
   net->to(opt.device);
   const TrainConfig& tc = cfg.final_training();
   net->set_channels_last(tc.channels_last != "off");
   TrainOptions to = engine_options(tc, cfg.data, cfg.seed, opt.device);
   to.resume = opt.resume;
   out.params = count_parameters(*net);
-  spdlog::info("training {} ({} params) on {} ({} images), {} epochs, {} threads -> {}", arch.name,
-               out.params, cfg.data.dataset, data.train.size(), tc.epochs, opt.threads, opt.dir);
+  spdlog::info("training {} ({} params{}) on {} ({} images), {} epochs, {} threads -> {}",
+               arch.name, out.params, opt.init_weights.empty() ? "" : ", from " + opt.init_weights,
+               cfg.data.dataset, data.train.size(), tc.epochs, opt.threads, opt.dir);
   TrainResult r = train_network(net, data, to, run);
   out.interrupted = r.interrupted;
   out.steps = r.steps;

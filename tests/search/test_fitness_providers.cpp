@@ -8,7 +8,9 @@
 
 #include "../support.h"
 #include "hwnas/common/files.h"
+#include "hwnas/ir/arch_json.h"
 #include "hwnas/nn/network.h"
+#include "hwnas/nn/weights.h"
 #include "hwnas/search/entropy.h"
 #include "hwnas/search/fitness.h"
 #include "hwnas/space/genotype.h"
@@ -102,12 +104,30 @@ TEST_CASE("evolution scores candidates with weights inherited from a trained sup
                           body);
     return dir + "/c.yaml";
   };
-  // The supernet: a proxyless search, no retrain.
-  auto s = test::run_hwnas({"search", "--config",
-                            config("strategy: {type: proxyless, warmup_epochs: 2}\n"), "--out",
-                            dir + "/super"});
+  // The supernet: a proxyless search with shared weights, whose child is
+  // fine-tuned from them at a learning rate too small to move anything.
+  auto s = test::run_hwnas(
+      {"search", "--config",
+       config("strategy: {type: proxyless, warmup_epochs: 2, weights: shared}\n"
+              "retrain: {from: supernet, epochs: 1, batch: 32, optimizer: {lr: 1e-8}}\n"),
+       "--out", dir + "/super", "--json"});
   INFO(s.err);
   REQUIRE(s.rc == 0);
+  CHECK_THAT(read_text_file(dir + "/super/summary.md"),
+             Catch::Contains("fine-tuned from the supernet's weights"));
+  // The retrained child is the supernet's child: far above chance at once.
+  CHECK(json::parse(s.out)["test_accuracy"].get<double>() > 0.5);
+  {
+    const Arch arch = load_arch(dir + "/super/best.arch.json");
+    ArchNet inherited(arch), tuned(arch);
+    load_weights(*inherited, dir + "/super/supernet_child.weights");
+    load_weights(*tuned, dir + "/super/best.weights");
+    auto b = tuned->named_parameters();
+    for (const auto& p : inherited->named_parameters()) {
+      INFO(p.key());
+      CHECK(torch::allclose(p.value(), b[p.key()], 1e-4, 1e-5));
+    }
+  }
   auto r =
       test::run_hwnas({"search", "--config",
                        config("strategy: {type: evolution, population: 4, evaluations: 8}\n"
@@ -126,6 +146,28 @@ TEST_CASE("evolution scores candidates with weights inherited from a trained sup
   // classify far above chance (10%), which untrained ones do not.
   CHECK(sum / n > 0.5);
 
+  // The ranking diagnostic on the same supernet: three archs, inherited and
+  // stand-alone (its retrain settings), Kendall tau; a rerun trains nothing.
+  auto rank = test::run_hwnas(
+      {"search", "--resume", dir + "/super", "--rank-check", "3", "--standalone", "--json"});
+  INFO(rank.err);
+  REQUIRE(rank.rc == 0);
+  const json rj = json::parse(rank.out);
+  REQUIRE(rj["archs"].size() == 3);
+  for (const auto& a : rj["archs"]) {
+    CHECK(a["inherited"].get<double>() > 0.5);  // the supernet's weights, not a fresh net's
+    CHECK(a["standalone"].get<double>() >= 0);
+  }
+  CHECK(std::abs(rj["kendall_tau"].get<double>()) <= 1.0);
+  for (int i = 0; i < 3; ++i)
+    CHECK(fs::exists(dir + "/super/rank_check/" + std::to_string(i) + "/model.weights"));
+  const auto lines_before = read_text_file(dir + "/super/rank_check.jsonl");
+  auto again = test::run_hwnas(
+      {"search", "--resume", dir + "/super", "--rank-check", "3", "--standalone", "--json"});
+  REQUIRE(again.rc == 0);
+  CHECK(json::parse(again.out) == rj);
+  CHECK(read_text_file(dir + "/super/rank_check.jsonl") == lines_before);
+
   // Refused before any work, naming fitness.run.
   auto refused = [&](const std::string& run) {
     return test::run_hwnas({"search", "--config",
@@ -138,6 +180,9 @@ TEST_CASE("evolution scores candidates with weights inherited from a trained sup
   auto missing = refused("nope");
   CHECK(missing.rc == 2);
   CHECK_THAT(missing.err, Catch::Contains("fitness.run") && Catch::Contains("not found"));
+  auto not_super = test::run_hwnas({"search", "--resume", dir + "/evo", "--rank-check", "3"});
+  CHECK(not_super.rc == 2);
+  CHECK_THAT(not_super.err, Catch::Contains("is a evolution search"));
   auto evo = refused("evo");
   CHECK(evo.rc == 2);
   CHECK_THAT(evo.err, Catch::Contains("is a evolution search"));

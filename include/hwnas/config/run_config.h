@@ -95,6 +95,9 @@ struct RunConfig {
   ComponentSpec fitness;
   TrainConfig train;
   std::optional<TrainConfig> retrain;
+  /// retrain.from: scratch | supernet (a fine-tune from the supernet's
+  /// weights of the child; supernet strategies only). Default: scratch.
+  std::string retrain_from = "scratch";
 
   /// What `hwnas train` uses: `retrain` when given (the searched child's
   /// schedule), else `train`.

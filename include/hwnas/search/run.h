@@ -45,6 +45,11 @@ struct SearchResult {
   json to_json() const;
 };
 
+/// The setup of the run config at `path` with every cost model hwnas has
+/// (torch-measured ones included); `threads` > 0 and `seed` >= 0 override
+/// the config's.
+RunSetup prepare_config_file(const std::string& path, int threads = 0, std::int64_t seed = -1);
+
 /// Runs (or resumes) a search. Throws ConfigError/InputError (exit 2) for
 /// anything wrong with the inputs, before the run directory exists.
 SearchResult run_search(const SearchRequest& request);

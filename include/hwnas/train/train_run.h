@@ -17,6 +17,9 @@ struct TrainRunOptions {
   bool resume = false;
   torch::Device device = torch::kCPU;
   int threads = 1;  ///< as set by the caller; recorded in summary.md
+  /// Weights the net starts from instead of its initialisation (a
+  /// fine-tune); not read on resume, where the checkpoint has them.
+  std::string init_weights;
 };
 
 struct TrainRunResult {
@@ -29,7 +32,7 @@ struct TrainRunResult {
   EvalResult test;
 };
 
-/// Trains `arch` from scratch with cfg.final_training() on
+/// Trains `arch` (from scratch, or from opt.init_weights) with cfg.final_training() on
 /// cfg.data.for_retrain(). The arch's `preprocess` is used when it has one,
 /// else the train set's statistics are written into the run's arch.json.
 /// Every input is checked before the run directory is created.

@@ -332,6 +332,15 @@ config("fitness-zero-epochs", "fitness.epochs: expected an integer in [1, 10000]
        **RANDOM, **{"train: {epochs": "fitness: {type: train, epochs: 0}\ntrain: {epochs"})
 config("fitness-for-supernet", "strategy proxyless scores no candidates one by one",
        **{"train: {epochs": "fitness: {type: train}\ntrain: {epochs"})
+config("retrain-from-supernet-random",
+       "retrain.from: supernet needs a supernet strategy (proxyless or fbnet)",
+       **RANDOM, **{"train: {epochs": "retrain: {from: supernet}\ntrain: {epochs"})
+config("fitness-proxy-score", "unknown value 'synflo' (did you mean 'synflow'?)",
+       **RANDOM, **{"train: {epochs": "fitness: {type: proxy, score: synflo}\ntrain: {epochs"})
+config("fitness-supernet-no-run", "fitness.run: missing required key",
+       **RANDOM, **{"train: {epochs": "fitness: {type: supernet}\ntrain: {epochs"})
+config("shared-weights-typo", "unknown value 'share' (did you mean 'shared'?)",
+       **{"loss: {lambda: 0.1}}": "weights: share, loss: {lambda: 0.1}}"})
 write("config/alias-bomb.yaml",
       "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" +
       "".join(f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]\n"
