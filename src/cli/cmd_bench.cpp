@@ -62,7 +62,9 @@ void run_bench_supernet(BenchSupernetCli o, const Context& ctx) {
     o.opt.genotype = parse_genotype(space, o.genotype);
   }
   set_threads(o.threads);
-  json extra = {{"space", space.name}, {"mode", o.opt.mode}};
+  json extra = {{"space", space.name},
+                {"mode", o.opt.mode},
+                {"weights", o.opt.shared ? "shared" : "separate"}};
   if (o.opt.genotype) extra["genotype"] = *o.opt.genotype;
   report(space.name + " " + o.opt.mode + " step", o.opt.train, bench_supernet_steps(space, o.opt),
          ctx, extra);
@@ -100,6 +102,8 @@ void register_bench(CLI::App& app, Context& ctx) {
   sc->add_option("--genotype", s->genotype,
                  "i,j,...: the child (child mode; default: every first choice), or a fixed "
                  "path (weight mode)");
+  sc->add_flag("--shared", s->opt.shared,
+               "weights: shared (MBConv candidates sliced from one block)");
   add_step_options(sc, s->opt.train, s->threads, {"on", "off"});
   sc->callback([s, &ctx] { ctx.run = [s, &ctx] { run_bench_supernet(*s, ctx); }; });
 }

@@ -19,7 +19,7 @@ TrainBenchResult bench_supernet_steps(const Space& space, const SupernetBenchOpt
   auto x = torch::randn({o.train.batch, in.c, in.h, in.w});
   auto y = torch::randint(0, space.skeleton.num_classes, {o.train.batch}, torch::kInt64);
   const double before = current_rss_mib();
-  Supernet net(space);
+  Supernet net(space, o.shared);
   net->train();
   r.channels_last = o.train.channels_last != "off";
   net->set_channels_last(r.channels_last);

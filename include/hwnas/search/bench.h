@@ -17,6 +17,7 @@ struct SupernetBenchOptions {
   /// fixed path instead of sampled ones.
   std::optional<Genotype> genotype;
   TrainBenchOptions train;  ///< batch, steps, warmup; channels_last on | off
+  bool shared = false;      ///< `weights: shared` (sliced MBConv blocks)
 };
 
 TrainBenchResult bench_supernet_steps(const Space& space, const SupernetBenchOptions& opt);
