@@ -18,6 +18,29 @@
 namespace hwnas::test {
 namespace fs = std::filesystem;
 
+const char* const kEvo4Space = R"(name: evo4
+input: [1, 28, 28]
+num_classes: 10
+candidates:
+  a: {op: mbconv, k: 3, e: 1}
+  b: {op: mbconv, k: 3, e: 3}
+  c: {op: mbconv, k: 5, e: 6}
+layers:
+  - {op: conv, out: 8, k: 3, stride: 2}
+  - {stage: {out: 8, depth: 2, stride: 1, choices: [a, b, c]}}
+  - {stage: {out: 16, depth: 2, stride: 2, choices: [a, b, c]}}
+  - {op: gap}
+  - {op: linear, out: 10}
+)";
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
 std::string source_path(const std::string& rel) {
   return (fs::path(HWNAS_SOURCE_DIR) / rel).string();
 }

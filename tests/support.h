@@ -5,7 +5,16 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace hwnas::test {
+
+/// A space of 81 archs: four positions of three MBConv candidates (k3 e1,
+/// k3 e3, k5 e6) on 1x28x28 inputs, ten classes.
+extern const char* const kEvo4Space;
+
+/// The JSON objects of a JSON-lines file.
+std::vector<nlohmann::json> read_jsonl(const std::string& path);
 
 /// A path inside the source tree ("tests/data/...", "configs/...").
 std::string source_path(const std::string& rel);

@@ -18,25 +18,6 @@
 using namespace hwnas;
 namespace fs = std::filesystem;
 
-namespace {
-
-const char* kTinySpace = R"(name: tiny
-input: [1, 28, 28]
-num_classes: 10
-candidates:
-  a: {op: mbconv, k: 3, e: 1}
-  b: {op: mbconv, k: 3, e: 3}
-  c: {op: mbconv, k: 5, e: 6}
-layers:
-  - {op: conv, out: 8, k: 3, stride: 2}
-  - {stage: {out: 8, depth: 1, stride: 1, choices: [a, b, c]}}
-  - {stage: {out: 16, depth: 2, stride: 2, choices: [a, b, c]}}
-  - {op: gap}
-  - {op: linear, out: 10}
-)";
-
-}  // namespace
-
 TEST_CASE("synflow equals its hand value and is floored when no path is left", "[search][proxy]") {
   // ones(1x2x2) -> conv 1x1 (weight w, no BN, no bias, no act) -> gap ->
   // linear 1->2 (W, b). With |.| weights R = |w| (|W1| + |W2|) + |b1| + |b2|;
@@ -67,11 +48,11 @@ TEST_CASE("synflow equals its hand value and is floored when no path is left", "
 
 TEST_CASE("evolution scores candidates by a zero-cost proxy", "[cli][search][proxy]") {
   auto dir = test::temp_dir("proxy-fitness");
-  write_file_atomic(dir + "/tiny.yaml", kTinySpace);
+  write_file_atomic(dir + "/evo4.yaml", test::kEvo4Space);
   for (const std::string score : {"synflow", "entropy"}) {
     write_file_atomic(
         dir + "/c.yaml",
-        "name: p\nseed: 3\nthreads: 1\nspace: tiny.yaml\n"
+        "name: p\nseed: 3\nthreads: 1\nspace: evo4.yaml\n"
         "data: {dataset: synthetic, train_limit: 128, test_limit: 64}\n"
         "train: {batch: 16}\nstrategy: {type: evolution, population: 4, evaluations: 8}\n"
         "fitness: {type: proxy, score: " +
@@ -79,7 +60,7 @@ TEST_CASE("evolution scores candidates by a zero-cost proxy", "[cli][search][pro
     auto r = test::run_hwnas({"search", "--config", dir + "/c.yaml", "--out", dir + "/" + score});
     INFO(r.err);
     REQUIRE(r.rc == 0);
-    const Space space = load_space(dir + "/tiny.yaml");
+    const Space space = load_space(dir + "/evo4.yaml");
     std::istringstream lines(read_text_file(dir + "/" + score + "/candidates.jsonl"));
     int n = 0;
     for (std::string line; std::getline(lines, line); ++n) {
@@ -95,10 +76,10 @@ TEST_CASE("evolution scores candidates by a zero-cost proxy", "[cli][search][pro
 TEST_CASE("evolution scores candidates with weights inherited from a trained supernet",
           "[cli][search][supernet]") {
   auto dir = test::temp_dir("supernet-fitness");
-  write_file_atomic(dir + "/tiny.yaml", kTinySpace);
+  write_file_atomic(dir + "/evo4.yaml", test::kEvo4Space);
   auto config = [&](const std::string& body) {
     write_file_atomic(dir + "/c.yaml",
-                      "name: p\nseed: 3\nthreads: 2\nspace: tiny.yaml\n"
+                      "name: p\nseed: 3\nthreads: 2\nspace: evo4.yaml\n"
                       "data: {dataset: synthetic, train_limit: 1024, test_limit: 128}\n"
                       "train: {batch: 32, epochs: 3, optimizer: {lr: 0.1}}\n" +
                           body);
