@@ -90,7 +90,7 @@ Sweep sweep_design(const std::string& spec, const std::vector<Arch>& tasks, cons
     }
     // A point whose buffers cannot hold some layer is a row of the table,
     // not the end of it.
-    SweepPoint point{value, std::nullopt, ""};
+    SweepPoint point{value, std::nullopt, "", ""};
     try {
       point.cost = evaluate_design(tasks, d, batch);
     } catch (const BufferError& e) {

@@ -13,7 +13,7 @@ namespace hwnas {
 
 void CostModelRegistry::add(const std::string& type, std::string description, Factory factory) {
   HWNAS_ASSERT(!entries_.count(type), "cost model registered twice: " + type);
-  entries_[type] = {std::move(description), std::move(factory)};
+  entries_[type] = {std::move(description), std::move(factory), {}};
 }
 
 void CostModelRegistry::add_space_aware(const std::string& type, std::string description,
