@@ -394,7 +394,7 @@ TEST_CASE("search --list-strategies lists every strategy with its options", "[cl
   CHECK(by_type["random"]["options"]["samples"] == 20);
   std::set<std::string> fitness;
   for (const auto& f : j["fitness"]) fitness.insert(f["type"].get<std::string>());
-  CHECK(fitness == std::set<std::string>{"table", "train"});
+  CHECK(fitness == std::set<std::string>{"proxy", "supernet", "table", "train"});
   auto text = run_hwnas({"search", "--list-strategies"});
   CHECK(text.rc == 0);
   CHECK_THAT(text.out, Catch::Contains("random") && Catch::Contains("samples: 20"));
