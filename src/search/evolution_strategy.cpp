@@ -34,7 +34,7 @@ class FrontMeasure {
   FrontMeasure(const std::vector<ObjectiveSpec>& objectives, const std::vector<double>& reference)
       : objectives_(objectives) {
     for (std::size_t k = 0; k < reference.size(); ++k)
-      ref_.push_back(objectives[k].maximise ? -reference[k] : reference[k]);
+      ref_.push_back(objectives[k].flip(reference[k]));
   }
   void calibrate(const std::vector<Individual>& first) {
     if (ref_.empty()) {
@@ -57,7 +57,7 @@ class FrontMeasure {
   json to_json() const {
     json ref = json::object();
     for (std::size_t k = 0; k < ref_.size(); ++k)
-      ref[objectives_[k].key()] = objectives_[k].maximise ? -ref_[k] : ref_[k];
+      ref[objectives_[k].key()] = objectives_[k].flip(ref_[k]);
     return {{"reference", ref}, {"first_population", first_}};
   }
 
@@ -133,7 +133,7 @@ class EvolutionStrategy : public SearchStrategy {
       for (const auto& o : opt_.objectives) {
         const double v =
             o.metric == "fitness" ? c.fitness : record.at("costs").at(o.key()).get<double>();
-        c.objectives.push_back(o.maximise ? -v : v);
+        c.objectives.push_back(o.flip(v));
       }
       return true;
     };
@@ -172,8 +172,9 @@ class EvolutionStrategy : public SearchStrategy {
     }
     if (r.history.empty())
       throw std::runtime_error("evolution scored no candidate that meets every constraint");
-    const Individual chosen = picked(pareto_front(r.history));
-    write_front(ctx, r, measure, chosen);
+    const std::vector<Individual> front = pareto_front(r.history);
+    const Individual chosen = picked(front);
+    write_front(ctx, front, measure, chosen);
     if (!write_fronts_png(ctx.run.file("pareto.png"), r.history, chosen))
       spdlog::warn("pareto.png not drawn: gnuplot (Debian's gnuplot-nox) is not installed");
     std::vector<Individual> ranked = r.history;
@@ -184,12 +185,9 @@ class EvolutionStrategy : public SearchStrategy {
     for (const auto& c : ranked)
       if (c.index != chosen.index) out.ranked.push_back(c.genotype);
     out.seconds = seconds_since(t0);
-    out.summary = {{"candidates", r.history.size()},
-                   {"draws", r.draws},
-                   {"rejected", r.rejected},
-                   {"generations", generations_written_},
-                   {"front", pareto_front(r.history).size()},
-                   {"best_fitness", ranked.front().fitness},
+    out.summary = {{"candidates", r.history.size()}, {"draws", r.draws},
+                   {"rejected", r.rejected},         {"generations", generations_written_},
+                   {"front", front.size()},          {"best_fitness", ranked.front().fitness},
                    {"picked", member_json(chosen)}};
     return out;
   }
@@ -204,13 +202,12 @@ class EvolutionStrategy : public SearchStrategy {
 
  private:
   // pareto.json: the front of every candidate scored, each member with its arch.
-  void write_front(SearchContext& ctx, const EvolutionResult& r, const FrontMeasure& m,
+  void write_front(SearchContext& ctx, const std::vector<Individual>& front, const FrontMeasure& m,
                    const Individual& chosen) const {
     json objectives = json::array();
     for (const auto& o : opt_.objectives)
       objectives.push_back({{"objective", o.key()}, {"goal", o.maximise ? "max" : "min"}});
     json members = json::array();
-    const auto front = pareto_front(r.history);
     for (const auto& c : front) {
       json j = member_json(c);
       Arch a = decode(ctx.setup.space, c.genotype);
@@ -235,7 +232,7 @@ class EvolutionStrategy : public SearchStrategy {
     while (k < opt_.objectives.size() && opt_.objectives[k].metric == "fitness") ++k;
     auto x_of = [&](const Individual& c) {
       if (k == opt_.objectives.size()) return double(c.index);
-      return opt_.objectives[k].maximise ? -c.objectives[k] : c.objectives[k];
+      return opt_.objectives[k].flip(c.objectives[k]);
     };
     Plot plot;
     plot.title =
@@ -273,10 +270,8 @@ class EvolutionStrategy : public SearchStrategy {
     const Individual* out = nullptr;
     for (const auto& c : front) {
       if (opt_.pick.fitness_within && c.fitness < best - *opt_.pick.fitness_within) continue;
-      // objectives are minimised; a maximised one is stored negated
-      const double v = opt_.objectives[k].maximise ? -c.objectives[k] : c.objectives[k];
-      const double w =
-          out ? (opt_.objectives[k].maximise ? -out->objectives[k] : out->objectives[k]) : 0.0;
+      const double v = opt_.objectives[k].flip(c.objectives[k]);
+      const double w = out ? opt_.objectives[k].flip(out->objectives[k]) : 0.0;
       if (!out || (opt_.pick.maximise ? v > w : v < w) || (v == w && c.fitness > out->fitness))
         out = &c;
     }

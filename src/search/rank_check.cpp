@@ -59,10 +59,8 @@ RankCheckResult run_rank_check(const RankCheckRequest& q) {
   if (!fs::exists(fs::path(q.run) / "checkpoints" / "last.ckpt"))
     throw InputError(q.run, "has no supernet checkpoint (checkpoints/last.ckpt) yet");
   const Pricing pricing = setup.pricing();
-  if (space_size_log10(setup.space) < 18 && double(q.archs) > std::stod(space_size(setup.space)))
-    throw InputError("--rank-check",
-                     fmt::format("{} exceeds the {} architectures of space {}", q.archs,
-                                 space_size(setup.space), setup.space.name));
+  if (std::string why = distinct_count_excess(setup.space, q.archs, "--rank-check"); !why.empty())
+    throw InputError(q.run, why);
   auto fo = std::make_unique<SupernetFitnessOptions>();
   fo->type = "supernet";
   fo->run = q.run;

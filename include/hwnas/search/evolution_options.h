@@ -17,6 +17,9 @@ struct ObjectiveSpec {
   std::string place;
   /// "fitness" or "model.metric", as candidates.jsonl names costs.
   std::string key() const;
+  /// Between the objective's own units and Individual::objectives' minimised
+  /// form (a maximised one negated); the same map both ways.
+  double flip(double v) const { return maximise ? -v : v; }
 };
 
 /// Which member of the final front the pipeline takes: among the members

@@ -39,8 +39,11 @@ struct StrategyOptions {
 
 using StrategyOptionsRegistry = OptionsRegistry<StrategyOptions>;
 
-/// Fails at `node` when the space holds fewer than `n` architectures: a
-/// strategy could never score `n` distinct ones (`what`: the option, "samples").
+/// "" when the space holds at least `n` architectures, else why `n`
+/// distinct ones can never be drawn (`what`: the option, "samples").
+std::string distinct_count_excess(const Space& space, std::int64_t n, const std::string& what);
+
+/// Fails at `node` with distinct_count_excess(), when there is one.
 void check_distinct_count(const Space& space, std::int64_t n, const std::string& what,
                           const Value& node);
 

@@ -25,11 +25,16 @@ const StrategyOptionsRegistry& builtin_strategy_options() {
   return r;
 }
 
+std::string distinct_count_excess(const Space& space, std::int64_t n, const std::string& what) {
+  if (space_size_log10(space) < 18 && double(n) > std::stod(space_size(space)))
+    return fmt::format("{} ({}) exceeds the {} architectures of space {}", what, n,
+                       space_size(space), space.name);
+  return "";
+}
+
 void check_distinct_count(const Space& space, std::int64_t n, const std::string& what,
                           const Value& node) {
-  if (space_size_log10(space) < 18 && double(n) > std::stod(space_size(space)))
-    node.fail(fmt::format("{} ({}) exceeds the {} architectures of space {}", what, n,
-                          space_size(space), space.name));
+  if (std::string why = distinct_count_excess(space, n, what); !why.empty()) node.fail(why);
 }
 
 json TrainFitnessOptions::to_json() const {
