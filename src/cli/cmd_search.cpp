@@ -90,9 +90,22 @@ void register_search(CLI::App& app, Context& ctx) {
                                "weights (the one-shot ranking diagnostic)")
                    ->check(CLI::Range(2, 100000))
                    ->needs(resume);
-  cmd->add_flag("--standalone", o->rank.standalone,
-                "With --rank-check: also train each from scratch; report Kendall tau")
-      ->needs(rank);
+  auto* standalone =
+      cmd->add_flag("--standalone", o->rank.standalone,
+                    "With --rank-check: also train each from scratch; report Kendall tau")
+          ->needs(rank);
+  cmd->add_option("--epochs", o->rank.epochs,
+                  "With --standalone: epochs of each training (default: the run's retrain)")
+      ->check(CLI::Range(1, 100000))
+      ->needs(standalone);
+  cmd->add_option("--images", o->rank.images,
+                  "With --standalone: training images (default: the run's retrain_limit)")
+      ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 40))
+      ->needs(standalone);
+  cmd->add_option("--seeds", o->rank.seeds,
+                  "With --standalone: trainings per arch, averaged (default: 1)")
+      ->check(CLI::Range(1, 100))
+      ->needs(standalone);
   cmd->callback([o, &ctx, config] {
     if (!o->list && o->request.resume.empty() && config->count() == 0)
       throw CLI::ValidationError("search", "give --config, or --resume DIR (or --list-strategies)");

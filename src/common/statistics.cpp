@@ -21,6 +21,10 @@ double median(std::vector<double> v) {
   return percentile(std::move(v), 50);
 }
 
+double mean(const std::vector<double>& v) {
+  return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+}
+
 double kendall_tau(const std::vector<double>& a, const std::vector<double>& b) {
   HWNAS_ASSERT(a.size() == b.size(), "kendall_tau of unequal lengths");
   double concordant = 0, discordant = 0, ties_a = 0, ties_b = 0;
@@ -57,9 +61,7 @@ std::vector<double> average_ranks(const std::vector<double>& v) {
   return r;
 }
 double pearson(const std::vector<double>& a, const std::vector<double>& b) {
-  const double n = double(a.size());
-  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n,
-               mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
+  const double ma = mean(a), mb = mean(b);
   double sab = 0, saa = 0, sbb = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
     sab += (a[i] - ma) * (b[i] - mb);

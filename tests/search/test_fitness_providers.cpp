@@ -140,14 +140,43 @@ TEST_CASE("evolution scores candidates with weights inherited from a trained sup
     CHECK(a["standalone"].get<double>() >= 0);
   }
   CHECK(std::abs(rj["kendall_tau"].get<double>()) <= 1.0);
-  for (int i = 0; i < 3; ++i)
-    CHECK(fs::exists(dir + "/super/rank_check/" + std::to_string(i) + "/model.weights"));
+  CHECK(rj["standalone_schedule"] == "1 epochs on 1024 images, 1 seed");
+  auto trained = [&](int i, const std::string& schedule, int seed) {
+    return fs::exists(dir + "/super/rank_check/" + std::to_string(i) + "/" + schedule + "/seed" +
+                      std::to_string(seed) + "/model.weights");
+  };
+  for (int i = 0; i < 3; ++i) CHECK(trained(i, "e1-n1024", 3));
   const auto lines_before = read_text_file(dir + "/super/rank_check.jsonl");
   auto again = test::run_hwnas(
       {"search", "--resume", dir + "/super", "--rank-check", "3", "--standalone", "--json"});
   REQUIRE(again.rc == 0);
   CHECK(json::parse(again.out) == rj);
   CHECK(read_text_file(dir + "/super/rank_check.jsonl") == lines_before);
+  // A second seed on the first two archs trains only that seed; a shorter
+  // schedule is trained apart and does not mix with the first.
+  auto seeds = test::run_hwnas({"search", "--resume", dir + "/super", "--rank-check", "2",
+                                "--standalone", "--seeds", "2", "--json"});
+  REQUIRE(seeds.rc == 0);
+  const json sj = json::parse(seeds.out);
+  for (int i = 0; i < 2; ++i) {
+    const auto runs = sj["archs"][i]["standalone_runs"].get<std::vector<double>>();
+    REQUIRE(runs.size() == 2);
+    CHECK(runs[0] == rj["archs"][i]["standalone"].get<double>());
+    CHECK(sj["archs"][i]["standalone"].get<double>() == Approx((runs[0] + runs[1]) / 2));
+    CHECK(sj["archs"][i]["inherited"] == rj["archs"][i]["inherited"]);
+    CHECK(trained(i, "e1-n1024", 4));
+  }
+  CHECK_FALSE(trained(2, "e1-n1024", 4));
+  auto shorter = test::run_hwnas({"search", "--resume", dir + "/super", "--rank-check", "2",
+                                  "--standalone", "--epochs", "2", "--images", "256", "--json"});
+  REQUIRE(shorter.rc == 0);
+  CHECK(json::parse(shorter.out)["standalone_schedule"] == "2 epochs on 256 images, 1 seed");
+  CHECK(trained(0, "e2-n256", 3));
+  CHECK(trained(1, "e2-n256", 3));
+  auto needs = test::run_hwnas({"search", "--resume", dir + "/super", "--rank-check", "2",
+                                "--epochs", "2"});
+  CHECK(needs.rc == 2);
+  CHECK_THAT(needs.err, Catch::Contains("--standalone"));
 
   // Refused before any work, naming fitness.run.
   auto refused = [&](const std::string& run) {

@@ -7,6 +7,8 @@ namespace hwnas {
 /// Linear-interpolated percentile, q in [0, 100]; the input need not be sorted.
 double percentile(std::vector<double> v, double q);
 double median(std::vector<double> v);
+/// Arithmetic mean; 0 for an empty input.
+double mean(const std::vector<double>& v);
 
 /// Kendall's tau-b (ties in either variable handled), O(n^2).
 double kendall_tau(const std::vector<double>& a, const std::vector<double>& b);
