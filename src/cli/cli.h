@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -35,6 +36,17 @@ struct Context {
 
 /// Prints `j` as one JSON object on stdout (for --json).
 void print_json(const json& j);
+
+/// A latency table and the calibration beside it are one output: both are
+/// checked (check_output) before any work; returns the table's path.
+std::string check_table_outputs(const std::string& out, bool force,
+                                const std::vector<std::string>& inputs);
+/// Removes a calibration left beside `table` by an earlier table (a reader
+/// would pair them).
+void drop_stale_calibration(const std::string& table);
+
+/// `hwnas latency fit`, under the `latency` subcommand.
+void add_latency_fit(CLI::App& latency, Context& ctx);
 
 void register_stats(CLI::App& app, Context& ctx);
 void register_space(CLI::App& app, Context& ctx);

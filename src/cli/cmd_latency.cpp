@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct LatencyCli {
-  std::string arch, space, model, report;
+  std::string arch, space, model, report, measurements, column = "latency_ms",
+                                                        genotype_column = "genotype";
   int threads = 1;
   bool pin = false;
   ValidateOptions opt;
@@ -83,11 +84,17 @@ void run_validate(const LatencyCli& o, Context& ctx) {
   Space space = load_space(o.space);
   auto table = std::make_shared<const LatencyTable>(load_latency_table(o.model));
   auto calib = calibration_beside(o.model);
-  set_threads(o.threads);
-  if (o.pin && !pin_to_first_cpus(o.threads))
-    throw std::runtime_error("cannot pin to CPUs (sched_setaffinity)");
-  install_stop_handlers();
-  ValidationReport r = validate_latency(space, table, calib, o.opt);
+  ValidationReport r;
+  if (!o.measurements.empty()) {
+    r = validate_against_measurements(
+        space, table, calib, read_measurements(o.measurements, space, o.column, o.genotype_column));
+  } else {
+    set_threads(o.threads);
+    if (o.pin && !pin_to_first_cpus(o.threads))
+      throw std::runtime_error("cannot pin to CPUs (sched_setaffinity)");
+    install_stop_handlers();
+    r = validate_latency(space, table, calib, o.opt);
+  }
   if (r.samples == 0) {
     ctx.exit_code = 130;
     return;
@@ -109,7 +116,7 @@ void run_validate(const LatencyCli& o, Context& ctx) {
 }  // namespace
 
 void register_latency(CLI::App& app, Context& ctx) {
-  auto* lat = app.add_subcommand("latency", "Predict and validate latency with a latency table");
+  auto* lat = app.add_subcommand("latency", "Predict, validate and fit latency tables");
   lat->require_subcommand(1);
   auto o = std::make_shared<LatencyCli>();
   auto* pred = lat->add_subcommand("predict", "Predict one arch's latency, per layer");
@@ -118,7 +125,8 @@ void register_latency(CLI::App& app, Context& ctx) {
                    "Latency table (its .calib.json beside is used when present)")
       ->required();
   pred->callback([o, &ctx] { ctx.run = [o, &ctx] { run_predict(*o, ctx); }; });
-  auto* val = lat->add_subcommand("validate", "Measure random archs and score every predictor");
+  auto* val = lat->add_subcommand(
+      "validate", "Measure random archs (or read --measurements) and score every predictor");
   val->add_option("--space", o->space, "Search space name or path")->required();
   val->add_option("--model", o->model, "Latency table")->required();
   val->add_option("--samples", o->opt.samples, "Random archs")->check(CLI::Range(3, 100000));
@@ -133,6 +141,15 @@ void register_latency(CLI::App& app, Context& ctx) {
                   "New folder for report.md, report.json, scatter.png (default: the table's "
                   "name with .validation)");
   val->add_flag("--pin", o->pin, "Pin the measuring threads to CPUs 0..threads-1");
+  auto* meas = val->add_option("--measurements", o->measurements,
+                               "CSV of whole networks timed elsewhere: score against it instead "
+                               "of measuring here");
+  val->add_option("--column", o->column, "With --measurements: the latency column (ms)")
+      ->needs(meas);
+  val->add_option("--genotype-column", o->genotype_column,
+                  "With --measurements: the genotype column")
+      ->needs(meas);
+  add_latency_fit(*lat, ctx);
   val->callback([o, &ctx] { ctx.run = [o, &ctx] { run_validate(*o, ctx); }; });
 }
 

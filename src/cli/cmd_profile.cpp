@@ -26,21 +26,6 @@ struct ProfileCli {
   ProfileOptions opt;
 };
 
-// The table and the calibration beside it are one output: both are checked
-// before any work, and a calibration left from an earlier table is removed
-// when the new one has none (a reader would pair them).
-std::string check_table_outputs(const std::string& out, bool force,
-                                const std::vector<std::string>& inputs) {
-  const std::string table = check_output(out, OutputKind::File, force, inputs, "--out");
-  check_output(default_calibration_path(table), OutputKind::File, force, inputs,
-               "--out (the calibration beside it)");
-  return table;
-}
-
-void drop_stale_calibration(const std::string& table) {
-  fs::remove(default_calibration_path(table));
-}
-
 // A table from probe timings measured on another device (no measuring here).
 void run_import(ProfileCli o, const Context& ctx) {
   if (o.space.empty())

@@ -1,14 +1,29 @@
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "hwnas/common/output_path.h"
+#include "hwnas/cost/registry.h"
 
 namespace hwnas::cli {
 
 void print_json(const json& j) {
   std::cout << j.dump(2) << std::endl;
+}
+
+std::string check_table_outputs(const std::string& out, bool force,
+                                const std::vector<std::string>& inputs) {
+  const std::string table = check_output(out, OutputKind::File, force, inputs, "--out");
+  check_output(default_calibration_path(table), OutputKind::File, force, inputs,
+               "--out (the calibration beside it)");
+  return table;
+}
+
+void drop_stale_calibration(const std::string& table) {
+  std::filesystem::remove(default_calibration_path(table));
 }
 
 std::string human_count(double v) {

@@ -111,11 +111,13 @@ BenchTable read_bench_table(const std::string& path, const Space& space, const s
     }
     if (cell.empty()) {
       ++t.blank;
+      t.records.push_back({std::move(g), std::nullopt, line_no});
       continue;
     }
     const auto v = parse_decimal(cell);
     if (!v || !std::isfinite(*v))
       fail(fmt::format("{}: expected a number, got '{}'", column, cell));
+    t.records.push_back({g, *v, line_no});
     const auto [it, fresh] = t.values.emplace(g, *v);
     if (!fresh && it->second != *v)
       fail(fmt::format("genotype {} appears again with {} = {} (first {})", format_genotype(g),

@@ -31,7 +31,7 @@ DeviceFingerprint DeviceFingerprint::read(Fields& f) {
     return v->raw().get<std::string>();
   };
   DeviceFingerprint d;
-  d.kind = f.get_choice("kind", {"cpu", "cuda", "imported"});
+  d.kind = f.get_choice("kind", {"cpu", "cuda", "imported", "fitted"});
   d.cpu_model = text("cpu_model");
   d.cores = int(f.get_int("cores", 0, 100000, 0));
   d.threads = int(f.get_int("threads", 0, 100000, 0));
@@ -178,7 +178,7 @@ LatencyTable read_latency_table(const Document& doc) {
     fmt_v.fail(
         fmt::format("unsupported format '{}'; this hwnas reads {}", fmt_v.as_string(), kLutFormat));
   t.space = f.get_string("space");
-  t.statistic = f.get_choice("statistic", {"min", "p10", "p25", "median", "imported"});
+  t.statistic = f.get_choice("statistic", {"min", "p10", "p25", "median", "imported", "fitted"});
   f.get_choice("unit", {"ms"});
   Fields df = f.get("device").as_object();
   t.device = DeviceFingerprint::read(df);

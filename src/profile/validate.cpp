@@ -27,20 +27,13 @@ json agreement_json(const Agreement& a) {
 
 // latency = macs / (gmacs_per_s * 1e6) + overhead, least squares on (macs, ms) points.
 std::optional<FlopsModelOptions> fit_flops(const LutCalibration& c) {
-  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  std::vector<double> macs, ms;
   for (const auto& p : c.points) {
     if (!p.contains("macs")) return std::nullopt;
-    double x = p["macs"].get<double>(), y = p["measured_ms"].get<double>();
-    n += 1, sx += x, sy += y, sxx += x * x, sxy += x * y;
+    macs.push_back(p["macs"].get<double>());
+    ms.push_back(p["measured_ms"].get<double>());
   }
-  const double det = n * sxx - sx * sx;
-  if (n < 3 || det <= 0) return std::nullopt;
-  const double slope = (n * sxy - sx * sy) / det, icpt = (sy - slope * sx) / n;
-  if (slope <= 0) return std::nullopt;
-  FlopsModelOptions o;
-  o.gmacs_per_s = 1.0 / (slope * 1e6);
-  o.overhead_ms = icpt;
-  return o;
+  return hwnas::fit_flops(macs, ms);
 }
 
 }  // namespace
@@ -66,13 +59,21 @@ json ValidationReport::to_json() const {
             {"best", predictors.empty() ? "" : best().name},
             {"noise_floor", agreement_json(noise_floor)},
             {"naive_floor", agreement_json(naive_floor)}};
+  if (!source.empty()) {
+    j.erase("noise_floor"), j.erase("naive_floor");
+    j["measurements"] = source;
+  }
   if (!device_warning.empty()) j["warning"] = device_warning;
   return j;
 }
 
 std::string ValidationReport::markdown() const {
-  std::string md = fmt::format("# Latency validation: {} ({} random archs)\n\nTable: `{}`\n\n",
-                               space, samples, table);
+  std::string md =
+      source.empty()
+          ? fmt::format("# Latency validation: {} ({} random archs)\n\nTable: `{}`\n\n", space,
+                        samples, table)
+          : fmt::format("# Latency validation: {} ({} networks measured in {})\n\nTable: `{}`\n\n",
+                        space, samples, source, table);
   if (!device_warning.empty()) md += "**Warning:** " + device_warning + "\n\n";
   md +=
       "| predictor | within 5% | within 10% | Kendall tau | Spearman | MAPE | RMSE (ms) "
@@ -83,12 +84,44 @@ std::string ValidationReport::markdown() const {
                       100 * a.mape, a.rmse);
   };
   for (const auto& p : predictors) row(p.name, p.agreement);
+  if (remeasured.empty()) return md;  // measured elsewhere: no second pass to compare
   row("noise floor (protocol, 2nd pass)", noise_floor);
   row("noise floor (naive median)", naive_floor);
   md +=
       "\nThe noise floors compare two independent measurements of the same archs: no predictor can "
       "agree with a measurement better than the measurement agrees with itself.\n";
   return md;
+}
+
+ValidationReport validate_against_measurements(const Space& space,
+                                               std::shared_ptr<const LatencyTable> table,
+                                               const std::optional<LutCalibration>& calib,
+                                               const Measurements& m) {
+  if (table->space != space.name)
+    throw InputError(table->file,
+                     fmt::format("is a table of space {}, not {}", table->space, space.name));
+  ValidationReport r;
+  r.space = space.name;
+  r.table = table->file;
+  r.source = m.file + " (" + m.column + ")";
+  r.samples = int(m.ms.size());
+  r.measured = m.ms;
+  r.macs = network_macs(space, m.genotypes);
+  auto add = [&](const std::string& name, std::vector<double> predicted) {
+    PredictorResult p{name, std::move(predicted), {}};
+    p.agreement = agreement(p.predicted, r.measured);
+    r.predictors.push_back(std::move(p));
+  };
+  add("lut", predict_latency(space, *table, LutCalibration{}, m.genotypes));
+  if (calib) add("lut-calibrated", predict_latency(space, *table, *calib, m.genotypes));
+  // Fitted on the same file: an optimistic baseline, named so.
+  if (auto f = hwnas::fit_flops(r.macs, r.measured)) {
+    const FlopsModel flops(*f);
+    std::vector<double> p;
+    for (const auto& g : m.genotypes) p.push_back(flops.network(decode(space, g)).latency_ms());
+    add("flops (fitted on this file)", std::move(p));
+  }
+  return r;
 }
 
 ValidationReport validate_latency(const Space& space, std::shared_ptr<const LatencyTable> table,

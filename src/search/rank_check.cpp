@@ -55,8 +55,7 @@ std::string format_rank_check(const RankCheckResult& r) {
       "| genotype | params | inherited (val) | stand-alone (test) |\n|---|---|---|---|\n";
   for (const auto& e : r.entries)
     s += fmt::format("| {} | {:.0f} | {:.2f}% | {} |\n", format_genotype(e.genotype), e.params,
-                     100 * e.inherited,
-                     e.standalone ? format_runs(e.standalone_runs) : "-");
+                     100 * e.inherited, e.standalone ? format_runs(e.standalone_runs) : "-");
   if (!r.schedule.empty()) s += fmt::format("\nstand-alone: {}\n", r.schedule);
   if (r.kendall_tau)
     s += fmt::format("Kendall tau (inherited vs stand-alone): {:.3f}\n", *r.kendall_tau);
@@ -110,9 +109,9 @@ RankCheckResult run_rank_check(const RankCheckRequest& q) {
   TrainConfig& st = sc.retrain ? *sc.retrain : sc.train;
   if (q.epochs > 0) st.epochs = q.epochs;
   if (q.images > 0) sc.data.retrain_limit = q.images;
-  const std::string images =
-      sc.data.for_retrain().train_limit >= 0 ? std::to_string(sc.data.for_retrain().train_limit)
-                                             : "all";
+  const std::string images = sc.data.for_retrain().train_limit >= 0
+                                 ? std::to_string(sc.data.for_retrain().train_limit)
+                                 : "all";
   const std::string tag = fmt::format("e{}-n{}", st.epochs, images);
 
   // Earlier results of this check: inherited scores by genotype, stand-alone
@@ -127,7 +126,8 @@ RankCheckResult run_rank_check(const RankCheckRequest& q) {
       const Genotype g = j.at("genotype").get<Genotype>();
       inherited_done[g] = j.at("inherited").get<double>();
       if (j.contains("standalone_runs"))
-        runs_done[{g, j.value("schedule", "")}] = j.at("standalone_runs").get<std::vector<double>>();
+        runs_done[{g, j.value("schedule", "")}] =
+            j.at("standalone_runs").get<std::vector<double>>();
     }
   }
   install_stop_handlers();

@@ -326,9 +326,11 @@ Genotype parse_genotype(const Space& s, const std::string& text, const std::stri
   Genotype g;
   if (s.form == GenotypeForm::Nb201 && !text.empty() && text.front() == '|') {
     g = parse_nb201_string(s, s.cells.front(), text, what);
-  } else if (s.form == GenotypeForm::Nb201 && text.find(',') == std::string::npos &&
-             text.size() > 1) {
-    // The ops code: one digit per edge, in edge order.
+  } else if (text.find(',') == std::string::npos && text.size() > 1 &&
+             std::all_of(s.positions.begin(), s.positions.end(),
+                         [](const Position& p) { return p.choices.size() <= 10; })) {
+    // The ops code: one digit per position (a cell space: per edge, in edge
+    // order), as NAS-Bench-201 and HW-NAS-Bench write genotypes.
     if (text.size() != s.positions.size() ||
         !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
       throw InputError(what, fmt::format("expected space {}'s {}-digit ops code (like {}), a "

@@ -4,15 +4,25 @@
 // CSV. The `table` fitness provider and cost model read one column. Torch-free.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "hwnas/cost/cost_model.h"
 #include "hwnas/space/genotype.h"
 
 namespace hwnas {
 
+/// One data row of a benchmark table, in file order.
+struct BenchRecord {
+  Genotype genotype;
+  std::optional<double> value;  ///< empty: the cell is blank (not measured)
+  std::int64_t line = 0;        ///< 1-based line in the file
+};
+
 struct BenchTable {
   std::string file, column, genotype_column;
+  std::vector<BenchRecord> records;   ///< every data row, in file order
   std::map<Genotype, double> values;  ///< by genotype, every form normalised to indices
   std::int64_t rows = 0;              ///< data rows read
   std::int64_t blank = 0;             ///< rows whose cell in `column` is empty (not measured)

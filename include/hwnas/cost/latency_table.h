@@ -15,7 +15,9 @@ inline constexpr const char* kLutFormat = "hwnas.lut/1";
 
 /// What a measurement ran on; a table is never silently used elsewhere.
 struct DeviceFingerprint {
-  std::string kind = "cpu";  ///< cpu | cuda | imported (timed elsewhere, `profile --import`)
+  /// cpu | cuda | imported (timed elsewhere, `profile --import`) | fitted (from
+  /// whole-network timings, `latency fit`; cpu_model names the device)
+  std::string kind = "cpu";
   std::string cpu_model;
   int cores = 0, threads = 0, batch = 1;
   std::string governor;     ///< CPU frequency governor, when readable

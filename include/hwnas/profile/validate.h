@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hwnas/common/statistics.h"
+#include "hwnas/cost/latency_fit.h"
 #include "hwnas/cost/lut_model.h"
 #include "hwnas/profile/protocol.h"
 #include "hwnas/space/space.h"
@@ -33,6 +34,7 @@ struct ValidationReport {
   std::vector<PredictorResult> predictors;  ///< lut, lut-calibrated, flops (those available)
   Agreement noise_floor, naive_floor;
   std::string device_warning;  ///< non-empty when the table was measured elsewhere
+  std::string source;          ///< the measurement file, when not measured here
 
   json to_json() const;
   std::string markdown() const;
@@ -47,6 +49,13 @@ struct ValidationReport {
 ValidationReport validate_latency(const Space& space, std::shared_ptr<const LatencyTable> table,
                                   const std::optional<LutCalibration>& calib,
                                   const ValidateOptions& opt);
+
+/// The same report against whole-network latencies measured elsewhere (no
+/// noise floors: the file holds one measurement per network).
+ValidationReport validate_against_measurements(const Space& space,
+                                               std::shared_ptr<const LatencyTable> table,
+                                               const std::optional<LutCalibration>& calib,
+                                               const Measurements& m);
 
 /// Predicted-vs-measured scatter with the +/-10% band, drawn by gnuplot;
 /// returns false (and writes nothing) when gnuplot is not installed.

@@ -48,9 +48,11 @@ void enumerate(const Space& space, const std::function<bool(const Genotype&)>& v
 Genotype parse_genotype(const std::string& text, const std::string& what = "--genotype");
 std::string format_genotype(const Genotype& g);
 
-/// A genotype as a user writes it for `space`: "1,0,3", or the space's
-/// external form (NAS-Bench-201: the ops code "334131", read as text, or the
-/// arch string "|nor_conv_3x3~0|+|...|"). Checked against the space.
+/// A genotype as a user writes it for `space`: "1,0,3"; the ops code, one
+/// digit per position ("334131" for NAS-Bench-201, HW-NAS-Bench's 22 digits
+/// for fbnet-c100), in spaces of at most 10 choices per position; or
+/// NAS-Bench-201's arch string "|nor_conv_3x3~0|+|...|". Checked against the
+/// space.
 Genotype parse_genotype(const Space& space, const std::string& text,
                         const std::string& what = "--genotype");
 /// The space's external form of `g` (NAS-Bench-201's arch string), or "".
