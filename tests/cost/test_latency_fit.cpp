@@ -2,11 +2,11 @@
 // to another device, on measurements a known table generates.
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <filesystem>
+#include <random>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "../support.h"
 #include "hwnas/common/files.h"
@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A "device": every layer of the space priced by `value(index)`.
-LatencyTable truth_table(const Space& space, const std::function<double(int, const Layer&)>& value) {
+LatencyTable truth_table(const Space& space,
+                         const std::function<double(int, const Layer&)>& value) {
   LatencyTable t;
   t.space = space.name;
   int i = 0;
@@ -90,8 +91,9 @@ TEST_CASE("a table fitted on whole networks prices every network as the device d
 
   // Too few networks for the terms: the message says how many are needed.
   const Measurements few = first_networks(m, 5);
-  CHECK_THAT(test::error_of([&] { fit_latency_table(space, few, {}); }),
-             Catch::Contains("5 networks cannot determine") && Catch::Contains("the fit needs at least"));
+  CHECK_THAT(
+      test::error_of([&] { fit_latency_table(space, few, {}); }),
+      Catch::Contains("5 networks cannot determine") && Catch::Contains("the fit needs at least"));
   // A layer no measured network uses cannot be priced.
   Measurements no_c = m;
   no_c.genotypes.clear(), no_c.ms.clear();
@@ -139,9 +141,7 @@ TEST_CASE("transfer adapts a table to another device from a few networks", "[cos
   LatencyTable other = prior;
   other.space = "proxyless-fmnist";
   other.file = "other.json";
-  CHECK_THAT(test::error_of([&] {
-               transfer_latency_table(space, other, prior_calib, all, {});
-             }),
+  CHECK_THAT(test::error_of([&] { transfer_latency_table(space, other, prior_calib, all, {}); }),
              Catch::Contains("is a table of space proxyless-fmnist, not evo4"));
 }
 

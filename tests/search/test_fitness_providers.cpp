@@ -173,8 +173,8 @@ TEST_CASE("evolution scores candidates with weights inherited from a trained sup
   CHECK(json::parse(shorter.out)["standalone_schedule"] == "2 epochs on 256 images, 1 seed");
   CHECK(trained(0, "e2-n256", 3));
   CHECK(trained(1, "e2-n256", 3));
-  auto needs = test::run_hwnas({"search", "--resume", dir + "/super", "--rank-check", "2",
-                                "--epochs", "2"});
+  auto needs =
+      test::run_hwnas({"search", "--resume", dir + "/super", "--rank-check", "2", "--epochs", "2"});
   CHECK(needs.rc == 2);
   CHECK_THAT(needs.err, Catch::Contains("--standalone"));
 
