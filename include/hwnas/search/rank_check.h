@@ -33,8 +33,8 @@ struct RankCheckRequest {
 
 struct RankCheckEntry {
   Genotype genotype;
-  double inherited = 0;              ///< validation top-1 with the supernet's weights
-  std::optional<double> standalone;  ///< mean test top-1 trained from scratch
+  double inherited = 0;                 ///< validation top-1 with the supernet's weights
+  std::optional<double> standalone;     ///< mean test top-1 trained from scratch
   std::vector<double> standalone_runs;  ///< one per seed
   double params = 0;
 };
