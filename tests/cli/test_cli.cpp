@@ -142,8 +142,8 @@ TEST_CASE("space reports exact sizes and lists the shipped spaces", "[cli]") {
   CHECK(j["positions"] == 21);
   CHECK(j["size_log10"].get<double>() == Approx(17.3454).epsilon(1e-4));
   auto l = json_of(run_hwnas({"space", "--list", "--json"}));
-  CHECK(l["spaces"] == json::array({"eeea-c10", "eeea-c10-search", "fbnet", "nb201", "nb201-fmnist",
-                                    "proxyless-fmnist", "proxyless-mobile"}));
+  CHECK(l["spaces"] == json::array({"eeea-c10", "eeea-c10-search", "fbnet", "fbnet-c100", "nb201",
+                                    "nb201-fmnist", "proxyless-fmnist", "proxyless-mobile"}));
   auto unknown = run_hwnas({"space", "proxyless-mobil"});
   CHECK(unknown.rc == 2);
   CHECK_THAT(unknown.err, Catch::Contains("did you mean 'proxyless-mobile'"));
