@@ -107,10 +107,13 @@ Eigen::VectorXd nnls(const Eigen::MatrixXd& Q, const Eigen::VectorXd& b) {
 
 // Rows scaled by 1 / measured: least squares on relative residuals, the
 // error a latency bound cares about (10% of a 2 ms net matters as much as 10%
-// of a 20 ms one).
+// of a 20 ms one). The scale is capped at 1 / (a tenth of the median), so a
+// near-zero timing (NAS-Bench-201's Pixel 3 column holds 0.0033 ms among
+// 10 ms networks) cannot outweigh every other row.
 Eigen::VectorXd inverse(const std::vector<double>& ms) {
+  const double floor_ms = 0.1 * median(ms);
   Eigen::VectorXd w(Eigen::Index(ms.size()));
-  for (std::size_t i = 0; i < ms.size(); ++i) w(Eigen::Index(i)) = 1.0 / ms[i];
+  for (std::size_t i = 0; i < ms.size(); ++i) w(Eigen::Index(i)) = 1.0 / std::max(ms[i], floor_ms);
   return w;
 }
 
