@@ -44,6 +44,7 @@ seed npy "$root"/fuzz/seeds/npy/*
 seed weights "$root"/fuzz/seeds/weights/*
 seed probes "$root"/fuzz/seeds/probes/*
 seed bench_table "$root"/fuzz/seeds/bench_table/*
+seed measurements "$root"/fuzz/seeds/measurements/*
 
 # A small quarantine: ASan's default keeps 256 MB of freed memory, which
 # would count against the 1 GB that stands for hwnas's own allocations.
