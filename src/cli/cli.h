@@ -4,12 +4,17 @@
 #include <charconv>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "hwnas/common/document.h"
+
+namespace hwnas {
+struct LutCalibration;
+}
 
 namespace hwnas::cli {
 
@@ -41,6 +46,8 @@ void print_json(const json& j);
 /// checked (check_output) before any work; returns the table's path.
 std::string check_table_outputs(const std::string& out, bool force,
                                 const std::vector<std::string>& inputs);
+/// The calibration beside `table` (default_calibration_path), when there is one.
+std::optional<LutCalibration> calibration_beside(const std::string& table);
 /// Removes a calibration left beside `table` by an earlier table (a reader
 /// would pair them).
 void drop_stale_calibration(const std::string& table);

@@ -29,12 +29,6 @@ struct LatencyCli {
   ValidateOptions opt;
 };
 
-std::optional<LutCalibration> calibration_beside(const std::string& table) {
-  auto path = default_calibration_path(table);
-  if (!fs::exists(path)) return std::nullopt;
-  return LutCalibration::read(load_document(path));
-}
-
 void run_predict(const LatencyCli& o, const Context& ctx) {
   Arch arch = load_arch(o.arch);
   auto table = std::make_shared<const LatencyTable>(load_latency_table(o.model));

@@ -37,15 +37,11 @@ void run_fit(FitCli o, const Context& ctx) {
     f = fit_latency_table(space, all, o.opt);
   } else {
     const LatencyTable prior = load_latency_table(o.prior);
-    const std::string calib_path = default_calibration_path(o.prior);
-    const LutCalibration calib = std::filesystem::exists(calib_path)
-                                     ? LutCalibration::read(load_document(calib_path))
-                                     : LutCalibration{};
-    f = transfer_latency_table(space, prior, calib, first_networks(all, o.shots), o.opt);
+    f = transfer_latency_table(space, prior, calibration_beside(o.prior).value_or(LutCalibration{}),
+                               first_networks(all, o.shots), o.opt);
   }
   f.table.file = o.out;
   save_latency_table(f.table, o.out);
-  drop_stale_calibration(o.out);
   write_file_atomic(
       default_calibration_path(o.out),
       f.calib.to_json(std::filesystem::path(o.out).filename().string()).dump(1) + "\n");

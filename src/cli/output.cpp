@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "hwnas/common/output_path.h"
+#include "hwnas/cost/lut_model.h"
 #include "hwnas/cost/registry.h"
 
 namespace hwnas::cli {
@@ -20,6 +21,12 @@ std::string check_table_outputs(const std::string& out, bool force,
   check_output(default_calibration_path(table), OutputKind::File, force, inputs,
                "--out (the calibration beside it)");
   return table;
+}
+
+std::optional<LutCalibration> calibration_beside(const std::string& table) {
+  const std::string path = default_calibration_path(table);
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  return LutCalibration::read(load_document(path));
 }
 
 void drop_stale_calibration(const std::string& table) {
