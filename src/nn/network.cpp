@@ -355,15 +355,20 @@ ArchNetImpl::ArchNetImpl(const Arch& arch) : arch_(arch) {
 }
 
 torch::Tensor ArchNetImpl::forward(torch::Tensor x) {
+  return forward_until(x, int(layers_.size()) - 1).flatten(1);
+}
+
+torch::Tensor ArchNetImpl::forward_until(torch::Tensor x, int last) {
+  HWNAS_ASSERT(last >= 0 && last < int(layers_.size()), "forward_until: no such layer");
   if (channels_last_) x = to_memory_format(x, at::MemoryFormat::ChannelsLast);
   if (chain_) {
-    for (auto& l : layers_) x = l->forward(x);
-    return x.flatten(1);
+    for (int i = 0; i <= last; ++i) x = layers_[std::size_t(i)]->forward(x);
+    return x;
   }
   // A graph: keep each output until its last reader has run.
-  std::vector<torch::Tensor> outs(layers_.size());
-  auto read = [&](int j) -> const torch::Tensor& { return j < 0 ? x : outs[j]; };
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
+  std::vector<torch::Tensor> outs(std::size_t(last) + 1);
+  auto read = [&](int j) -> const torch::Tensor& { return j < 0 ? x : outs[std::size_t(j)]; };
+  for (std::size_t i = 0; i <= std::size_t(last); ++i) {
     const auto& in = inputs_[i];
     const Op op = arch_.layers[i].op;
     torch::Tensor y;
@@ -375,9 +380,9 @@ torch::Tensor ArchNetImpl::forward(torch::Tensor x) {
       y = read(in[0]);
     }
     outs[i] = layers_[i]->forward(y);
-    for (int j : release_[i]) outs[j] = torch::Tensor();
+    for (int j : release_[i]) outs[std::size_t(j)] = torch::Tensor();
   }
-  return outs.back().flatten(1);
+  return outs.back();
 }
 
 void ArchNetImpl::set_channels_last(bool on) {

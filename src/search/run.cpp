@@ -32,6 +32,7 @@ const StrategyRegistry& builtin_strategies() {
     register_supernet_strategies(r);
     register_random_strategy(r);
     register_evolution_strategy(r);
+    register_growth_strategy(r);
     return r;
   }();
   return r;
@@ -56,15 +57,26 @@ bool search_stage(const RunSetup& s, const Datasets& data, const RunDir& run, bo
   StrategyOutcome r = strategy->run(ctx);
   if (r.interrupted) return false;
   const Pricing pricing = s.pricing();
-  const Genotype g =
-      r.ranked.empty() ? derive_genotype(pricing, r.scores) : first_feasible(pricing, r.ranked);
-  Arch arch = decode(s.space, g);
+  Genotype g;
+  Arch arch;
+  if (r.network) {
+    arch = *r.network;
+    fs::copy_file(r.network_weights, run.file("grown.weights.tmp"),
+                  fs::copy_options::overwrite_existing);
+    fs::rename(run.file("grown.weights.tmp"), run.file("grown.weights"));
+  } else {
+    g = r.ranked.empty() ? derive_genotype(pricing, r.scores) : first_feasible(pricing, r.ranked);
+    arch = decode(s.space, g);
+  }
   arch.name = s.config.name + "-searched";
   arch.preprocess = Preprocess{data.norm.mean, data.norm.std};
   // The child with the search's weights, for users who skip the retrain.
   torch::manual_seed(s.config.seed);
-  ArchNet child(arch);
-  if (strategy->inherit_weights(g, child)) save_weights(*child, run.file("supernet_child.weights"));
+  if (!r.network) {
+    ArchNet child(arch);
+    if (strategy->inherit_weights(g, child))
+      save_weights(*child, run.file("supernet_child.weights"));
+  }
   summary = r.summary;
   run.event({{"event", "derived"},
              {"genotype", g},
@@ -103,15 +115,20 @@ std::optional<FinalChild> final_stage(const RunSetup& s, const Arch& arch, const
   FinalChild out;
   out.weights = run.file("best.weights");
   const std::string inherited = run.file("supernet_child.weights");
-  if (!c.retrain && fs::exists(inherited)) {
+  const std::string grown = run.file("grown.weights");  // trained already: used as it is
+  if (!c.retrain && (fs::exists(inherited) || fs::exists(grown))) {
     Datasets data =
         load_datasets(c.data.for_retrain(), arch.input, arch.num_classes, c.seed, false);
     data.norm = {arch.preprocess->mean, arch.preprocess->std};
     torch::manual_seed(c.seed);
     ArchNet child(arch);
     child->to(device);
-    load_weights(*child, inherited);
-    recalibrate_batchnorm(child, data.train, data.norm);
+    if (fs::exists(grown)) {
+      load_weights(*child, grown);
+    } else {
+      load_weights(*child, inherited);
+      recalibrate_batchnorm(child, data.train, data.norm);
+    }
     save_weights(*child, out.weights);
     out.test = evaluate(child, data.test, data.norm);
     return out;
@@ -136,8 +153,11 @@ void write_summary(const RunSetup& s, const SearchResult& r, const RunDir& run) 
                   s.strategy->type, s.space.name, s.config.seed, s.strategy->to_json().dump());
   if (s.fitness) md += fmt::format("Fitness: {}.\n\n", s.fitness->to_json().dump());
   for (const auto& [k, v] : r.search.items()) md += fmt::format("- {}: {}\n", k, v.dump());
-  md += fmt::format("\nPicked architecture: `best.arch.json` (genotype {}).\n\n",
-                    format_genotype(r.genotype));
+  md += r.genotype.empty()
+            ? std::string("\nPicked architecture: `best.arch.json` (grown; its lineage is in "
+                          "candidates.jsonl).\n\n")
+            : fmt::format("\nPicked architecture: `best.arch.json` (genotype {}).\n\n",
+                          format_genotype(r.genotype));
   md += "| model | metric | predicted |\n|---|---|---|\n";
   for (const auto& [model, m] : r.costs.items())
     for (const auto& [metric, v] : m.items())
@@ -218,7 +238,7 @@ SearchResult run_search(const SearchRequest& o) {
   if (!final_child) return interrupted("retrain");
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res.arch_name = arch.name;
-  res.genotype = encode(setup.space, arch);
+  if (setup.strategy->type != "growth") res.genotype = encode(setup.space, arch);
   res.weights = final_child->weights;
   res.test_top1 = final_child->test.top1;
   res.test_top5 = final_child->test.top5;

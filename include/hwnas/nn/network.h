@@ -43,6 +43,8 @@ class ArchNetImpl : public torch::nn::Module {
   /// drawn from torch's global generator.
   explicit ArchNetImpl(const Arch& arch);
   torch::Tensor forward(torch::Tensor x);
+  /// The output of layer `last` (as that layer's module returns it).
+  torch::Tensor forward_until(torch::Tensor x, int last);
   const Arch& arch() const { return arch_; }
   /// Moves 4-D parameters and buffers to channels-last (or back to contiguous).
   void set_channels_last(bool on);

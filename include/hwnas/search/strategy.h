@@ -7,6 +7,7 @@
 // pipeline keeps it in checkpoints/strategy.json and gives it back on
 // --resume, the one resume mechanism every strategy uses.
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "hwnas/common/run_dir.h"
@@ -42,6 +43,10 @@ struct StrategyOutcome {
   /// or candidates ranked best first (the pipeline picks the first that
   /// meets every constraint on the whole network).
   std::vector<Genotype> ranked;
+  /// or the picked network itself, built rather than drawn from the space
+  /// (growth), with its trained weights in a file.
+  std::optional<Arch> network;
+  std::string network_weights;
   json summary = json::object();  ///< what the strategy did, for summary.md and --json
 };
 
@@ -70,5 +75,6 @@ const StrategyRegistry& builtin_strategies();
 void register_supernet_strategies(StrategyRegistry& r);
 void register_random_strategy(StrategyRegistry& r);
 void register_evolution_strategy(StrategyRegistry& r);
+void register_growth_strategy(StrategyRegistry& r);
 
 }  // namespace hwnas

@@ -8,6 +8,7 @@
 #include "hwnas/config/run_config.h"
 #include "hwnas/search/evolution_options.h"
 #include "hwnas/search/fitness_options.h"
+#include "hwnas/search/growth_options.h"
 #include "hwnas/search/random_options.h"
 #include "hwnas/search/supernet_options.h"
 #include "hwnas/space/genotype.h"
@@ -20,6 +21,7 @@ const StrategyOptionsRegistry& builtin_strategy_options() {
     register_supernet_options(r);
     register_random_options(r);
     register_evolution_options(r);
+    register_growth_options(r);
     return r;
   }();
   return r;
