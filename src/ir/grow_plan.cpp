@@ -56,7 +56,8 @@ std::string target_refusal(const Arch& a, const ArchStats& st, int t, WidenPart 
       if (l.groups != 1) return name + " has grouped 1x1 convs";
       return "";
     case Op::Linear:
-      if (t + 1 == int(a.layers.size())) return name + " is the classifier: its width is the classes";
+      if (t + 1 == int(a.layers.size()))
+        return name + " is the classifier: its width is the classes";
       return "";
     default:
       return name + " has no width of its own to widen (conv, mbconv and linear have)";
@@ -88,8 +89,8 @@ WidenPlan plan_widen(const Arch& a, int t, WidenPart part, int new_width, std::m
     const std::string name = layer_name(a, r);
     const auto& in_map = p.maps[ins[0]];
     auto refuse = [&](const std::string& why) {
-      p.refusal = fmt::format("{} reads layers[{}]'s output, which would be wider, and {}", name, t,
-                              why);
+      p.refusal =
+          fmt::format("{} reads layers[{}]'s output, which would be wider, and {}", name, t, why);
     };
     switch (l.op) {
       case Op::MaxPool:

@@ -25,7 +25,8 @@ void load_tensors(torch::nn::Module& m, const NamedTensors& t) {
     if (!dst) dst = buffers.find(name);
     if (!dst) throw InputError("weights", fmt::format("the network has no tensor '{}'", name));
     if (dst->sizes() != v.sizes())
-      throw InputError("weights", fmt::format("'{}' has shape {}, the network's is {}", name,
+      throw InputError("weights",
+                       fmt::format("'{}' has shape {}, the network's is {}", name,
                                    fmt::join(v.sizes(), "x"), fmt::join(dst->sizes(), "x")));
     dst->copy_(v);
   }
@@ -121,7 +122,7 @@ Grown widen(const Arch& parent, const NamedTensors& weights, const WidenRequest&
   if (!p.refusal.empty()) throw InputError("widen", p.refusal);
   if (r.width <= p.old_width)
     throw InputError("widen", fmt::format("{} to {}: it is {} wide already",
-                                 layer_name(parent, r.layer), r.width, p.old_width));
+                                          layer_name(parent, r.layer), r.width, p.old_width));
   Grown g{parent, weights, ""};
   Editor ed{g.weights};
   const int t = r.layer;
@@ -135,12 +136,14 @@ Grown widen(const Arch& parent, const NamedTensors& weights, const WidenRequest&
     l.e = double(r.width) / in;
     l.expand = true;  // even where e lands on 1
     HWNAS_ASSERT(mbconv_mid(in, l.e) == r.width, "widen: expansion ratio round trip");
-    g.what = fmt::format("widen {} expansion {} -> {}", layer_name(parent, t), p.old_width, r.width);
+    g.what =
+        fmt::format("widen {} expansion {} -> {}", layer_name(parent, t), p.old_width, r.width);
     return g;
   }
   const ChannelMap& m = *p.maps[std::size_t(t)];
-  const char* main = l.op == Op::Conv ? "conv.weight" : l.op == Op::MBConv ? "project.weight"
-                                                                           : "fc.weight";
+  const char* main = l.op == Op::Conv     ? "conv.weight"
+                     : l.op == Op::MBConv ? "project.weight"
+                                          : "fc.weight";
   ed.take_rows(t, main, m);
   ed.take_rows(t, l.op == Op::Conv ? "conv.bias" : "fc.bias", m);
   if (l.op == Op::Conv) ed.bn_rows(t, "bn", m);
@@ -148,7 +151,8 @@ Grown widen(const Arch& parent, const NamedTensors& weights, const WidenRequest&
   ed.noise(t, main, p.old_width, r.noise);
   l.out = r.width;
   for (int b : p.pass_bn) ed.bn_rows(b, "bn", *p.maps[std::size_t(b)]);
-  for (int s : p.resized) g.arch.layers[std::size_t(s)].out = int(p.maps[std::size_t(s)]->from.size());
+  for (int s : p.resized)
+    g.arch.layers[std::size_t(s)].out = int(p.maps[std::size_t(s)]->from.size());
   for (int c : p.readers) {
     const ChannelMap& in = *p.maps[std::size_t(st.layers[std::size_t(c)].inputs[0])];
     switch (parent.layers[std::size_t(c)].op) {
@@ -192,7 +196,8 @@ Grown deepen(const Arch& parent, const NamedTensors& weights, const DeepenReques
   const std::string why = deepen_refusal(parent, r.after);
   if (!why.empty()) throw InputError("deepen", why);
   if (r.op != Op::Conv && r.op != Op::MBConv)
-    throw InputError("deepen", "an identity " + std::string(op_name(r.op)) + ": conv or mbconv only");
+    throw InputError("deepen",
+                     "an identity " + std::string(op_name(r.op)) + ": conv or mbconv only");
   if (r.k < 1 || r.k % 2 == 0)
     throw InputError("deepen", fmt::format("kernel {}: an odd size keeps the shape", r.k));
   const ArchStats st = analyze(parent);

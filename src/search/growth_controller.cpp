@@ -82,10 +82,10 @@ class ReinforceController : public GrowthController {
     auto state = std::make_tuple(h.mean(0, true), torch::zeros({1, 100}));
     state = policy_->decoder->forward(torch::zeros({1, 100}), state);
     const auto d1 = std::get<0>(state);
-    const auto scores = policy_->attend_v
-                            ->forward(torch::tanh(policy_->attend_h->forward(h) +
-                                                  policy_->attend_d->forward(d1)))
-                            .squeeze(1);
+    const auto scores =
+        policy_->attend_v
+            ->forward(torch::tanh(policy_->attend_h->forward(h) + policy_->attend_d->forward(d1)))
+            .squeeze(1);
     auto [after, lp1, ent1] = categorical(scores, v.can_deepen);
     state = policy_->decoder->forward(h[after].unsqueeze(0), state);
     const auto k_logits = policy_->kernel->forward(std::get<0>(state)).squeeze(0);
@@ -108,7 +108,8 @@ class ReinforceController : public GrowthController {
     optimizer_->zero_grad();
     (loss / double(rewards.size())).backward();
     optimizer_->step();
-    for (double r : rewards) baseline_ = o_.baseline_decay * baseline_ + (1 - o_.baseline_decay) * r;
+    for (double r : rewards)
+      baseline_ = o_.baseline_decay * baseline_ + (1 - o_.baseline_decay) * r;
   }
 
   void save(const std::string& path) override {
@@ -187,7 +188,9 @@ std::int64_t growth_token(const GrowthOptions& o, const Layer& l, int width) {
          k;
 }
 
-std::unique_ptr<GrowthController> make_growth_controller(const GrowthOptions& o) {
+std::unique_ptr<GrowthController> make_growth_controller(const GrowthOptions& o,
+                                                         std::uint64_t seed) {
+  torch::manual_seed(seed);
   if (o.controller == "random") return std::make_unique<RandomController>(o);
   return std::make_unique<ReinforceController>(o);
 }

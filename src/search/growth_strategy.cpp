@@ -8,6 +8,7 @@
 // (seeded per child) and trains only the children it has no record of.
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -83,13 +84,14 @@ std::string arch_key(const Arch& a) {
   return arch_to_json(c).dump();
 }
 
-// How far a net is over its bounds: the sum of value/bound - 1 over the
+// How far a net is over its bounds (`costs` flat: "model.metric"): the sum of value/bound - 1 over the
 // constraints it misses (0: it meets them all).
 double excess(const RunConfig& cfg, const json& costs) {
   double e = 0;
   for (const auto& c : cfg.constraints) {
-    const double v = costs.at(c.model.empty() ? "ir" : c.model)
-                         .at(metric_names()[static_cast<int>(c.metric)])
+    const double v = costs
+                         .at((c.model.empty() ? "ir" : c.model) + "." +
+                             metric_names()[static_cast<int>(c.metric)])
                          .get<double>();
     if (c.satisfied_by(v)) continue;
     const double bound = c.max ? *c.max : *c.min;
@@ -103,7 +105,7 @@ class GrowthStrategy : public SearchStrategy {
   explicit GrowthStrategy(const RunSetup& s)
       : s_(s),
         o_(dynamic_cast<const GrowthOptions&>(*s.strategy)),
-        controller_(make_growth_controller(o_)) {}
+        controller_(make_growth_controller(o_, s.config.seed)) {}
 
   json save_state() const override { return {{"episode", episode_}}; }
   void load_state(const json& state) override { episode_ = state.value("episode", 0); }
@@ -131,15 +133,14 @@ class GrowthStrategy : public SearchStrategy {
       spdlog::info("growth: start net {:.2f}% on the validation split", 100 * start.accuracy);
     }
     for (; episode_ < o_.episodes; ctx.save_state()) {
-      const int parent = best();
+      const int parent = best(episode_);
       std::vector<torch::Tensor> log_probs, entropies;
       std::vector<double> rewards;
       for (int k = 0; k < o_.children; ++k) {
         if (stop_requested()) return interrupted(out, t0);
         Child child = grow(parent, k);
         auto cached = cache_.find(arch_key(child.net.arch));
-        if (cached == cache_.end() &&
-            !evaluate_child(child.net, child.weights, o_.epochs))
+        if (cached == cache_.end() && !evaluate_child(child.net, child.weights, o_.epochs))
           return interrupted(out, t0);
         const Net& n = cached != cache_.end() ? nets_[std::size_t(cached->second)] : nets_.back();
         log_probs.push_back(child.log_prob);
@@ -183,11 +184,15 @@ class GrowthStrategy : public SearchStrategy {
 
   static NamedTensors tensors_of(ArchNet& net) { return module_tensors(*net); }
 
-  // The best trained net that meets every bound (the start net does).
-  int best() const {
+  // The best trained net that meets every bound (the start net does), among
+  // those grown before `episode` (a resumed episode grows from the parent
+  // the interrupted one had).
+  int best(int episode = std::numeric_limits<int>::max()) const {
     int b = 0;
     for (const Net& n : nets_)
-      if (n.trained && n.feasible && n.accuracy > nets_[std::size_t(b)].accuracy) b = n.id;
+      if (n.episode < episode && n.trained && n.feasible &&
+          n.accuracy > nets_[std::size_t(b)].accuracy)
+        b = n.id;
     return b;
   }
 
@@ -275,8 +280,8 @@ class GrowthStrategy : public SearchStrategy {
       c.log_prob = c.log_prob + a.log_prob;
       c.entropy = c.entropy + a.entropy;
       const auto [mean, var] = output_stats(c, a.after);
-      apply(c, deepen(c.net.arch, c.weights, {a.after, Op::Conv, o_.kernels[std::size_t(a.kernel)], 1},
-                      mean, var));
+      apply(c, deepen(c.net.arch, c.weights,
+                      {a.after, Op::Conv, o_.kernels[std::size_t(a.kernel)], 1}, mean, var));
     }
     return c;
   }
@@ -310,7 +315,7 @@ class GrowthStrategy : public SearchStrategy {
     const auto t0 = std::chrono::steady_clock::now();
     const RunConfig& c = s_.config;
     n.id = int(nets_.size());
-    n.costs = s_.pricing().costs(n.arch);
+    n.costs = s_.pricing().flat_costs(n.arch);
     const double over = excess(c, n.costs);
     n.feasible = over == 0;
     if (!n.feasible) {
@@ -349,8 +354,13 @@ class GrowthStrategy : public SearchStrategy {
   // growth/lineage.png (validation accuracy by net, parent to child).
   void write_lineage() const {
     std::string dot = "digraph lineage {\n  rankdir=LR;\n  node [shape=box];\n";
-    Plot plot{"growth lineage: each child from its parent", "net (in order of growth)",
-              "validation top-1 (%)", {}, {}, 900, 560};
+    Plot plot{"growth lineage: each child from its parent",
+              "net (in order of growth)",
+              "validation top-1 (%)",
+              {},
+              {},
+              900,
+              560};
     PlotSeries trained{"trained", {}, "", "points pt 7 ps 1.0"};
     for (const Net& n : nets_) {
       dot += fmt::format("  n{} [label=\"{}: {}\"{}];\n", n.id, n.id,
@@ -361,11 +371,11 @@ class GrowthStrategy : public SearchStrategy {
         for (const auto& t : n.transforms) label += (label.empty() ? "" : "\\n") + t;
         dot += fmt::format("  n{} -> n{} [label=\"{}\"];\n", n.parent, n.id, label);
         if (n.trained)
-          plot.series.push_back({"",
-                                 {{n.parent, 100 * nets_[std::size_t(n.parent)].accuracy},
-                                  {n.id, 100 * n.accuracy}},
-                                 "",
-                                 "lines lc rgb 'gray'"});
+          plot.series.push_back(
+              {"",
+               {{n.parent, 100 * nets_[std::size_t(n.parent)].accuracy}, {n.id, 100 * n.accuracy}},
+               "",
+               "lines lc rgb 'gray'"});
       }
       if (n.trained) trained.points.push_back({n.id, 100 * n.accuracy});
     }

@@ -154,8 +154,9 @@ void write_summary(const RunSetup& s, const SearchResult& r, const RunDir& run) 
   if (s.fitness) md += fmt::format("Fitness: {}.\n\n", s.fitness->to_json().dump());
   for (const auto& [k, v] : r.search.items()) md += fmt::format("- {}: {}\n", k, v.dump());
   md += r.genotype.empty()
-            ? std::string("\nPicked architecture: `best.arch.json` (grown; its lineage is in "
-                          "candidates.jsonl).\n\n")
+            ? std::string(
+                  "\nPicked architecture: `best.arch.json` (grown; its lineage is in "
+                  "candidates.jsonl).\n\n")
             : fmt::format("\nPicked architecture: `best.arch.json` (genotype {}).\n\n",
                           format_genotype(r.genotype));
   md += "| model | metric | predicted |\n|---|---|---|\n";

@@ -30,9 +30,10 @@ PricedModel price(std::unique_ptr<CostModel> model, const Space& space) {
   return pm;
 }
 
-// A constraint must bind to a model that gives its metric and must be
-// reachable by at least one arch of the space.
-void check_constraint(const Space& space, const Pricing& pricing, const Constraint& c) {
+// A constraint must bind to a model that gives its metric and, when the
+// strategy searches the space, be reachable by at least one of its archs.
+void check_constraint(const Space& space, const Pricing& pricing, const Constraint& c,
+                      bool searched) {
   const PricedModel& pm = pricing.model_for(c);
   const int m = static_cast<int>(c.metric);
   const std::string model_name = c.model.empty() ? "ir" : c.model;
@@ -40,7 +41,7 @@ void check_constraint(const Space& space, const Pricing& pricing, const Constrai
     throw ConfigError(c.place, fmt::format("cost model '{}' ({}) does not give {}; it gives {}",
                                            model_name, pm.model->name(), metric_name(c.metric),
                                            join(metric_list(pm.model->metrics()))));
-  if (!pm.table->metrics().test(m)) return;  // non-additive: checked on whole networks
+  if (!searched || !pm.table->metrics().test(m)) return;  // non-additive: whole networks
   double lo = pm.table->min_cost()[c.metric], hi = pm.table->max_cost()[c.metric];
   if (c.max && lo > *c.max)
     throw ConfigError(
@@ -128,14 +129,15 @@ RunSetup prepare_run(RunConfig config, const SetupRegistries& registries) {
     }
   }
   const Pricing pricing = s.pricing();
-  for (const auto& con : c.constraints) check_constraint(s.space, pricing, con);
-  if (c.constraints.size() > 1 &&
+  s.strategy = registries.strategies.read(*c.strategy.node);
+  const bool searched = s.strategy->searches_space();
+  for (const auto& con : c.constraints) check_constraint(s.space, pricing, con, searched);
+  if (searched && c.constraints.size() > 1 &&
       best_feasible(frugal_scores(pricing.bounds()), pricing.bounds(), 4096, 1).empty())
     throw ConfigError(c.constraints.back().place,
                       fmt::format("no architecture of space {} was found that meets all {} "
                                   "constraints together (each alone can be met)",
                                   s.space.name, c.constraints.size()));
-  s.strategy = registries.strategies.read(*c.strategy.node);
   s.strategy->resolve({c, pricing}, *c.strategy.node);
   // A cost model nothing uses is priced for nothing: the search would ignore
   // the hardware it describes without a word.

@@ -14,6 +14,7 @@
 #include "../support.h"
 #include "hwnas/export/onnx_export.h"
 #include "hwnas/ir/arch_json.h"
+#include "hwnas/nn/net2net.h"
 #include "hwnas/space/genotype.h"
 
 using namespace hwnas;
@@ -81,6 +82,20 @@ TEST_CASE("onnxruntime runs every export with libtorch's outputs", "[export][onn
     Space s = load_space(name);
     Rng rng(9);
     for (int i = 0; i < (s.is_chain() ? 1 : 3); ++i) archs.push_back(decode(s, sample(s, rng)));
+  }
+  // Grown nets (nn/net2net.h): widened units and inserted identity layers,
+  // conv and mbconv, export as any other layer does.
+  {
+    const Arch start = load_arch(test::source_path("configs/growth/eas-start.arch.json"));
+    torch::manual_seed(1);
+    ArchNet net(start);
+    std::mt19937_64 rng(3);
+    Grown g = widen(start, module_tensors(*net), {0, WidenPart::Out, 8, 0.01}, rng);
+    g = widen(g.arch, g.weights, {7, WidenPart::Out, 16, 0.01}, rng);
+    g = deepen(g.arch, g.weights, {2, Op::Conv, 5, 1});
+    g = deepen(g.arch, g.weights, {0, Op::MBConv, 3, 3});
+    g.arch.name = "eas-start-grown";
+    archs.push_back(g.arch);
   }
   auto dir = test::temp_dir("onnxruntime");
   std::vector<Job> jobs;

@@ -70,8 +70,9 @@ const char* const kGraph = R"({
 std::vector<Arch> example_archs() {
   std::vector<Arch> archs{read_arch(parse_json(kGraph, "widen-graph")),
                           load_arch(test::source_path("configs/growth/eas-start.arch.json"))};
-  for (const char* f : {"tests/data/archs/every-op.arch.json", "tests/data/archs/graph-ops.arch.json",
-                        "configs/archs/fmnist-small.arch.json"})
+  for (const char* f :
+       {"tests/data/archs/every-op.arch.json", "tests/data/archs/graph-ops.arch.json",
+        "configs/archs/fmnist-small.arch.json"})
     archs.push_back(load_arch(test::source_path(f)));
   return archs;
 }
@@ -103,8 +104,7 @@ TEST_CASE("Net2Wider keeps the function wherever it applies", "[net2net]") {
   CHECK(widened >= 15);
 }
 
-TEST_CASE("Net2Wider reaches through pass-on layers and refuses what breaks the sum",
-          "[net2net]") {
+TEST_CASE("Net2Wider reaches through pass-on layers and refuses what breaks the sum", "[net2net]") {
   const Arch a = read_arch(parse_json(kGraph, "widen-graph"));
   // Layer 0 feeds two pools summed by an add, a conv and a concat.
   CHECK(widen_refusal(a, 0, WidenPart::Out) == "");
@@ -122,7 +122,9 @@ TEST_CASE("Net2Wider reaches through pass-on layers and refuses what breaks the 
   CHECK_THAT(widen_refusal(a, 1, WidenPart::Out), Catch::Contains("no width of its own"));
   CHECK_THAT(widen_refusal(a, 0, WidenPart::Mid), Catch::Contains("only mbconv"));
   CHECK_THAT(widen_refusal(a, 40, WidenPart::Out), Catch::Contains("does not exist"));
-  CHECK_THAT(test::error_of([&] { widen(a, module_tensors(*parent), {0, WidenPart::Out, 6, 0}, rng); }),
+  CHECK_THAT(test::error_of([&] {
+               widen(a, module_tensors(*parent), {0, WidenPart::Out, 6, 0}, rng);
+             }),
              Catch::Contains("6 wide already"));
 }
 
@@ -173,7 +175,9 @@ TEST_CASE("Net2Deeper inserts an identity conv or mbconv after any spatial layer
   const Arch a = load_arch(test::source_path("configs/growth/eas-start.arch.json"));
   CHECK_THAT(deepen_refusal(a, 7), Catch::Contains("flat features"));
   CHECK_THAT(deepen_refusal(a, 8), Catch::Contains("network's output"));
-  CHECK_THAT(test::error_of([&] { deepen(a, {}, {0, Op::Conv, 2, 1}); }),
+  CHECK_THAT(test::error_of([&] {
+               deepen(a, {}, {0, Op::Conv, 2, 1});
+             }),
              Catch::Contains("odd size"));
 }
 
@@ -186,8 +190,8 @@ TEST_CASE("The identity conv's BN is the identity on the batch it was set from",
   torch::NoGradGuard no_grad;
   parent->eval();
   const auto h = parent->forward_until(x, 2);
-  const Grown g =
-      deepen(a, module_tensors(*parent), {2, Op::Conv, 3, 1}, h.mean({0, 2, 3}), h.var({0, 2, 3}, false));
+  const Grown g = deepen(a, module_tensors(*parent), {2, Op::Conv, 3, 1}, h.mean({0, 2, 3}),
+                         h.var({0, 2, 3}, false));
   ArchNet child = build_grown(g);
   child->eval();
   const auto before = child->forward_until(x, 2);
@@ -196,7 +200,8 @@ TEST_CASE("The identity conv's BN is the identity on the batch it was set from",
   auto* inserted = layers->children()[3]->as<LayerModule>();
   REQUIRE(inserted);
   const auto y = inserted->forward(before.clone());
-  CHECK((y - before).abs().max().item<double>() <= 1e-4 * std::max(1.0, before.abs().max().item<double>()));
+  CHECK((y - before).abs().max().item<double>() <=
+        1e-4 * std::max(1.0, before.abs().max().item<double>()));
 }
 
 TEST_CASE("Grown samples of every shipped space keep their function", "[net2net]") {
@@ -216,7 +221,8 @@ TEST_CASE("Grown samples of every shipped space keep their function", "[net2net]
     for (int d = 0; d < n; ++d) {
       const int i = (start + d) % n;
       if (widen_refusal(a, i, WidenPart::Out).empty()) {
-        check_preserved(a, parent, widen(a, w, {i, WidenPart::Out, a.layers[i].out + 3, 0}, rng), x);
+        check_preserved(a, parent, widen(a, w, {i, WidenPart::Out, a.layers[i].out + 3, 0}, rng),
+                        x);
         ++grown;
         break;
       }

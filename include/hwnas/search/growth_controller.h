@@ -53,6 +53,9 @@ class GrowthController {
 std::int64_t growth_vocabulary(const GrowthOptions& o);
 std::int64_t growth_token(const GrowthOptions& o, const Layer& layer, int width);
 
-std::unique_ptr<GrowthController> make_growth_controller(const GrowthOptions& o);
+/// A controller whose initial parameters come from `seed` (so a run resumed
+/// before its first checkpoint starts from the same policy).
+std::unique_ptr<GrowthController> make_growth_controller(const GrowthOptions& o,
+                                                         std::uint64_t seed);
 
 }  // namespace hwnas

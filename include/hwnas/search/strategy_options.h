@@ -29,6 +29,9 @@ struct StrategyOptions {
   virtual void resolve(const OptionsContext& ctx, const Value& node) { (void)ctx, (void)node; }
   /// Whether the strategy scores candidates with the run's fitness provider.
   virtual bool uses_fitness() const { return false; }
+  /// Whether it searches the space's archs (so every bound must be reachable
+  /// by one of them); `growth` takes only the input and classes from it.
+  virtual bool searches_space() const { return true; }
   /// The cost models its objective pushes on besides the constraints (the
   /// supernet's loss.model), once resolved. Default: none.
   virtual std::vector<std::string> objective_models() const { return {}; }

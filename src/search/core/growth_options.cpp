@@ -36,12 +36,14 @@ json GrowthOptions::to_json() const {
 
 namespace {
 
-// Whether any Net2Wider (to a listed width) or Net2Deeper step applies.
-bool can_grow(const Arch& a, const std::vector<int>& widths) {
+// Whether any Net2Wider (to a listed width) or Net2Deeper step the options
+// allow applies.
+bool can_grow(const Arch& a, const GrowthOptions& o) {
   for (int i = 0; i < int(a.layers.size()); ++i) {
-    if (deepen_refusal(a, i).empty()) return true;
+    if (o.deepen_steps > 0 && deepen_refusal(a, i).empty()) return true;
     for (WidenPart part : {WidenPart::Out, WidenPart::Mid})
-      if (widen_refusal(a, i, part).empty() && current_width(a, i, part) < widths.back())
+      if (o.widen_steps > 0 && widen_refusal(a, i, part).empty() &&
+          current_width(a, i, part) < o.widths.back())
         return true;
   }
   return false;
@@ -66,21 +68,27 @@ void GrowthOptions::resolve(const OptionsContext& ctx, const Value& node) {
   }
   const Arch& sk = space.skeleton;
   if (start.input != sk.input || start.num_classes != sk.num_classes)
-    where.fail(fmt::format("the start net takes {}x{}x{} inputs to {} classes; space {} (the "
-                           "run's data) has {}x{}x{} and {}",
-                           start.input.c, start.input.h, start.input.w, start.num_classes,
-                           space.name, sk.input.c, sk.input.h, sk.input.w, sk.num_classes));
-  if (!can_grow(start, widths))
-    where.fail("no transformation applies to the start net: no layer can be widened to a larger "
-               "listed width and no identity layer can follow any layer");
+    where.fail(
+        fmt::format("the start net takes {}x{}x{} inputs to {} classes; space {} (the "
+                    "run's data) has {}x{}x{} and {}",
+                    start.input.c, start.input.h, start.input.w, start.num_classes, space.name,
+                    sk.input.c, sk.input.h, sk.input.w, sk.num_classes));
+  if (!can_grow(start, *this))
+    where.fail(fmt::format("no transformation applies to the start net: {}{}",
+                           widen_steps > 0
+                               ? "no layer can be widened to a larger listed width (widths)"
+                               : "widen_steps is 0",
+                           deepen_steps > 0 ? " and no identity layer can follow any layer"
+                                            : " and deepen_steps is 0"));
   // Grown layers are in no per-layer table; the bounds need whole-network models.
   for (const auto& c : ctx.config.constraints) {
     const std::string name = ctx.pricing.model_for(c).model->name();
     if (name == "lut" || name == "lut-calibrated" || name == "table")
-      node.fail(fmt::format("constraint {} uses a {} model, which prices only the layers its "
-                            "table holds; a grown net has others (use measured, flops, "
-                            "accelerator, or ir's counts)",
-                            c.describe(), name));
+      node.fail(
+          fmt::format("constraint {} uses a {} model, which prices only the layers its "
+                      "table holds; a grown net has others (use measured, flops, "
+                      "accelerator, or ir's counts)",
+                      c.describe(), name));
   }
   const json costs = ctx.pricing.costs(start);
   for (const auto& c : ctx.config.constraints) {
@@ -93,49 +101,50 @@ void GrowthOptions::resolve(const OptionsContext& ctx, const Value& node) {
 }
 
 void register_growth_options(StrategyOptionsRegistry& r) {
-  r.add("growth",
-        "EAS: a trained start net grown by function-preserving Net2Wider/Net2Deeper steps "
-        "chosen by a REINFORCE controller (or at random), each child trained on from its "
-        "parent's weights",
-        [](Fields& f) {
-          auto o = std::make_unique<GrowthOptions>();
-          if (auto s = f.find("start")) {
-            if (s->raw().is_string())
-              o->start_arch = resolve_input_path(*s);
-            else
-              for (auto v : s->as_int_list(0, 1'000'000, 1)) o->start_genotype.push_back(int(v));
-          }
-          o->controller = f.get_choice("controller", {"reinforce", "random"}, o->controller);
-          o->episodes = int(f.get_int("episodes", 1, 100000, o->episodes));
-          o->children = int(f.get_int("children", 1, 10000, o->children));
-          o->widen_steps = int(f.get_int("widen_steps", 0, 100, o->widen_steps));
-          o->deepen_steps = int(f.get_int("deepen_steps", 0, 100, o->deepen_steps));
-          if (o->widen_steps + o->deepen_steps == 0)
-            f.self().fail("widen_steps and deepen_steps are both 0: a child would equal its parent");
-          o->epochs = int(f.get_int("epochs", 1, 10000, o->epochs));
-          o->start_epochs = int(f.get_int("start_epochs", 1, 10000, o->start_epochs));
-          o->images = f.get_int("images", 0, 1'000'000'000, o->images);
-          for (const char* key : {"widths", "kernels"}) {
-            if (!f.has(key)) continue;
-            const Value v = f.get(key);
-            const bool k = std::string(key) == "kernels";
-            std::vector<int> list;
-            for (auto x : v.as_int_list(1, k ? 15 : 65536, 1)) list.push_back(int(x));
-            if (!std::is_sorted(list.begin(), list.end()) ||
-                std::adjacent_find(list.begin(), list.end()) != list.end())
-              v.fail("expected increasing values without repeats");
-            if (k && std::any_of(list.begin(), list.end(), [](int x) { return x % 2 == 0; }))
-              v.fail("expected odd kernel sizes (an odd kernel keeps the shape)");
-            (k ? o->kernels : o->widths) = list;
-          }
-          o->noise = f.get_number("noise", 0, 1, o->noise);
-          o->penalty = f.get_number("penalty", 0, 1e6, o->penalty);
-          o->lr = f.get_number("lr", 1e-8, 10, o->lr);
-          o->entropy = f.get_number("entropy", 0, 100, o->entropy);
-          o->baseline_decay = f.get_number("baseline_decay", 0, 0.9999, o->baseline_decay);
-          f.finish();
-          return o;
-        });
+  r.add(
+      "growth",
+      "EAS: a trained start net grown by function-preserving Net2Wider/Net2Deeper steps "
+      "chosen by a REINFORCE controller (or at random), each child trained on from its "
+      "parent's weights",
+      [](Fields& f) {
+        auto o = std::make_unique<GrowthOptions>();
+        if (auto s = f.find("start")) {
+          if (s->raw().is_string())
+            o->start_arch = resolve_input_path(*s);
+          else
+            for (auto v : s->as_int_list(0, 1'000'000, 1)) o->start_genotype.push_back(int(v));
+        }
+        o->controller = f.get_choice("controller", {"reinforce", "random"}, o->controller);
+        o->episodes = int(f.get_int("episodes", 1, 100000, o->episodes));
+        o->children = int(f.get_int("children", 1, 10000, o->children));
+        o->widen_steps = int(f.get_int("widen_steps", 0, 100, o->widen_steps));
+        o->deepen_steps = int(f.get_int("deepen_steps", 0, 100, o->deepen_steps));
+        if (o->widen_steps + o->deepen_steps == 0)
+          f.self().fail("widen_steps and deepen_steps are both 0: a child would equal its parent");
+        o->epochs = int(f.get_int("epochs", 1, 10000, o->epochs));
+        o->start_epochs = int(f.get_int("start_epochs", 1, 10000, o->start_epochs));
+        o->images = f.get_int("images", 0, 1'000'000'000, o->images);
+        for (const char* key : {"widths", "kernels"}) {
+          if (!f.has(key)) continue;
+          const Value v = f.get(key);
+          const bool k = std::string(key) == "kernels";
+          std::vector<int> list;
+          for (auto x : v.as_int_list(1, k ? 15 : 65536, 1)) list.push_back(int(x));
+          if (!std::is_sorted(list.begin(), list.end()) ||
+              std::adjacent_find(list.begin(), list.end()) != list.end())
+            v.fail("expected increasing values without repeats");
+          if (k && std::any_of(list.begin(), list.end(), [](int x) { return x % 2 == 0; }))
+            v.fail("expected odd kernel sizes (an odd kernel keeps the shape)");
+          (k ? o->kernels : o->widths) = list;
+        }
+        o->noise = f.get_number("noise", 0, 1, o->noise);
+        o->penalty = f.get_number("penalty", 0, 1e6, o->penalty);
+        o->lr = f.get_number("lr", 1e-8, 10, o->lr);
+        o->entropy = f.get_number("entropy", 0, 100, o->entropy);
+        o->baseline_decay = f.get_number("baseline_decay", 0, 0.9999, o->baseline_decay);
+        f.finish();
+        return o;
+      });
 }
 
 }  // namespace hwnas
