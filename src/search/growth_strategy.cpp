@@ -84,8 +84,8 @@ std::string arch_key(const Arch& a) {
   return arch_to_json(c).dump();
 }
 
-// How far a net is over its bounds (`costs` flat: "model.metric"): the sum of value/bound - 1 over the
-// constraints it misses (0: it meets them all).
+// How far a net is over its bounds (`costs` flat: "model.metric"): the sum
+// of value/bound - 1 over the constraints it misses (0: it meets them all).
 double excess(const RunConfig& cfg, const json& costs) {
   double e = 0;
   for (const auto& c : cfg.constraints) {
