@@ -229,7 +229,12 @@ RunConfig read_run_config(std::shared_ptr<const Document> doc) {
     Fields rf = r->as_object();
     if (rf.has("from")) {
       const Value from = rf.get("from");
-      c.retrain_from = from.as_choice({"scratch", "supernet"});
+      c.retrain_from = from.as_choice({"scratch", "supernet", "grown"});
+      if (c.retrain_from == "grown" && c.strategy.type != "growth")
+        from.fail(
+            fmt::format("grown needs strategy growth to take the net's weights from; "
+                        "strategy.type is {}",
+                        c.strategy.type.empty() ? "not given" : c.strategy.type));
       if (c.retrain_from == "supernet" && c.strategy.type != "proxyless" &&
           c.strategy.type != "fbnet")
         from.fail(

@@ -106,7 +106,8 @@ struct FinalChild {
 };
 
 // Final training: `retrain:` in <run>/retrain (resumable), from scratch or,
-// with `from: supernet`, from the supernet's weights of the child; else
+// with `from: supernet`, from the supernet's weights of the child (`from:
+// grown`: the grown net's own weights); else
 // the search's weights with BatchNorm re-estimated for the child alone; else
 // `train:` from scratch in <run>/retrain.
 std::optional<FinalChild> final_stage(const RunSetup& s, const Arch& arch, const RunDir& run,
@@ -138,6 +139,7 @@ std::optional<FinalChild> final_stage(const RunSetup& s, const Arch& arch, const
   if (!resume && fs::exists(dir)) fs::remove_all(dir);  // started, nothing to keep yet
   TrainRunOptions to{dir, resume, device, threads, {}};
   if (c.retrain_from == "supernet") to.init_weights = inherited;
+  if (c.retrain_from == "grown") to.init_weights = grown;
   TrainRunResult r = train_run(arch, c, to);
   if (r.interrupted) return std::nullopt;
   fs::copy_file(r.weights, out.weights + ".tmp", fs::copy_options::overwrite_existing);
@@ -173,6 +175,7 @@ void write_summary(const RunSetup& s, const SearchResult& r, const RunDir& run) 
   md += fmt::format("\nTest top-1 {:.2f}% ({}), weights `best.weights`.\n", 100 * r.test_top1,
                     !r.retrained                          ? "search weights, not retrained"
                     : s.config.retrain_from == "supernet" ? "fine-tuned from the supernet's weights"
+                    : s.config.retrain_from == "grown"    ? "fine-tuned from its grown weights"
                                                           : "trained from scratch");
   write_file_atomic(run.file("summary.md"), md);
 }

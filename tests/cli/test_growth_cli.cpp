@@ -159,6 +159,25 @@ TEST_CASE("growth with random actions, from a genotype of the space", "[cli][sea
   for (const auto& n : nets) CHECK(n["trained"] == true);  // all far under the bound
   CHECK(json::parse(r.out)["search"]["controller"] == "random");
   CHECK_FALSE(fs::exists(dir + "/run/growth/controller.pt"));  // nothing learned
+
+  // `retrain: {from: grown}` fine-tunes the grown net from its weights: at a
+  // vanishing lr (only BN's running statistics move) it keeps what the net
+  // learned, where the same schedule from scratch stays near chance.
+  auto retrained = [&](const std::string& from) {
+    write_file_atomic(
+        cfg, text + "retrain: {from: " + from + ", epochs: 1, batch: 32, optimizer: {lr: 1e-8}}\n");
+    auto t = run_hwnas({"search", "--config", cfg, "--out", dir + "/" + from, "--json"});
+    INFO(t.err);
+    REQUIRE(t.rc == 0);
+    const json tj = json::parse(t.out);
+    CHECK(tj["retrained"] == true);
+    return tj["test_accuracy"].get<double>();
+  };
+  const double grown = retrained("grown"), scratch = retrained("scratch");
+  CHECK(scratch < 0.25);
+  CHECK(grown > scratch + 0.15);
+  CHECK_THAT(read_text_file(dir + "/grown/summary.md"),
+             Catch::Contains("fine-tuned from its grown weights"));
 }
 
 TEST_CASE("growth refuses bad options and start nets before any work", "[cli][search][growth]") {
@@ -248,5 +267,12 @@ TEST_CASE("growth refuses bad options and start nets before any work", "[cli][se
     CHECK(r.rc == 2);
     CHECK_THAT(r.err, Catch::Contains("c.yaml:"));
   }
+  // Fine-tuning from grown weights needs a growth run.
+  write_file_atomic(dir + "/r.yaml",
+                    "space: evo4.yaml\nstrategy: {type: random, samples: 2}\n"
+                    "retrain: {from: grown}\n");
+  auto from = run_hwnas({"search", "--config", dir + "/r.yaml", "--out", dir + "/bad"});
+  CHECK(from.rc == 2);
+  CHECK_THAT(from.err, Catch::Contains("r.yaml:3:17") && Catch::Contains("needs strategy growth"));
   CHECK_FALSE(fs::exists(dir + "/bad"));
 }
