@@ -10,7 +10,8 @@
 #   - the best grown net trained from scratch for that many epochs and for
 #     twice as many: what growth saved, or not.
 # Prints one TSV table (test top-1 on all 10,000 test images).
-# Usage: benchmarks/growth_fmnist.sh OUT
+# Usage: benchmarks/growth_fmnist.sh OUT (GROWTH_CONFIG=other.yaml for another
+# config of the same form; its `start:` relative to configs/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 hwnas=${HWNAS:-$root/build/bin/hwnas}
@@ -19,15 +20,18 @@ py=/usr/bin/python3  # Debian's, for the JSON below only
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 cd "$root"
+config=${GROWTH_CONFIG:-configs/growth_fmnist.yaml}
 
 # The run config with another controller, its start path made absolute.
 sed -e "s|start: growth/eas-start.arch.json|start: $root/configs/growth/eas-start.arch.json|" \
-  -e "s|controller: reinforce|controller: random|" configs/growth_fmnist.yaml > "$out/growth_random.yaml"
+  -e "s|controller: reinforce|controller: random|" "$config" > "$out/growth_random.yaml"
+sed -e "s|start: growth/eas-start.arch.json|start: $root/configs/growth/eas-start.arch.json|" \
+  "$config" > "$out/growth_reinforce.yaml"
 
 # A training config: the search's train-split size, its `train:` settings,
 # N epochs, no validation split.
 train_config() {
-  "$py" - "$root/configs/growth_fmnist.yaml" "$1" <<'PY'
+  "$py" - "$config" "$1" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 lines = text.splitlines()
@@ -46,7 +50,7 @@ PY
 # The best net's lineage: "val test params macs latency depth epochs seconds
 # trained rejected".
 summarise() {
-  "$py" - "$1" "$2/candidates.jsonl" "$root/configs/growth_fmnist.yaml" <<'PY'
+  "$py" - "$1" "$2/candidates.jsonl" "$config" <<'PY'
 import json, re, sys
 r = json.load(open(sys.argv[1]))
 nets = [json.loads(l) for l in open(sys.argv[2])]
@@ -84,8 +88,7 @@ PY
 
 printf 'run\tval_top1\ttest_top1\tparams\tmacs\tlatency_ms\tdepth\tlineage_epochs\tseconds\tchildren_trained\tchildren_rejected\n'
 for ctl in reinforce random; do
-  cfg=configs/growth_fmnist.yaml
-  [ "$ctl" = random ] && cfg=$out/growth_random.yaml
+  cfg=$out/growth_$ctl.yaml
   if [ ! -f "$out/$ctl.json" ]; then
     /usr/bin/time -f '%e s wall' "$hwnas" search --config "$cfg" --out "$out/$ctl" --json \
       > "$out/$ctl.json.tmp" 2> "$out/$ctl.log"
