@@ -7,8 +7,8 @@
 #   - the start net trained for as many epochs as the best grown net's
 #     lineage received in all (start_epochs + its depth x epochs + the
 #     fine-tune's epochs): the "same training" baseline;
-#   - the best grown net trained from scratch for that many epochs and for
-#     twice as many: what growth saved, or not.
+#   - the best grown net trained from scratch for half, all and twice that
+#     many epochs: what growth saved, or not.
 # Prints one TSV table (test top-1 on all 10,000 test images).
 # Usage: benchmarks/growth_fmnist.sh OUT (GROWTH_CONFIG=other.yaml for another
 # config of the same form; its `start:` relative to configs/).
@@ -100,6 +100,9 @@ for ctl in reinforce random; do
 
   reference "start net from scratch, $epochs epochs" configs/growth/eas-start.arch.json "$epochs" \
     "start_$epochs"
+  half=$(((epochs + 1) / 2))
+  reference "grown net ($ctl) from scratch, $half epochs" "$out/$ctl/best.arch.json" "$half" \
+    "$ctl-scratch_$half"
   reference "grown net ($ctl) from scratch, $epochs epochs" "$out/$ctl/best.arch.json" "$epochs" \
     "$ctl-scratch_$epochs"
   reference "grown net ($ctl) from scratch, $((2 * epochs)) epochs" "$out/$ctl/best.arch.json" \
