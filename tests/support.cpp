@@ -115,6 +115,14 @@ int interrupt_hwnas(const std::vector<std::string>& args, const std::string& sta
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+InFolder::InFolder(const std::string& dir) : was_(fs::current_path().string()) {
+  fs::current_path(dir);
+}
+
+InFolder::~InFolder() {
+  fs::current_path(was_);
+}
+
 std::string error_of(const std::function<void()>& f) {
   try {
     f();

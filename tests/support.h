@@ -34,6 +34,18 @@ CliResult run_hwnas(const std::vector<std::string>& args, const std::string& cwd
 /// (128 + signal number when the signal killed it).
 int interrupt_hwnas(const std::vector<std::string>& args, const std::string& started, int signal);
 
+/// Makes `dir` the working folder until it goes out of scope.
+class InFolder {
+ public:
+  explicit InFolder(const std::string& dir);
+  ~InFolder();
+  InFolder(const InFolder&) = delete;
+  InFolder& operator=(const InFolder&) = delete;
+
+ private:
+  std::string was_;
+};
+
 /// The message of the InputError `f` throws, or "(no error)".
 std::string error_of(const std::function<void()>& f);
 

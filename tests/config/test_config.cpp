@@ -76,12 +76,7 @@ TEST_CASE("defaults fill what a minimal config leaves out", "[config]") {
 TEST_CASE("every shipped search config sets up and the loss binds to the latency constraint model",
           "[config]") {
   // Their paths are relative to the checkout, where the README runs them.
-  const fs::path was = fs::current_path();
-  fs::current_path(test::source_path(""));
-  struct Back {
-    fs::path to;
-    ~Back() { fs::current_path(to); }
-  } back{was};
+  const test::InFolder here(test::source_path(""));
   for (auto& e : fs::directory_iterator(test::source_path("configs"))) {
     if (e.path().extension() != ".yaml") continue;
     INFO(e.path());

@@ -120,12 +120,7 @@ TEST_CASE("every shipped search config sets up with the cost models timed by tor
   register_builtin_cost_models(reg);
   accel::register_accel_cost_models(reg);
   register_torch_cost_models(reg);
-  const fs::path was = fs::current_path();
-  fs::current_path(test::source_path(""));
-  struct Back {
-    fs::path to;
-    ~Back() { fs::current_path(to); }
-  } back{was};
+  const test::InFolder here(test::source_path(""));
   int growth = 0;
   for (auto& e : fs::directory_iterator(test::source_path("configs"))) {
     if (e.path().extension() != ".yaml") continue;
