@@ -94,7 +94,7 @@ double excess(const RunConfig& cfg, const json& costs) {
                              metric_names()[static_cast<int>(c.metric)])
                          .get<double>();
     if (c.satisfied_by(v)) continue;
-    const double bound = c.max ? *c.max : *c.min;
+    const double bound = c.max && v > *c.max ? *c.max : *c.min;  // the side it misses
     e += bound != 0 ? std::abs(v / bound - 1) : 1;
   }
   return e;
