@@ -139,27 +139,36 @@ void read_params(Fields& f, AccelParams& p, bool required) {
   }
 }
 
-/// Checks across fields; `where` names the file or the override.
-void validate(const AccelDesign& d, const std::string& where) {
+}  // namespace
+
+std::string design_violation(const AccelDesign& d) {
   std::int64_t pes = 0;
   double bw = 0;
   for (const AccelParams& p : d.subs) {
     const std::string who = d.heterogeneous ? fmt::format("sub-accelerator '{}': ", p.name) : "";
     if (p.cluster > p.pes)
-      throw InputError(
-          where, fmt::format("{}cluster ({}) is larger than pes ({})", who, p.cluster, p.pes));
+      return fmt::format("{}cluster ({}) is larger than pes ({})", who, p.cluster, p.pes);
     pes += p.pes;
     bw += p.offchip_bw;
   }
-  if (!d.heterogeneous) return;
+  if (!d.heterogeneous) return "";
   if (pes > d.budget_pes)
-    throw InputError(where, fmt::format("the sub-accelerators use {} PEs, over the budget of {} "
-                                        "(budget.pes)",
-                                        pes, d.budget_pes));
+    return fmt::format("the sub-accelerators use {} PEs, over the budget of {} (budget.pes)", pes,
+                       d.budget_pes);
   if (bw > d.budget_offchip_bw * (1 + 1e-12))
-    throw InputError(where, fmt::format("the sub-accelerators use {} elements/cycle of off-chip "
-                                        "bandwidth, over the budget of {} (budget.offchip_bw)",
-                                        bw, d.budget_offchip_bw));
+    return fmt::format(
+        "the sub-accelerators use {} elements/cycle of off-chip bandwidth, over "
+        "the budget of {} (budget.offchip_bw)",
+        bw, d.budget_offchip_bw);
+  return "";
+}
+
+namespace {
+
+/// Checks across fields; `where` names the file or the override.
+void validate(const AccelDesign& d, const std::string& where) {
+  const std::string why = design_violation(d);
+  if (!why.empty()) throw InputError(where, why);
 }
 
 int find_sub(const AccelDesign& d, const std::string& name) {
@@ -205,7 +214,11 @@ std::vector<int> AccelDesign::layer_subs(int task, const std::string& task_name,
 }
 
 AccelDesign load_accel_design(const std::string& path) {
-  Document doc = load_document(path);
+  return read_accel_design(load_document(path));
+}
+
+AccelDesign read_accel_design(const Document& doc, bool cross_checks) {
+  const std::string& path = doc.file;
   Value root(doc, doc.root, "", "");
   Fields f = root.as_object();
   AccelDesign d;
@@ -263,7 +276,7 @@ AccelDesign load_accel_design(const std::string& path) {
     d.subs.push_back(p);
   }
   f.finish();
-  validate(d, path);
+  if (cross_checks) validate(d, path);
   return d;
 }
 

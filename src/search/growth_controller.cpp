@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "hwnas/common/error.h"
-#include "hwnas/nn/weights.h"
+#include "hwnas/search/reinforce.h"
 
 namespace hwnas {
 
@@ -12,17 +12,6 @@ namespace {
 int bucket(const std::vector<int>& list, int v) {
   auto it = std::find(list.begin(), list.end(), v);
   return it == list.end() ? int(list.size()) : int(it - list.begin());
-}
-
-// A categorical draw over `logits` where `mask` is true; its log-prob and entropy.
-std::tuple<int, torch::Tensor, torch::Tensor> categorical(const torch::Tensor& logits,
-                                                          const std::vector<bool>& mask) {
-  std::vector<float> m;
-  for (bool b : mask) m.push_back(b ? 0.0f : -1e9f);
-  const auto lp = torch::log_softmax(logits + torch::tensor(m), 0);
-  const int pick = int(torch::multinomial(lp.exp().detach(), 1).item<std::int64_t>());
-  const auto ent = -(lp.exp() * lp).masked_fill(torch::tensor(m) < 0, 0).sum();
-  return {pick, lp[pick], ent};
 }
 
 class LstmPolicyImpl : public torch::nn::Module {
@@ -55,10 +44,9 @@ TORCH_MODULE(LstmPolicy);
 class ReinforceController : public GrowthController {
  public:
   explicit ReinforceController(const GrowthOptions& o)
-      : o_(o), policy_(growth_vocabulary(o), std::int64_t(o.kernels.size())) {
-    optimizer_ = std::make_unique<torch::optim::Adam>(policy_->parameters(),
-                                                      torch::optim::AdamOptions(o.lr));
-  }
+      : o_(o),
+        policy_(growth_vocabulary(o), std::int64_t(o.kernels.size())),
+        reinforce_(*policy_, {o.lr, o.entropy, o.baseline_decay}) {}
 
   GrowthAction widen(const GrowthView& v) override {
     const auto h = policy_->encode(v.tokens);
@@ -86,61 +74,25 @@ class ReinforceController : public GrowthController {
         policy_->attend_v
             ->forward(torch::tanh(policy_->attend_h->forward(h) + policy_->attend_d->forward(d1)))
             .squeeze(1);
-    auto [after, lp1, ent1] = categorical(scores, v.can_deepen);
+    auto [after, lp1, ent1] = masked_categorical(scores, v.can_deepen);
     state = policy_->decoder->forward(h[after].unsqueeze(0), state);
     const auto k_logits = policy_->kernel->forward(std::get<0>(state)).squeeze(0);
-    auto [k, lp2, ent2] = categorical(k_logits, std::vector<bool>(o_.kernels.size(), true));
+    auto [k, lp2, ent2] = masked_categorical(k_logits, std::vector<bool>(o_.kernels.size(), true));
     return {{}, after, k, lp1 + lp2, ent1 + ent2};
   }
 
   void update(const std::vector<torch::Tensor>& log_probs,
               const std::vector<torch::Tensor>& entropies,
               const std::vector<double>& rewards) override {
-    if (rewards.empty()) return;
-    if (!has_baseline_) {
-      baseline_ = 0;
-      for (double r : rewards) baseline_ += r / double(rewards.size());
-      has_baseline_ = true;
-    }
-    torch::Tensor loss = torch::zeros({});
-    for (std::size_t i = 0; i < rewards.size(); ++i)
-      loss = loss - (rewards[i] - baseline_) * log_probs[i] - o_.entropy * entropies[i];
-    optimizer_->zero_grad();
-    (loss / double(rewards.size())).backward();
-    optimizer_->step();
-    for (double r : rewards)
-      baseline_ = o_.baseline_decay * baseline_ + (1 - o_.baseline_decay) * r;
+    reinforce_.update(log_probs, entropies, rewards);
   }
-
-  void save(const std::string& path) override {
-    torch::serialize::OutputArchive ar;
-    policy_->save(ar);
-    torch::serialize::OutputArchive opt;
-    optimizer_->save(opt);
-    ar.write("optimizer", opt);
-    ar.write("baseline", torch::tensor({baseline_, has_baseline_ ? 1.0 : 0.0}, torch::kDouble));
-    save_archive_atomic(ar, path);
-  }
-
-  void load(const std::string& path) override {
-    torch::serialize::InputArchive ar;
-    ar.load_from(path);
-    policy_->load(ar);
-    torch::serialize::InputArchive opt;
-    ar.read("optimizer", opt);
-    optimizer_->load(opt);
-    torch::Tensor b;
-    ar.read("baseline", b);
-    baseline_ = b[0].item<double>();
-    has_baseline_ = b[1].item<double>() > 0;
-  }
+  void save(const std::string& path) override { reinforce_.save(path); }
+  void load(const std::string& path) override { reinforce_.load(path); }
 
  private:
   const GrowthOptions& o_;
   LstmPolicy policy_;
-  std::unique_ptr<torch::optim::Adam> optimizer_;
-  double baseline_ = 0;
-  bool has_baseline_ = false;
+  Reinforce reinforce_;
 };
 
 // Uniform actions: each widenable layer widened with probability 1/2, the

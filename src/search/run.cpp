@@ -33,6 +33,7 @@ const StrategyRegistry& builtin_strategies() {
     register_random_strategy(r);
     register_evolution_strategy(r);
     register_growth_strategy(r);
+    register_coexplore_strategy(r);
     return r;
   }();
   return r;

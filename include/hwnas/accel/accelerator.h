@@ -84,6 +84,12 @@ struct AccelDesign {
 
 /// Reads and validates a design file. Throws InputError naming file:line:col.
 AccelDesign load_accel_design(const std::string& path);
+/// The same from a parsed document; without `cross_checks`, only each value
+/// is checked, not how they go together (design_violation()).
+AccelDesign read_accel_design(const Document& doc, bool cross_checks = true);
+/// "" when the design's values go together, else why not: a cluster larger
+/// than its PEs, subs over the budget's PEs or off-chip bandwidth.
+std::string design_violation(const AccelDesign& design);
 
 /// Applies `key=value` overrides (`--set`), e.g. `pes=128`, `energy.dram=100`,
 /// or `<sub>.pes=64` in a heterogeneous design; values are validated as in the

@@ -76,5 +76,6 @@ void register_supernet_strategies(StrategyRegistry& r);
 void register_random_strategy(StrategyRegistry& r);
 void register_evolution_strategy(StrategyRegistry& r);
 void register_growth_strategy(StrategyRegistry& r);
+void register_coexplore_strategy(StrategyRegistry& r);
 
 }  // namespace hwnas

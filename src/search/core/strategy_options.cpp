@@ -6,6 +6,7 @@
 
 #include "hwnas/common/paths.h"
 #include "hwnas/config/run_config.h"
+#include "hwnas/search/coexplore_options.h"
 #include "hwnas/search/evolution_options.h"
 #include "hwnas/search/fitness_options.h"
 #include "hwnas/search/growth_options.h"
@@ -22,6 +23,7 @@ const StrategyOptionsRegistry& builtin_strategy_options() {
     register_random_options(r);
     register_evolution_options(r);
     register_growth_options(r);
+    register_coexplore_options(r);
     return r;
   }();
   return r;
