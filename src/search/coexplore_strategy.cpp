@@ -18,6 +18,7 @@
 #include "hwnas/accel/accel_model.h"
 #include "hwnas/common/clock.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/plot.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/common/text.h"
 #include "hwnas/ir/arch_json.h"
@@ -96,6 +97,8 @@ class CoexploreStrategy : public SearchStrategy {
       out.summary["successive"] = *succ;
     }
     write_file_atomic(ctx.run.file("coexplore/result.json"), out.summary.dump(1) + "\n");
+    if (!write_plots(ctx, out.summary))
+      spdlog::warn("coexplore/*.png not drawn: gnuplot (Debian's gnuplot-nox) is not installed");
     out.ranked.push_back(task_genotype(best->at("genotype").get<Genotype>(), 0));
     out.seconds = seconds_since(t0);
     return out;
@@ -357,6 +360,44 @@ class CoexploreStrategy : public SearchStrategy {
     return {
         {"networks", nets}, {"design", record.at("design")}, {"design_file", dir + "/design.yaml"},
         {"costs", costs},   {"meets_specs", meets},          {"reward", record.at("reward")}};
+  }
+
+  // Reward against each of the chip's costs: every sample that met the
+  // specs, the specs as dashed lines, both flows' picks.
+  bool write_plots(const SearchContext& ctx, const json& summary) const {
+    const std::vector<std::pair<std::string, std::optional<double>>> metrics = {
+        {"latency_ms", opt_.specs.latency_ms},
+        {"energy_mj", opt_.specs.energy_mj},
+        {"area_mm2", opt_.specs.area_mm2}};
+    for (const auto& [metric, spec] : metrics) {
+      Plot plot;
+      plot.title = fmt::format("coexplore ({}): reward against the chip's {}", opt_.controller,
+                               metric);
+      plot.xlabel = metric;
+      plot.ylabel = "reward (weighted fitness)";
+      PlotSeries all{"samples meeting every spec", {}, "", "points pt 7 ps 0.5 lc 'gray'"};
+      for (const json& r : records_)
+        if (r.at("feasible").get<bool>())
+          all.points.emplace_back(r.at("costs").at(metric).get<double>(),
+                                  r.at("reward").get<double>());
+      plot.series.push_back(all);
+      auto mark = [&](const char* key, const char* title, const char* style) {
+        if (!summary.contains(key)) return;
+        const json& f = summary.at(key);
+        plot.series.push_back({title,
+                               {{f.at("costs").at(metric).get<double>(),
+                                 f.at("reward").get<double>()}},
+                               "",
+                               style});
+      };
+      mark("coexplored", "co-explored pick", "points pt 6 ps 2.5 lw 2 lc 'black'");
+      mark("successive", "successive design", "points pt 4 ps 2.5 lw 2 lc 'red'");
+      if (spec)
+        plot.settings.push_back(
+            fmt::format("arrow from {},graph 0 to {},graph 1 nohead dt 2 lc 'blue'", *spec, *spec));
+      if (!write_plot_png(plot, ctx.run.file("coexplore/" + metric + ".png"))) return false;
+    }
+    return true;
   }
 
   // NASAIC's "successive" flow: each task's network searched for its fitness

@@ -277,6 +277,16 @@ TEST_CASE("coexplore refuses bad tasks, design spaces and specs before any work"
   write_file_atomic(j.dir + "/small.yaml", designs);
   CHECK_THAT(refused("accelerator: designs.yaml", "accelerator: small.yaml"),
              Catch::Contains("fits no sub-accelerator") && Catch::Contains("bytes of L2"));
+  // Training fitness on a task whose space does not take the run's data.
+  std::string wide = kTiny;
+  wide.replace(wide.find("input: [1, 16, 16]"), 18, "input: [3, 16, 16]");
+  wide.replace(wide.find("name: tiny"), 10, "name: wide");
+  write_file_atomic(j.dir + "/wide.yaml", wide);
+  CHECK_THAT(refused("{name: second, space: tiny.yaml, fitness: {type: table, file: acc1.csv, "
+                     "column: acc}}",
+                     "{name: second, space: wide.yaml, fitness: {type: train}}"),
+             Catch::Contains("task 'second'") && Catch::Contains("3x16x16") &&
+                 Catch::Contains("use table or proxy"));
   // A top-level fitness: per task only.
   CHECK_THAT(refused("strategy:", "fitness: {type: proxy}\nstrategy:"),
              Catch::Contains("fitness") && Catch::Contains("remove this key"));

@@ -383,7 +383,7 @@ TEST_CASE("search --list-strategies lists every strategy with its options", "[cl
   json j = json::parse(r.out);
   std::map<std::string, json> by_type;
   for (const auto& s : j["strategies"]) by_type[s["type"]] = s;
-  for (auto t : {"proxyless", "fbnet", "random", "evolution", "growth"}) {
+  for (auto t : {"proxyless", "fbnet", "random", "evolution", "growth", "coexplore"}) {
     INFO(t);
     REQUIRE(by_type.count(t));
     CHECK_FALSE(by_type[t]["description"].get<std::string>().empty());

@@ -28,10 +28,9 @@ json CoexploreOptions::to_json() const {
   if (specs.latency_ms) s["latency_ms"] = *specs.latency_ms;
   if (specs.energy_mj) s["energy_mj"] = *specs.energy_mj;
   if (specs.area_mm2) s["area_mm2"] = *specs.area_mm2;
-  return {{"type", type},
-          {"tasks", t},
-          {"accelerator", accelerator},
-          {"specs", s},
+  json j = {{"type", type}, {"tasks", t}};
+  if (!accelerator.empty()) j["accelerator"] = accelerator;  // required; resolve() says so
+  j.update({{"specs", s},
           {"controller", controller},
           {"samples", samples},
           {"batch", batch},
@@ -41,7 +40,8 @@ json CoexploreOptions::to_json() const {
           {"lr", lr},
           {"entropy", entropy},
           {"baseline_decay", baseline_decay},
-          {"baseline", baseline}};
+          {"baseline", baseline}});
+  return j;
 }
 
 std::vector<int> CoexploreOptions::sizes() const {
@@ -216,6 +216,16 @@ void CoexploreOptions::resolve(const OptionsContext& ctx, const Value& node) {
     }
     auto fitness = builtin_fitness_options().read(*t.fitness_node);
     fitness->resolve(*t.space, *t.fitness_node);
+    // Training and supernet fitness read the run's data: the task must take it.
+    const Arch& mine = t.space->skeleton;
+    const Arch& run = ctx.pricing.space().skeleton;
+    if ((fitness->type == "train" || fitness->type == "supernet") &&
+        (mine.input != run.input || mine.num_classes != run.num_classes))
+      t.fitness_node->fail(fmt::format(
+          "fitness {} trains or scores on the run's data ({}x{}x{}, {} classes), but task '{}' "
+          "(space {}) takes {}x{}x{} inputs to {} classes; use table or proxy fitness for it",
+          fitness->type, run.input.c, run.input.h, run.input.w, run.num_classes, t.name,
+          t.space->name, mine.input.c, mine.input.h, mine.input.w, mine.num_classes));
     t.fitness = std::move(fitness);
   }
   accelerator = resolve_input_path(accel_node);
@@ -281,7 +291,7 @@ void register_coexplore_options(StrategyOptionsRegistry& r) {
           auto o = std::make_unique<CoexploreOptions>();
           if (auto tasks = f.find("tasks")) {
             std::set<std::string> names;
-            for (const Value& v : tasks->as_list(1, 16)) {
+            for (const Value& v : tasks->as_list(0, 16)) {  // resolve() wants one at least
               Fields tf = v.as_object();
               CoexploreTask t;
               t.name = tf.get_string("name");
