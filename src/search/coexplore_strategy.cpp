@@ -371,10 +371,11 @@ class CoexploreStrategy : public SearchStrategy {
         {"area_mm2", opt_.specs.area_mm2}};
     for (const auto& [metric, spec] : metrics) {
       Plot plot;
-      plot.title = fmt::format("coexplore ({}): reward against the chip's {}", opt_.controller,
-                               metric);
+      plot.title =
+          fmt::format("coexplore ({}): reward against the chip's {}", opt_.controller, metric);
       plot.xlabel = metric;
       plot.ylabel = "reward (weighted fitness)";
+      plot.settings.push_back("key below");
       PlotSeries all{"samples meeting every spec", {}, "", "points pt 7 ps 0.5 lc 'gray'"};
       for (const json& r : records_)
         if (r.at("feasible").get<bool>())
@@ -384,11 +385,11 @@ class CoexploreStrategy : public SearchStrategy {
       auto mark = [&](const char* key, const char* title, const char* style) {
         if (!summary.contains(key)) return;
         const json& f = summary.at(key);
-        plot.series.push_back({title,
-                               {{f.at("costs").at(metric).get<double>(),
-                                 f.at("reward").get<double>()}},
-                               "",
-                               style});
+        plot.series.push_back(
+            {title,
+             {{f.at("costs").at(metric).get<double>(), f.at("reward").get<double>()}},
+             "",
+             style});
       };
       mark("coexplored", "co-explored pick", "points pt 6 ps 2.5 lw 2 lc 'black'");
       mark("successive", "successive design", "points pt 4 ps 2.5 lw 2 lc 'red'");

@@ -33,9 +33,9 @@ void check_round_trip(const Registry& registry) {
 
 TEST_CASE("every registered strategy and fitness provider round-trips its options",
           "[search][options]") {
-  REQUIRE(builtin_strategy_options().types() ==
-          std::vector<std::string>{"coexplore", "evolution", "fbnet", "growth", "proxyless",
-                                   "random"});
+  REQUIRE(builtin_strategy_options().types() == std::vector<std::string>{"coexplore", "evolution",
+                                                                         "fbnet", "growth",
+                                                                         "proxyless", "random"});
   check_round_trip(builtin_strategy_options());
   check_round_trip(builtin_fitness_options());
 }

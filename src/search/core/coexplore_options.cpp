@@ -31,16 +31,16 @@ json CoexploreOptions::to_json() const {
   json j = {{"type", type}, {"tasks", t}};
   if (!accelerator.empty()) j["accelerator"] = accelerator;  // required; resolve() says so
   j.update({{"specs", s},
-          {"controller", controller},
-          {"samples", samples},
-          {"batch", batch},
-          {"population", population},
-          {"violation_reward", violation_reward},
-          {"penalty", penalty},
-          {"lr", lr},
-          {"entropy", entropy},
-          {"baseline_decay", baseline_decay},
-          {"baseline", baseline}});
+            {"controller", controller},
+            {"samples", samples},
+            {"batch", batch},
+            {"population", population},
+            {"violation_reward", violation_reward},
+            {"penalty", penalty},
+            {"lr", lr},
+            {"entropy", entropy},
+            {"baseline_decay", baseline_decay},
+            {"baseline", baseline}});
   return j;
 }
 
