@@ -17,6 +17,7 @@
 
 #include "hwnas/accel/accel_model.h"
 #include "hwnas/common/clock.h"
+#include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
 #include "hwnas/common/plot.h"
 #include "hwnas/common/stop.h"
@@ -174,9 +175,9 @@ class CoexploreStrategy : public SearchStrategy {
     std::vector<double> busy(d.subs.size(), 0);
     try {
       for (std::size_t t = 0; t < nets.size(); ++t) {
-        const int s = d.mapping.at(t).front().sub;
-        if (d.mapping[t].size() != 1 || d.mapping[t][0].last >= 0)
-          throw InputError(d.mapping_places[t], "coexplore maps whole networks: name one sub");
+        HWNAS_ASSERT(d.mapping.at(t).size() == 1 && d.mapping[t][0].last < 0,
+                     "coexplore: a layer-range mapping passed the options' check");
+        const int s = d.mapping[t].front().sub;
         auto [lat, energy] = network_cost(t, nets[t], d.subs[std::size_t(s)],
                                           design.at("sub_accelerators").at(std::size_t(s)));
         c.task_latency_ms.push_back(lat);

@@ -277,6 +277,13 @@ TEST_CASE("coexplore refuses bad tasks, design spaces and specs before any work"
   write_file_atomic(j.dir + "/small.yaml", designs);
   CHECK_THAT(refused("accelerator: designs.yaml", "accelerator: small.yaml"),
              Catch::Contains("fits no sub-accelerator") && Catch::Contains("bytes of L2"));
+  // Layer ranges in a fixed mapping: coexplore maps whole networks.
+  auto ranges = read_text_file(j.dir + "/designs.yaml");
+  ranges.replace(ranges.find("mapping: [left, right]"), 22,
+                 "mapping: [[{layers: [0, 1], sub: left}, {layers: [2, 4], sub: right}], right]");
+  write_file_atomic(j.dir + "/ranges.yaml", ranges);
+  CHECK_THAT(refused("accelerator: designs.yaml", "accelerator: ranges.yaml"),
+             Catch::Contains("ranges.yaml") && Catch::Contains("maps whole networks"));
   // Training fitness on a task whose space does not take the run's data.
   std::string wide = kTiny;
   wide.replace(wide.find("input: [1, 16, 16]"), 18, "input: [3, 16, 16]");

@@ -236,6 +236,11 @@ void CoexploreOptions::resolve(const OptionsContext& ctx, const Value& node) {
     throw e.with_context("in strategy.accelerator (" + accel_node.place() + ")");
   }
   const accel::DesignSpace& ds = *design_space;
+  for (const json& m : ds.doc.root.at("mapping"))
+    if (!m.is_string())
+      throw InputError(accelerator,
+                       "mapping: coexplore maps whole networks; give one sub-accelerator name per "
+                       "task (or `search`), not layer ranges");
   // Every sub's designs, for the buffer check and the bounds; huge sub
   // spaces are checked on their first 4096 designs only.
   std::vector<std::vector<accel::AccelParams>> variants;
