@@ -151,6 +151,14 @@ class CoexploreStrategy : public SearchStrategy {
                             joint.end());
   }
 
+  // The chosen value of every searched design parameter, by its key.
+  json design_values(const std::vector<int>& pick) const {
+    json out = json::object();
+    for (std::size_t i = 0; i < ds_.choices.size(); ++i)
+      out[ds_.choices[i].key] = ds_.choices[i].options[std::size_t(pick[i])];
+    return out;
+  }
+
   // One task's network on one sub-accelerator, cached by both.
   std::pair<double, double> network_cost(std::size_t t, const Genotype& g,
                                          const accel::AccelParams& hw, const json& hw_key) {
@@ -237,14 +245,10 @@ class CoexploreStrategy : public SearchStrategy {
       fitness.push_back(reason.empty() && hit != tasks_[t].scores.end() ? json(hit->second)
                                                                         : json(nullptr));
     }
-    json design_values = json::object();
-    const std::vector<int> pick = design_choice(joint);
-    for (std::size_t i = 0; i < ds_.choices.size(); ++i)
-      design_values[ds_.choices[i].key] = ds_.choices[i].options[std::size_t(pick[i])];
     json record = {{"index", index},
                    {"genotype", joint},
                    {"tasks", nets},
-                   {"design", design_values},
+                   {"design", design_values(design_choice(joint))},
                    {"fitness", fitness},
                    {"costs", cost.to_json()},
                    {"feasible", reason.empty()},
@@ -473,11 +477,8 @@ class CoexploreStrategy : public SearchStrategy {
       reward += opt_.tasks[t].weight * tasks_[t].scores.at(nets[t]);
     }
     joint.insert(joint.end(), best->second.begin(), best->second.end());
-    json design_values = json::object();
-    for (std::size_t i = 0; i < ds_.choices.size(); ++i)
-      design_values[ds_.choices[i].key] = ds_.choices[i].options[std::size_t(best->second[i])];
     const json record = {{"genotype", joint},
-                         {"design", design_values},
+                         {"design", design_values(best->second)},
                          {"fitness", fitness},
                          {"costs", best->first.to_json()},
                          {"reward", reward}};
