@@ -9,6 +9,9 @@ PACKAGES=(
   libyaml-cpp-dev libcli11-dev catch2 libonnx-dev libprotobuf-dev protobuf-compiler
   libbenchmark-dev zlib1g-dev libstb-dev gnuplot-nox
   dataset-fashion-mnist
+  # Tests only: torchrun, the independent launcher of the multi-process
+  # tests (never a runtime dependency of hwnas).
+  python3-torch
 )
 
 # The ONNX-runtime tests run onnxruntime-node (from the npm registry) in node;

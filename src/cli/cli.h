@@ -65,6 +65,16 @@ void register_profile(CLI::App& app, Context& ctx);
 void register_latency(CLI::App& app, Context& ctx);
 void register_export(CLI::App& app, Context& ctx);
 void register_accel(CLI::App& app, Context& ctx);
+void register_launch(CLI::App& app, Context& ctx);
+
+/// Joins the multi-process run that the launcher's environment describes
+/// (nothing without one); InputError when the environment is wrong or the
+/// subcommand runs on one process only. `build`: version and revision,
+/// which every rank must share.
+void join_launched_group(const std::string& subcommand, const std::string& build);
+/// Leaves it: after success waits for the other ranks; after a failure
+/// (code != 0) tells them, so they stop with the same code and message.
+void leave_launched_group(int code, const std::string& message);
 
 /// "1.23M", "456.7K": compact counts for tables.
 std::string human_count(double v);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.h"
+#include "hwnas/common/launch_env.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/train/train_run.h"
@@ -21,7 +22,19 @@ struct TrainCliOptions {
   std::int64_t seed = -1;
 };
 
-void run_train(const TrainCliOptions& o, Context& ctx) {
+void run_train(const TrainCliOptions& request, Context& ctx) {
+  TrainCliOptions o = request;
+  if (o.resume.empty() && process_launch().restart_count > 0) {
+    // A job that torchrun restarted continues the run its first attempt began.
+    const std::string dir = !o.out.empty() ? o.out : [&] {
+      const RunConfig c = load_run_config(o.config);
+      return (fs::path(c.out) / (c.name + "-" + load_arch(o.arch).name)).string();
+    }();
+    if (fs::is_directory(fs::path(dir) / "checkpoints")) {
+      spdlog::warn("restart {} of the job: resuming {}", process_launch().restart_count, dir);
+      o.resume = dir;
+    }
+  }
   const bool resume = !o.resume.empty();
   RunConfig cfg =
       load_run_config(resume ? (fs::path(o.resume) / "config.yaml").string() : o.config);

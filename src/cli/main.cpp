@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   hwnas::cli::register_latency(app, ctx);
   hwnas::cli::register_export(app, ctx);
   hwnas::cli::register_accel(app, ctx);
+  hwnas::cli::register_launch(app, ctx);
 
   // --json must be known before parsing fails, so an error is shaped right.
   for (int i = 1; i < argc; ++i)
@@ -66,17 +67,26 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
 
+  int code = 0;
+  std::string message;
   try {
+    const std::string subcommand = app.get_subcommands().front()->get_name();
+    hwnas::cli::join_launched_group(subcommand,
+                                    std::string(HWNAS_VERSION) + " " + HWNAS_GIT_REVISION);
     ctx.run();
-    return ctx.exit_code;
+    code = ctx.exit_code;
   } catch (const hwnas::InputError& e) {
-    return fail(ctx, 2, e.what());
+    code = 2, message = e.what();
   } catch (const std::filesystem::filesystem_error& e) {
     // A path the user gave that the system refuses (too long, a symlink
     // loop, no permission): theirs to fix.
     const std::string path = e.path1().empty() ? "" : e.path1().string() + ": ";
-    return fail(ctx, 2, path + e.code().message());
+    code = 2, message = path + e.code().message();
   } catch (const std::exception& e) {
-    return fail(ctx, 1, e.what());
+    code = 1, message = e.what();
   }
+  if (!message.empty()) fail(ctx, code, message);
+  hwnas::cli::leave_launched_group(code,
+                                   message.empty() ? "interrupted" : hwnas::one_line(message));
+  return code;
 }

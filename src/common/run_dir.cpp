@@ -5,14 +5,44 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/launch_env.h"
 
 namespace hwnas {
 namespace fs = std::filesystem;
 
+namespace {
+
+// Ranks other than 0 of a multi-process run write into a private folder
+// instead of the run directory (rank 0 alone writes that one); they run the
+// same code, so they need somewhere to put what they write. Removed at exit.
+struct Scratch {
+  std::vector<fs::path> dirs;
+  ~Scratch() {
+    std::error_code ec;
+    for (const auto& d : dirs) fs::remove_all(d, ec);
+  }
+};
+
+fs::path scratch_dir() {
+  static Scratch scratch;
+  const LaunchEnv& env = process_launch();
+  fs::path d = fs::temp_directory_path() /
+               ("hwnas-rank" + std::to_string(env.rank) + "-" + std::to_string(::getpid()) + "-" +
+                std::to_string(scratch.dirs.size()));
+  fs::remove_all(d);
+  fs::create_directories(d / "checkpoints");
+  scratch.dirs.push_back(d);
+  return d;
+}
+
+}  // namespace
+
 RunDir RunDir::create(const std::string& path) {
+  if (process_launch().rank != 0) return RunDir(scratch_dir().string());
   std::error_code ec;
   if (fs::exists(path, ec)) {
     if (!fs::is_directory(path)) throw InputError(path, "exists and is not a folder");
@@ -27,6 +57,13 @@ RunDir RunDir::create(const std::string& path) {
 RunDir RunDir::reopen(const std::string& path) {
   if (!fs::is_directory(fs::path(path) / "checkpoints"))
     throw InputError(path, "is not a run directory (no checkpoints/ folder)");
+  if (process_launch().rank != 0) {
+    // A copy of the run as rank 0 left it: a resumed rank reads its state
+    // (needs the run directory on a filesystem every rank sees).
+    const fs::path d = scratch_dir();
+    fs::copy(path, d, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    return RunDir(d.string());
+  }
   return RunDir(path);
 }
 

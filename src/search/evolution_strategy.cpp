@@ -107,33 +107,37 @@ class EvolutionStrategy : public SearchStrategy {
       if (!reason.empty()) ++rejected_[reason];
       return reason;
     };
-    h.evaluate = [&](Individual& c) {
-      auto hit = cache.find(c.genotype);
-      json record;
-      if (hit != cache.end()) {
-        record = hit->second;  // scored before an interruption
-      } else {
-        if (stop_requested().load()) return false;
-        const auto c0 = Clock::now();
-        const auto f = ctx.fitness->score(c.genotype);
-        if (!f) return false;
-        record = {{"genotype", c.genotype},
-                  {"fitness", *f},
-                  {"costs", pricing.flat_costs(decode(s.space, c.genotype))},
-                  {"generation", c.generation},
-                  {"parents", c.parents},
-                  {"index", c.index},
-                  {"seconds", seconds_since(c0)}};
-        ctx.run.append("candidates.jsonl", record);
-        cache[c.genotype] = record;
-        spdlog::info("candidate {}/{} (generation {}, {}): fitness {:.4f}", c.index + 1,
-                     opt_.settings.evaluations, c.generation, format_genotype(c.genotype), *f);
-      }
-      c.fitness = record.at("fitness").get<double>();
-      for (const auto& o : opt_.objectives) {
-        const double v =
-            o.metric == "fitness" ? c.fitness : record.at("costs").at(o.key()).get<double>();
-        c.objectives.push_back(o.flip(v));
+    // A batch is spread over the ranks; what was scored before an
+    // interruption comes from the cache.
+    h.evaluate_batch = [&](std::vector<Individual>& batch) {
+      std::vector<const Individual*> todo;
+      std::vector<Genotype> genotypes;
+      for (const auto& c : batch)
+        if (!cache.count(c.genotype)) todo.push_back(&c), genotypes.push_back(c.genotype);
+      const bool done = score_spread(
+          *ctx.fitness, ctx.comm, genotypes, [&](std::size_t i, double f, double seconds) {
+            const Individual& c = *todo[i];
+            json record = {{"genotype", c.genotype},
+                           {"fitness", f},
+                           {"costs", pricing.flat_costs(decode(s.space, c.genotype))},
+                           {"generation", c.generation},
+                           {"parents", c.parents},
+                           {"index", c.index},
+                           {"seconds", seconds}};
+            ctx.run.append("candidates.jsonl", record);
+            cache[c.genotype] = std::move(record);
+            spdlog::info("candidate {}/{} (generation {}, {}): fitness {:.4f}", c.index + 1,
+                         opt_.settings.evaluations, c.generation, format_genotype(c.genotype), f);
+          });
+      if (!done) return false;
+      for (auto& c : batch) {
+        const json& record = cache.at(c.genotype);
+        c.fitness = record.at("fitness").get<double>();
+        for (const auto& o : opt_.objectives) {
+          const double v =
+              o.metric == "fitness" ? c.fitness : record.at("costs").at(o.key()).get<double>();
+          c.objectives.push_back(o.flip(v));
+        }
       }
       return true;
     };
@@ -192,6 +196,7 @@ class EvolutionStrategy : public SearchStrategy {
     return out;
   }
 
+  bool spreads_evaluations() const override { return true; }
   json save_state() const override {
     return {{"generations_written", generations_written_}, {"rejected", rejected_}};
   }

@@ -58,17 +58,72 @@ class RandomSearch : public SearchStrategy {
     std::int64_t since_accept = 0;
     spdlog::info("random search: {} candidates of {} scored by {} fitness ({} already done)",
                  opt_.samples, s.space.name, s.fitness->type, scored.size());
-    while (std::int64_t(scored.size()) < opt_.samples) {
-      if (stop_requested().load()) {
+    // Accepted candidates wait in `pending` until one per rank is to be
+    // scored; then the ranks score them together (score_spread).
+    struct Pending {
+      Scored cand;
+      std::map<std::string, std::int64_t> rejected;  ///< the counts when it was drawn
+    };
+    std::vector<Pending> pending;
+    std::size_t unscored = 0;
+    // Scores and records what is pending; false when stopped (the draws go
+    // back to the first pending candidate, drawn again on resume).
+    auto flush = [&]() -> bool {
+      std::vector<Genotype> todo;
+      for (const auto& p : pending)
+        if (!cache.count(p.cand.g)) todo.push_back(p.cand.g);
+      const bool done =
+          score_spread(*ctx.fitness, ctx.comm, todo, [&](std::size_t i, double f, double seconds) {
+            const Genotype& g = todo[i];
+            std::int64_t draw = 0;
+            for (const auto& p : pending)
+              if (p.cand.g == g) draw = p.cand.draw;
+            ctx.run.append("candidates.jsonl", {{"genotype", g},
+                                                {"fitness", f},
+                                                {"costs", pricing.flat_costs(decode(s.space, g))},
+                                                {"seconds", seconds},
+                                                {"draw", draw}});
+            cache[g] = {draw, g, f};
+          });
+      if (!done) {
+        if (!pending.empty()) {
+          draws_ = pending.front().cand.draw;
+          rejected_ = pending.front().rejected;
+        }
         ctx.save_state();
-        out.interrupted = true;
-        return out;
+        return false;
+      }
+      for (auto& p : pending) {
+        p.cand.fitness = cache.at(p.cand.g).fitness;
+        scored.push_back(p.cand);
+        ctx.run.event({{"event", "candidate"},
+                       {"index", scored.size() - 1},
+                       {"draw", p.cand.draw},
+                       {"genotype", p.cand.g},
+                       {"fitness", p.cand.fitness},
+                       {"rejected", p.rejected}});
+        spdlog::info("candidate {}/{} ({}): fitness {:.4f}", scored.size(), opt_.samples,
+                     format_genotype(p.cand.g), p.cand.fitness);
+      }
+      pending.clear();
+      unscored = 0;
+      ctx.save_state();
+      return true;
+    };
+    auto interrupted = [&] {
+      out.interrupted = true;
+      return out;
+    };
+    while (std::int64_t(scored.size() + pending.size()) < opt_.samples) {
+      if (stop_requested().load()) {
+        flush();  // agrees on the stop with the other ranks
+        return interrupted();
       }
       if (since_accept >= opt_.max_draws_per_sample) {
         spdlog::warn(
             "random search: {} draws in a row gave no new genotype that meets every "
             "constraint; stopping with {} candidates",
-            since_accept, scored.size());
+            since_accept, scored.size() + pending.size());
         break;
       }
       Rng rng = seeded_rng(s.config.seed, draws_, 3);
@@ -88,37 +143,11 @@ class RandomSearch : public SearchStrategy {
         continue;
       }
       since_accept = 0;
-      Scored cand{draw, g, 0};
-      if (auto hit = cache.find(g); hit != cache.end()) {
-        cand.fitness = hit->second.fitness;  // scored before an interruption
-      } else {
-        const auto c0 = Clock::now();
-        auto f = ctx.fitness->score(g);
-        if (!f) {
-          --draws_;  // draw it again on resume
-          ctx.save_state();
-          out.interrupted = true;
-          return out;
-        }
-        cand.fitness = *f;
-        const Arch arch = decode(s.space, g);
-        ctx.run.append("candidates.jsonl", {{"genotype", g},
-                                            {"fitness", *f},
-                                            {"costs", pricing.flat_costs(arch)},
-                                            {"seconds", seconds_since(c0)},
-                                            {"draw", draw}});
-      }
-      scored.push_back(cand);
-      ctx.run.event({{"event", "candidate"},
-                     {"index", scored.size() - 1},
-                     {"draw", draw},
-                     {"genotype", g},
-                     {"fitness", cand.fitness},
-                     {"rejected", rejected_}});
-      spdlog::info("candidate {}/{} ({}): fitness {:.4f}", scored.size(), opt_.samples,
-                   format_genotype(g), cand.fitness);
-      ctx.save_state();
+      pending.push_back({{draw, g, 0}, rejected_});
+      unscored += !cache.count(g);
+      if (unscored == std::size_t(ctx.comm.size()) && !flush()) return interrupted();
     }
+    if (!flush()) return interrupted();
     if (scored.empty())
       throw std::runtime_error("random search found no genotype that meets every constraint");
     std::stable_sort(scored.begin(), scored.end(),
@@ -132,6 +161,7 @@ class RandomSearch : public SearchStrategy {
     return out;
   }
 
+  bool spreads_evaluations() const override { return true; }
   json save_state() const override { return {{"draws", draws_}, {"rejected", rejected_}}; }
   void load_state(const json& state) override {
     draws_ = state.at("draws").get<std::int64_t>();

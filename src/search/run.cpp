@@ -12,6 +12,7 @@
 #include "hwnas/accel/accel_model.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/launch_env.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/common/text.h"
 #include "hwnas/ir/arch_json.h"
@@ -21,6 +22,7 @@
 #include "hwnas/search/strategy.h"
 #include "hwnas/search/supernet_search.h"
 #include "hwnas/space/genotype.h"
+#include "hwnas/train/process_group.h"
 #include "hwnas/train/train_run.h"
 
 namespace hwnas {
@@ -49,9 +51,12 @@ bool search_stage(const RunSetup& s, const Datasets& data, const RunDir& run, bo
   const std::string state_file = run.file("checkpoints/strategy.json");
   if (resume && fs::exists(state_file))
     strategy->load_state(parse_json(read_text_file(state_file), state_file).root);
-  Communicator& comm = local_communicator();
+  Communicator& comm = process_communicator();
+  // A strategy that spreads its evaluations over the ranks gives each rank
+  // a provider of its own; others train each candidate on every rank.
+  Communicator& fitness_comm = strategy->spreads_evaluations() ? local_communicator() : comm;
   std::unique_ptr<FitnessProvider> fitness;
-  if (s.fitness) fitness = builtin_fitness().make(s.fitness->type, {s, data, device, comm});
+  if (s.fitness) fitness = builtin_fitness().make(s.fitness->type, {s, data, device, fitness_comm});
   SearchContext ctx{s, data, run, device, comm, fitness.get(), [&] {
                       write_file_atomic(state_file, strategy->save_state().dump(2) + "\n");
                     }};
@@ -202,14 +207,26 @@ RunSetup prepare_config_file(const std::string& path, int threads, std::int64_t 
   return prepare_run(std::move(config), SetupRegistries{registry});
 }
 
-SearchResult run_search(const SearchRequest& o) {
-  const bool resume = !o.resume.empty();
-  const RunSetup setup = prepare_config_file(
-      resume ? (fs::path(o.resume) / "config.yaml").string() : o.config, o.threads, o.seed);
-  const RunConfig& cfg = setup.config;
+SearchResult run_search(const SearchRequest& request) {
+  SearchRequest o = request;
+  RunSetup setup = prepare_config_file(
+      o.resume.empty() ? o.config : (fs::path(o.resume) / "config.yaml").string(), o.threads,
+      o.seed);
   SearchResult res;
-  res.run_dir = resume ? o.resume : o.out.empty() ? (fs::path(cfg.out) / cfg.name).string() : o.out;
+  res.run_dir = !o.resume.empty() ? o.resume
+                : o.out.empty()   ? (fs::path(setup.config.out) / setup.config.name).string()
+                                  : o.out;
+  // A job that torchrun restarted continues the run its first attempt began.
+  if (o.resume.empty() && !o.dry_run && process_launch().restart_count > 0 &&
+      fs::is_directory(fs::path(res.run_dir) / "checkpoints")) {
+    spdlog::warn("restart {} of the job: resuming {}", process_launch().restart_count, res.run_dir);
+    o.resume = res.run_dir;
+    setup = prepare_config_file((fs::path(o.resume) / "config.yaml").string(), o.threads, o.seed);
+  }
+  const bool resume = !o.resume.empty();
+  const RunConfig& cfg = setup.config;
   for (const auto& w : setup.warnings) spdlog::warn("{}", w);
+  process_communicator().agree(setup.resolved_config(), setup.config.file);
   if (o.dry_run) {
     res.dry_run = dry_run_report(setup, res.run_dir);
     return res;

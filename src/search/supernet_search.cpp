@@ -8,6 +8,7 @@
 
 #include "hwnas/common/clock.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/launch_env.h"
 #include "hwnas/nn/weights.h"
 #include "hwnas/train/loader.h"
 #include "hwnas/train/trainer.h"
@@ -240,11 +241,12 @@ std::vector<PathGate> PathSampler::arch_gates(Supernet& net, std::int64_t step, 
 
 void architecture_step(Supernet& net, const std::vector<torch::Tensor>& weights,
                        torch::optim::Optimizer& opt, const std::vector<std::vector<int>>& pairs,
-                       const std::function<torch::Tensor()>& loss) {
+                       const std::function<torch::Tensor()>& loss, Communicator& comm) {
   for (auto w : weights) w.requires_grad_(false);
   torch::Tensor l = loss();
   clear_grads(net->logits());
   l.backward();
+  comm.average_gradients(net->logits());
   for (auto w : weights) w.requires_grad_(true);
   const auto old = logit_values(net);
   opt.step();
@@ -279,9 +281,13 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
   vlo.seed = seed + 1;
   vlo.mean = data.norm.mean;
   vlo.std = data.norm.std;
+  Communicator& comm = opt.comm ? *opt.comm : local_communicator();
+  vlo.rank = comm.rank();
+  vlo.world = comm.size();
   BatchLoader val_loader(data.val, vlo);
   const std::int64_t vspe = val_loader.batches_per_epoch();
-  const std::int64_t spe = data.train.size() / cfg.batch;  // the engine's batches per epoch
+  // The engine's batches per epoch (global batches of cfg.batch per rank).
+  const std::int64_t spe = std::max<std::int64_t>(1, data.train.size() / (cfg.batch * comm.size()));
   const std::int64_t warm = std::int64_t(so.warmup_epochs) * spe;
 
   // ProxylessNAS uses beta1 = 0, so that unsampled logits (zero gradient in
@@ -290,7 +296,8 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
   torch::optim::Adam aopt(
       net->logits(),
       torch::optim::AdamOptions(so.arch_lr).betas({beta1, 0.999}).eps(1e-8).weight_decay(0));
-  const PathSampler sampler(so, seed);
+  // (HWNAS_FAULT=desync:R: rank R samples other paths, for the tests of the divergence check.)
+  const PathSampler sampler(so, seed + (process_launch().fault_desync() ? 1 : 0));
   const SearchLoss search_loss(setup);
   const Pricing pricing = setup.pricing();
   const auto weights = net->weights();
@@ -302,9 +309,19 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
   } win;
   EngineHooks hooks;
   // Weight step: one sampled path (FBNet soft: the weighted mixture).
+  std::string last_path;  // the path of the last weight step, for the ranks' sync check
   hooks.forward = [&](const torch::Tensor& x, std::int64_t step, int epoch) {
-    return net->forward(x, sampler.weight_gates(net, step, epoch));
+    auto gates = sampler.weight_gates(net, step, epoch);
+    if (opt.comm && opt.comm->size() > 1) {
+      last_path.clear();
+      for (const auto& g : gates)
+        last_path +=
+            std::to_string(g.active) +
+            (g.gates.defined() ? fmt::format(":{:.6g}", g.gates.sum().item<double>()) : "") + ",";
+    }
+    return net->forward(x, gates);
   };
+  hooks.sync_state = [&] { return last_path; };
   // Architecture step on the validation split.
   hooks.after_step = [&](std::int64_t step, int epoch) {
     if (step < warm || (step - warm) % so.arch_every != 0 || !searchable) return;
@@ -316,11 +333,14 @@ SearchOutcome run_supernet_search(Supernet& net, const RunSetup& setup, const Da
     auto agates = sampler.arch_gates(net, step, epoch, cost_w, pairs);
     torch::Tensor v_hat;
     SearchLoss::Terms terms;
-    architecture_step(net, weights, aopt, pairs, [&] {
-      v_hat = net->forward(vb.x, agates);
-      terms = search_loss(v_hat, vb.y, cost_w);
-      return terms.total;
-    });
+    architecture_step(
+        net, weights, aopt, pairs,
+        [&] {
+          v_hat = net->forward(vb.x, agates);
+          terms = search_loss(v_hat, vb.y, cost_w);
+          return terms.total;
+        },
+        comm);
     win.arch_loss += terms.ce.item<double>() * double(vb.y.size(0));
     win.arch_correct += v_hat.argmax(1).eq(vb.y).sum().item<double>();
     win.arch_seen += double(vb.y.size(0));

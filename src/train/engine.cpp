@@ -9,17 +9,13 @@
 
 #include "hwnas/common/clock.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/launch_env.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/nn/weights.h"
 #include "hwnas/train/loader.h"
 
 namespace hwnas {
 namespace fs = std::filesystem;
-
-Communicator& local_communicator() {
-  static LocalCommunicator c;
-  return c;
-}
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::vector<torch::Tensor>& params,
                                                         const OptimizerConfig& o) {
@@ -157,6 +153,8 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
   lo.flip = opt.flip;
   lo.cutout = opt.cutout;
   lo.train_views = true;
+  lo.rank = comm.rank();
+  lo.world = comm.size();
   BatchLoader loader(train, lo);
   const std::int64_t spe = loader.batches_per_epoch();
   const std::int64_t total = std::int64_t(cfg.epochs) * spe;
@@ -191,7 +189,7 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
   Sums window, epoch_sums;
   auto window_t0 = Clock::now();
   while (step < total) {
-    if (stop_requested().load() || (opt.stop_after > 0 && step >= opt.stop_after)) {
+    if (comm.any(stop_requested().load() || (opt.stop_after > 0 && step >= opt.stop_after))) {
       checkpoint();
       event({{"event", "interrupted"}, {"step", step}});
       res.interrupted = true;
@@ -225,8 +223,11 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
     res.final_train_loss = l;
     if (hooks.after_step) hooks.after_step(step, epoch);
     ++step;
-
     const bool epoch_end = step % spe == 0;
+    if (opt.sync_check_every > 0 && (step % opt.sync_check_every == 0 || epoch_end))
+      comm.check_in_sync(params, hooks.sync_state ? hooks.sync_state() : "", step);
+    if (process_launch().fault_exit_after(step)) std::_Exit(75);  // tests: a rank dies once
+
     if (step % opt.log_every == 0 || epoch_end) {
       window.reduce(comm);
       const double ips = window.seen / std::max(seconds_since(window_t0), 1e-9);

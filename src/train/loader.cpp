@@ -60,8 +60,8 @@ BatchLoader::~BatchLoader() {
 
 std::int64_t BatchLoader::batches_per_epoch() const {
   const std::int64_t n = data_.size();
-  return opt_.drop_last ? std::max<std::int64_t>(1, n / opt_.batch)
-                        : (n + opt_.batch - 1) / opt_.batch;
+  const std::int64_t global = std::int64_t(opt_.batch) * opt_.world;
+  return opt_.drop_last ? std::max<std::int64_t>(1, n / global) : (n + global - 1) / global;
 }
 
 std::vector<std::int64_t> BatchLoader::order(std::int64_t epoch) const {
@@ -77,7 +77,9 @@ std::vector<std::int64_t> BatchLoader::order(std::int64_t epoch) const {
 Batch BatchLoader::make(std::int64_t epoch, std::int64_t index) const {
   const auto idx = order(epoch);
   const std::int64_t n = data_.size();
-  const std::int64_t begin = index * opt_.batch;
+  // This rank's slice of global batch `index` (batch x world images).
+  const std::int64_t begin =
+      (index * opt_.world + opt_.rank) * std::int64_t(opt_.batch) % std::max<std::int64_t>(n, 1);
   const std::int64_t size = std::min<std::int64_t>(opt_.batch, n - begin);
   const Shape s = data_.shape;
   const std::int64_t plane = std::int64_t(s.h) * s.w;
@@ -85,7 +87,9 @@ Batch BatchLoader::make(std::int64_t epoch, std::int64_t index) const {
   auto y = torch::empty({size}, torch::kInt64);
   float* xp = x.data_ptr<float>();
   std::int64_t* yp = y.data_ptr<std::int64_t>();
-  std::mt19937_64 rng(mix(mix(opt_.seed, std::uint64_t(epoch)), std::uint64_t(index) + 0x51ed27));
+  // Every image's augmentation comes from its own seed (epoch, place in the
+  // epoch's order): the same whatever the threads, batch size or ranks.
+  const std::uint64_t epoch_seed = mix(mix(opt_.seed, std::uint64_t(epoch)), 0x51ed27);
   std::vector<float> scale(s.c), shift(s.c);
   for (int c = 0; c < s.c; ++c) {
     scale[c] = float(1.0 / (255.0 * opt_.std[c]));
@@ -96,13 +100,12 @@ Batch BatchLoader::make(std::int64_t epoch, std::int64_t index) const {
   std::vector<std::uint8_t> views;
   if (data_.streamed()) {
     views.resize(std::size_t(size * data_.image_bytes()));
-    const std::uint64_t batch_seed = rng();
     ViewOptions vo;
     vo.train = opt_.train_views;
     vo.flip = opt_.flip;
     vo.min_crop_scale = data_.min_crop_scale;
     parallel_for(size, data_.decode_threads, [&](std::int64_t b) {
-      std::mt19937_64 image_rng(mix(batch_seed, std::uint64_t(b)));
+      std::mt19937_64 image_rng(mix(epoch_seed ^ 0x9e3779b97f4a7c15ULL, std::uint64_t(begin + b)));
       decode_view(data_.files[idx[begin + b]], s, vo, image_rng,
                   views.data() + b * data_.image_bytes());
     });
@@ -112,6 +115,7 @@ Batch BatchLoader::make(std::int64_t epoch, std::int64_t index) const {
     const std::uint8_t* img = data_.streamed() ? views.data() + b * data_.image_bytes()
                                                : data_.pixels.data() + src * data_.image_bytes();
     yp[b] = data_.labels[src];
+    std::mt19937_64 rng(mix(epoch_seed, std::uint64_t(begin + b)));
     int dy = 0, dx = 0, cy = -1, cx = -1;
     bool flip = false;
     if (opt_.crop_pad > 0 && !data_.streamed()) {

@@ -6,6 +6,7 @@
 #include "hwnas/common/files.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/nn/weights.h"
+#include "hwnas/train/process_group.h"
 
 namespace hwnas {
 
@@ -16,6 +17,8 @@ TrainRunResult train_run(Arch arch, const RunConfig& cfg, const TrainRunOptions&
     data.norm = {arch.preprocess->mean, arch.preprocess->std};
   else
     arch.preprocess = Preprocess{data.norm.mean, data.norm.std};
+  Communicator& comm = process_communicator();
+  comm.agree({{"config", cfg.to_json()}, {"arch", arch_to_json(arch)}}, cfg.file);
   RunDir run = opt.resume ? RunDir::reopen(opt.dir) : RunDir::create(opt.dir);
   TrainRunResult out;
   out.arch = run.file("arch.json");
@@ -32,6 +35,7 @@ TrainRunResult train_run(Arch arch, const RunConfig& cfg, const TrainRunOptions&
   net->set_channels_last(tc.channels_last != "off");
   TrainOptions to = engine_options(tc, cfg.data, cfg.seed, opt.device);
   to.resume = opt.resume;
+  to.comm = &comm;
   out.params = count_parameters(*net);
   spdlog::info("training {} ({} params{}) on {} ({} images), {} epochs, {} threads -> {}",
                arch.name, out.params, opt.init_weights.empty() ? "" : ", from " + opt.init_weights,

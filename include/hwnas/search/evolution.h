@@ -47,6 +47,12 @@ struct EvolutionHooks {
   /// Fills `c`'s fitness and objectives (its genotype, index, generation and
   /// parents are set); false when stopped by a signal.
   std::function<bool(Individual& c)> evaluate;
+  /// Optional: fills every candidate of a batch whose evaluations do not
+  /// depend on each other (the first population, a generation's offspring;
+  /// aging evolution's one child), e.g. spread over processes; false when
+  /// stopped, and then none of the batch counts. Without it, `evaluate`
+  /// scores them one by one. The candidates are the same either way.
+  std::function<bool(std::vector<Individual>& batch)> evaluate_batch;
   /// After the first population and each generation (aging: every
   /// `population` evaluations), with the population and every candidate
   /// scored so far. Optional.

@@ -2,6 +2,7 @@
 // Fitness providers: how a strategy that scores candidates one by one (random
 // search, evolution) scores them. Registered by type like the strategies
 // (`fitness: {type: train, ...}`, options in search/fitness_options.h).
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -53,6 +54,16 @@ void register_supernet_fitness(FitnessRegistry& r);
 /// and BN affine terms left out, as Abdelfattah et al. do), kNoPathScore when that
 /// sum is 0 (no path from input to output).
 double synflow_score(const Arch& arch, std::uint64_t seed);
+
+/// Scores `gs` with `fitness`, spread over the ranks of `comm`: genotype i
+/// on rank i % size, each rank scoring its own with its provider (which must
+/// run on one process). `scored(i, fitness, seconds)` is called on every rank
+/// for every genotype, in order of i (one process: as soon as it is scored).
+/// Returns false when stopped (a signal on any rank, or a provider that
+/// returned nothing); with several ranks, nothing of that batch is reported.
+/// Throws when the ranks' batches differ (they drew differently).
+bool score_spread(FitnessProvider& fitness, Communicator& comm, const std::vector<Genotype>& gs,
+                  const std::function<void(std::size_t i, double fitness, double seconds)>& scored);
 
 /// candidates.jsonl of a run as written so far: genotype -> its record.
 /// Throws InputError naming the line of a record that does not parse.

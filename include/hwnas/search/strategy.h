@@ -58,6 +58,10 @@ class SearchStrategy {
   /// State only: what a resumed run needs that the run's files do not hold.
   virtual json save_state() const = 0;
   virtual void load_state(const json& state) = 0;
+  /// True when the runner spreads its fitness evaluations over the ranks
+  /// itself (score_spread): its provider then runs on one process. Else a
+  /// provider that trains does so on every rank together. Default: false.
+  virtual bool spreads_evaluations() const { return false; }
   /// Weights the search learnt for the picked child (a supernet's shared
   /// weights), copied into `child`; false when it has none. Default: none.
   virtual bool inherit_weights(const Genotype& g, ArchNet& child) {

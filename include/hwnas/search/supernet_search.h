@@ -97,10 +97,13 @@ class PathSampler {
 /// One architecture step: with the weights frozen (no weight gradients),
 /// `loss()` (the gated forward and its loss) is backpropagated into the
 /// logits, `opt` steps them, and the pairs sampled in `two` mode (empty
-/// entries otherwise) are rescaled.
+/// entries otherwise) are rescaled. With several ranks, each computes the
+/// loss on its slice of the validation batch and the logits' gradients are
+/// averaged over `comm` before the step.
 void architecture_step(Supernet& net, const std::vector<torch::Tensor>& weights,
                        torch::optim::Optimizer& opt, const std::vector<std::vector<int>>& pairs,
-                       const std::function<torch::Tensor()>& loss);
+                       const std::function<torch::Tensor()>& loss,
+                       Communicator& comm = local_communicator());
 
 /// After an Adam step in `two` mode: shifts the two updated logits of each
 /// position so that the probability mass of the unsampled ones is unchanged.

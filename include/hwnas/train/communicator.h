@@ -1,9 +1,13 @@
 #pragma once
-// How the training engine reduces across processes. One process: nothing to
-// do (LocalCommunicator); a c10d implementation plugs in here and only here.
+// How work is shared between the processes of a run. One process: every
+// reduction is a no-op (LocalCommunicator); several: c10d over Gloo
+// (train/process_group.h), joined from the launcher's environment.
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
+
+#include "hwnas/common/document.h"
 
 namespace hwnas {
 
@@ -17,6 +21,21 @@ class Communicator {
   virtual void average_gradients(const std::vector<torch::Tensor>& params) = 0;
   /// Sums each value over every rank, in place.
   virtual void sum(std::vector<double>& values) = 0;
+  /// Every rank's `value`, in rank order.
+  virtual std::vector<std::string> all_gather(const std::string& value) = 0;
+
+  /// True on every rank when `flag` is true on any (a stop signal that one
+  /// rank saw first: all stop at the same step).
+  bool any(bool flag);
+  /// Throws InputError on every rank when `what` is not the same on every
+  /// rank, naming the first key that differs and the two values.
+  void agree(const json& what, const std::string& name);
+  /// Throws (a runtime failure) on every rank when the ranks' copies of
+  /// `params` differ, or their `state` (what else must be equal on every
+  /// rank: the path a supernet sampled): ranks that sampled or stepped
+  /// differently.
+  void check_in_sync(const std::vector<torch::Tensor>& params, const std::string& state,
+                     std::int64_t step);
 };
 
 /// The single-process communicator: rank 0 of 1, every reduction a no-op.
@@ -26,9 +45,14 @@ class LocalCommunicator : public Communicator {
   int size() const override { return 1; }
   void average_gradients(const std::vector<torch::Tensor>&) override {}
   void sum(std::vector<double>&) override {}
+  std::vector<std::string> all_gather(const std::string& value) override { return {value}; }
 };
 
 /// A process-wide LocalCommunicator.
 Communicator& local_communicator();
+
+/// The path of the first difference between `a` and `b` ("train.batch",
+/// "layers[3].k"), "" when they are equal.
+std::string first_difference(const json& a, const json& b, const std::string& path = "");
 
 }  // namespace hwnas

@@ -41,8 +41,13 @@ struct EngineOptions {
   const ImageSet* val = nullptr;
   /// Progress lines at info level (false: debug, for many short trainings).
   bool verbose = true;
-  /// Reduces gradients and metrics. Default: one process.
+  /// Reduces gradients and metrics; with several ranks, each trains on its
+  /// slice of every global batch (cfg.batch images per rank). Default: one process.
   Communicator* comm = nullptr;
+  /// Several ranks: compare the ranks' parameters (and hooks.sync_state)
+  /// every N steps and at each epoch end, and stop with an error when they
+  /// differ (0: never). Default: 100.
+  std::int64_t sync_check_every = 100;
 };
 
 /// A run's options for training with `cfg`: the data's augmentation, the
@@ -66,6 +71,9 @@ struct EngineHooks {
   /// What the hooks keep in a checkpoint beside the model and optimizer.
   std::function<void(torch::serialize::OutputArchive&)> save;
   std::function<void(torch::serialize::InputArchive&)> load;
+  /// Several ranks: what must be the same on every rank besides the
+  /// parameters, compared with them (the supernet: the last sampled path).
+  std::function<std::string()> sync_state;
   /// After a resume, before the first step: drop records past `step`.
   std::function<void(std::int64_t step)> on_resume;
 };

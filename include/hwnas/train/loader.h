@@ -23,6 +23,9 @@ struct LoaderOptions {
   /// `flip`) instead of centre crops. Crop padding does not apply to them.
   bool train_views = false;
   std::uint64_t seed = 0;
+  /// Several processes: batch `index` is this rank's `batch` images of a
+  /// global batch of batch x world (training only: drop_last).
+  int rank = 0, world = 1;
   std::vector<double> mean, std;  ///< per channel, on pixels scaled to [0, 1]
 };
 

@@ -35,7 +35,9 @@ class Engine {
   }
 
  private:
-  bool budget_left() const { return std::int64_t(out_.history.size()) < s_.evaluations; }
+  // Candidates accepted count at once: their scores come at the next flush().
+  bool budget_left() const { return scheduled() < s_.evaluations; }
+  std::int64_t scheduled() const { return std::int64_t(out_.history.size() + pending_.size()); }
 
   // True when `g` was accepted (not seen, not refused); counts the draw.
   bool accept(const Genotype& g, bool offspring) {
@@ -63,33 +65,46 @@ class Engine {
     return false;
   }
 
-  // Scores an accepted genotype; false when stopped.
-  bool score(const Genotype& g, int generation, std::vector<std::int64_t> parents) {
+  // Queues an accepted genotype for the next flush().
+  void score(const Genotype& g, int generation, std::vector<std::int64_t> parents) {
     Individual c;
     c.genotype = g;
     c.generation = generation;
-    c.index = std::int64_t(out_.history.size());
+    c.index = scheduled();
     c.parents = std::move(parents);
-    if (!hooks_.evaluate(c)) {
-      out_.interrupted = true;
-      return false;
-    }
     seen_.insert(g);
-    out_.history.push_back(std::move(c));
-    return true;
+    pending_.push_back(std::move(c));
+  }
+
+  // Scores what is queued, in order, into the history; false when stopped.
+  bool flush() {
+    bool ok = true;
+    if (hooks_.evaluate_batch && !pending_.empty()) {
+      ok = hooks_.evaluate_batch(pending_);
+      if (ok)
+        for (auto& c : pending_) out_.history.push_back(std::move(c));
+    } else {
+      for (auto& c : pending_) {
+        if (!(ok = hooks_.evaluate(c))) break;
+        out_.history.push_back(std::move(c));
+      }
+    }
+    pending_.clear();
+    out_.interrupted = out_.interrupted || !ok;
+    return ok;
   }
 
   // A uniformly sampled accepted genotype (the first population: early exit applies).
-  bool sampled(int generation) {
+  void sampled(int generation) {
     Genotype g;
     do g = sample(space_, rng_);
     while (!accept(g, false));
-    return score(g, generation, {});
+    score(g, generation, {});
   }
 
   // A child of `a` (and `b` when crossing over); falls back to a sampled
   // genotype when variation keeps giving refused ones.
-  bool offspring(const Individual& a, const Individual* b, int generation) {
+  void offspring(const Individual& a, const Individual* b, int generation) {
     for (int attempt = 0; attempt < 1000; ++attempt) {
       Genotype g = a.genotype;
       std::vector<std::int64_t> parents = {a.index};
@@ -98,14 +113,17 @@ class Engine {
         parents.push_back(b->index);
       }
       g = mutate(space_, g, mutation_, rng_);
-      if (accept(g, true)) return score(g, generation, std::move(parents));
+      if (accept(g, true)) {
+        score(g, generation, std::move(parents));
+        return;
+      }
     }
-    return sampled(generation);
+    sampled(generation);
   }
 
   bool first_population() {
-    while (int(out_.history.size()) < s_.population && budget_left())
-      if (!sampled(0)) return false;
+    while (scheduled() < s_.population && budget_left()) sampled(0);
+    if (!flush()) return false;
     out_.population = out_.history;
     if (hooks_.on_generation) hooks_.on_generation(0, out_.population, out_.history);
     return true;
@@ -138,11 +156,12 @@ class Engine {
       };
       const int size = nsga2 ? 2 : s_.tournament_size;
       const std::size_t first_child = out_.history.size();
-      while (int(out_.history.size() - first_child) < s_.population && budget_left()) {
+      while (scheduled() - std::int64_t(first_child) < s_.population && budget_left()) {
         const std::size_t a = tournament(pop.size(), size, better);
         const std::size_t b = tournament(pop.size(), size, better);
-        if (!offspring(pop[a], &pop[b], gen)) return;
+        offspring(pop[a], &pop[b], gen);
       }
+      if (!flush()) return;
       std::vector<Individual> pool = pop;
       pool.insert(pool.end(), out_.history.begin() + long(first_child), out_.history.end());
       std::vector<std::size_t> keep;
@@ -177,7 +196,8 @@ class Engine {
           tournament(pop.size(), s_.tournament_size, [&](std::size_t x, std::size_t y) {
             return pop[x].objectives[0] < pop[y].objectives[0];
           });
-      if (!offspring(pop[w], nullptr, gen + 1)) break;
+      offspring(pop[w], nullptr, gen + 1);
+      if (!flush()) break;
       pop.push_back(out_.history.back());
       pop.pop_front();
       if (++since == s_.population || !budget_left()) {
@@ -196,6 +216,7 @@ class Engine {
   Rng rng_;
   double mutation_ = 0;
   std::set<Genotype> seen_;
+  std::vector<Individual> pending_;
   std::int64_t accepted_ = 0;
   EvolutionResult out_;
 };
@@ -204,7 +225,7 @@ class Engine {
 
 EvolutionResult run_evolution(const Space& space, const EvolutionSettings& settings,
                               std::uint64_t seed, const EvolutionHooks& hooks) {
-  HWNAS_ASSERT(bool(hooks.evaluate), "run_evolution(): no evaluate hook");
+  HWNAS_ASSERT(hooks.evaluate || hooks.evaluate_batch, "run_evolution(): no evaluate hook");
   HWNAS_ASSERT(settings.population >= 2, "run_evolution(): population < 2");
   return Engine(space, settings, seed, hooks).run();
 }

@@ -1,0 +1,356 @@
+// Multi-process runs over loopback with Gloo: `hwnas launch` and torchrun
+// (Debian's python3-torch, the independent launcher) start real processes
+// of the real binary on real Fashion-MNIST.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "../support.h"
+#include "hwnas/common/document.h"
+#include "hwnas/common/files.h"
+#include "hwnas/common/weights_archive.h"
+
+using namespace hwnas;
+using test::run_hwnas;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kFmnist = "/usr/share/datasets/fashion-mnist";
+
+// A net without BatchNorm: data-parallel training is then exactly the
+// single-process training on the global batch.
+const char* const kNoBnArch = R"({"format": "hwnas.arch/1", "name": "nobn",
+  "input": [1, 28, 28], "num_classes": 10, "layers": [
+  {"op": "conv", "out": 8, "k": 3, "stride": 2, "bn": false},
+  {"op": "conv", "out": 16, "k": 3, "stride": 2, "bn": false},
+  {"op": "gap"}, {"op": "linear", "out": 10}]})";
+
+// Environment variables set for the scope (the binary inherits them).
+class Env {
+ public:
+  explicit Env(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {
+    for (const auto& [k, v] : vars_) ::setenv(k.c_str(), v.c_str(), 1);
+  }
+  Env(const std::string& name, const std::string& value)
+      : Env(std::map<std::string, std::string>{{name, value}}) {}
+  Env(const Env&) = delete;
+  ~Env() {
+    for (const auto& [k, v] : vars_) ::unsetenv(k.c_str());
+  }
+
+ private:
+  std::map<std::string, std::string> vars_;
+};
+
+std::string train_config(const std::string& dir, const std::string& name, int batch,
+                         int epochs = 1) {
+  const std::string path = dir + "/" + name + ".yaml";
+  write_file_atomic(path, "name: " + name +
+                              "\nseed: 3\nthreads: 1\n"
+                              "data: {dataset: fashion-mnist, path: " +
+                              kFmnist +
+                              ", train_limit: 2048, test_limit: 256, augment: {crop_pad: 2}}\n"
+                              "train: {epochs: " +
+                              std::to_string(epochs) + ", batch: " + std::to_string(batch) +
+                              ", optimizer: {type: sgd, lr: 0.05, momentum: 0.9}}\n");
+  return path;
+}
+
+// Every tensor of a weights file as doubles, by name.
+std::map<std::string, std::vector<double>> weights_of(const std::string& path) {
+  const WeightsArchive a = read_weights_archive(path);
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& t : a.tensors) {
+    if (t.dtype != "float32") continue;
+    std::int64_t n = 1;
+    for (auto s : t.sizes) n *= s;
+    std::vector<double> v(static_cast<std::size_t>(n));
+    const float* p = reinterpret_cast<const float*>(a.bytes.data() + t.data_begin) + t.offset;
+    for (std::int64_t i = 0; i < n; ++i) v[std::size_t(i)] = p[i];
+    out[t.name] = std::move(v);
+  }
+  return out;
+}
+
+double max_difference(const std::string& a, const std::string& b) {
+  const auto wa = weights_of(a), wb = weights_of(b);
+  REQUIRE(wa.size() == wb.size());
+  double worst = 0;
+  for (const auto& [name, v] : wa) {
+    REQUIRE(wb.count(name));
+    REQUIRE(wb.at(name).size() == v.size());
+    for (std::size_t i = 0; i < v.size(); ++i)
+      worst = std::max(worst, std::abs(v[i] - wb.at(name)[i]));
+  }
+  return worst;
+}
+
+std::string debian_python() {
+  return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+
+// Runs a shell command; its exit code, output in `out`.
+int shell(const std::string& cmd, std::string& out) {
+  out.clear();
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = ::pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST_CASE("2 ranks x batch 32 train the weights of 1 rank x batch 64", "[cli][distributed]") {
+  auto dir = test::temp_dir("dist-dp");
+  write_file_atomic(dir + "/a.arch.json", kNoBnArch);
+  auto one = run_hwnas({"train", "--arch", dir + "/a.arch.json", "--config",
+                        train_config(dir, "one", 64), "--out", dir + "/one", "--threads", "1"});
+  INFO(one.err);
+  REQUIRE(one.rc == 0);
+  auto two = run_hwnas({"launch", "--nproc", "2", "--", "train", "--arch", dir + "/a.arch.json",
+                        "--config", train_config(dir, "two", 32), "--out", dir + "/two",
+                        "--threads", "1", "--json"});
+  INFO(two.err);
+  REQUIRE(two.rc == 0);
+  // Rank 0 alone reports and writes the run directory.
+  const json j = json::parse(two.out);
+  CHECK(j["steps"] == 32);
+  CHECK(max_difference(dir + "/one/model.weights", dir + "/two/model.weights") < 1e-5);
+  CHECK(test::read_jsonl(dir + "/two/events.jsonl").size() ==
+        test::read_jsonl(dir + "/one/events.jsonl").size());
+}
+
+TEST_CASE("ranks that sample different supernet paths are stopped by the divergence check",
+          "[cli][distributed]") {
+  auto dir = test::temp_dir("dist-desync");
+  write_file_atomic(dir + "/evo4.yaml", test::kEvo4Space);
+  write_file_atomic(dir + "/c.yaml",
+                    std::string("name: s\nseed: 2\nthreads: 1\nspace: evo4.yaml\n"
+                                "data: {dataset: fashion-mnist, path: ") +
+                        kFmnist +
+                        ", train_limit: 1024, test_limit: 128}\n"
+                        "strategy: {type: proxyless, mode: two, warmup_epochs: 0}\n"
+                        "train: {epochs: 1, batch: 16}\nretrain: {epochs: 1, batch: 32}\n");
+  {
+    Env fault("HWNAS_FAULT", "desync:1");
+    auto r = run_hwnas({"launch", "--nproc", "2", "--", "search", "--config", dir + "/c.yaml",
+                        "--out", dir + "/run"});
+    CHECK(r.rc == 1);
+    CHECK_THAT(r.err, Catch::Contains("ranks diverged") && Catch::Contains("sample the same path"));
+  }
+  // Without the fault the same run completes.
+  auto r = run_hwnas({"launch", "--nproc", "2", "--", "search", "--config", dir + "/c.yaml",
+                      "--out", dir + "/ok"});
+  INFO(r.err);
+  CHECK(r.rc == 0);
+  CHECK(fs::exists(dir + "/ok/best.arch.json"));
+}
+
+TEST_CASE("a killed rank stops the other within the timeout and is named", "[cli][distributed]") {
+  auto dir = test::temp_dir("dist-kill");
+  write_file_atomic(dir + "/a.arch.json", kNoBnArch);
+  const std::string cfg = train_config(dir, "k", 16, 50);
+  Env timeout("HWNAS_DIST_TIMEOUT", "20");
+  const std::string err = dir + "/err.txt";
+  const pid_t launcher = ::fork();
+  REQUIRE(launcher >= 0);
+  if (launcher == 0) {
+    if (!std::freopen(err.c_str(), "w", stderr)) ::_exit(127);
+    std::string bin = HWNAS_BIN;
+    std::vector<std::string> args{bin,         "launch", "--nproc", "2",
+                                  "--",        "train",  "--arch",  dir + "/a.arch.json",
+                                  "--config",  cfg,      "--out",   dir + "/run",
+                                  "--threads", "1"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  // Training has begun once rank 0 logged a step; then rank 1 is killed.
+  const auto t0 = std::chrono::steady_clock::now();
+  while (test::read_jsonl(dir + "/run/events.jsonl").empty() &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  pid_t rank1 = 0;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string pid = e.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string s((std::istreambuf_iterator<char>(stat)), {});
+    const auto close = s.rfind(')');
+    if (close == std::string::npos) continue;
+    int ppid = 0;
+    char state = 0;
+    std::sscanf(s.c_str() + close + 1, " %c %d", &state, &ppid);
+    if (ppid != launcher) continue;
+    std::ifstream env(e.path() / "environ");
+    std::string vars((std::istreambuf_iterator<char>(env)), {});
+    if (vars.find(std::string("RANK=1") + '\0') != std::string::npos &&
+        vars.find("LOCAL_RANK=1") != std::string::npos)
+      rank1 = pid_t(std::stol(pid));
+  }
+  REQUIRE(rank1 > 0);
+  const auto killed = std::chrono::steady_clock::now();
+  ::kill(rank1, SIGKILL);
+  int status = 0;
+  ::waitpid(launcher, &status, 0);
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  const std::string text = read_text_file(err);
+  INFO(text);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) != 0);
+  CHECK(waited < 20 + 10);
+  CHECK_THAT(text, Catch::Contains("lost rank 1"));
+  CHECK_THAT(text, Catch::Contains("rank 0 exited with 1"));
+}
+
+TEST_CASE("distributed random search and evolution return the single-process candidates",
+          "[cli][distributed][search]") {
+  auto dir = test::temp_dir("dist-search");
+  write_file_atomic(dir + "/evo4.yaml", test::kEvo4Space);
+  const std::string common = std::string(
+                                 "seed: 4\nthreads: 1\nspace: evo4.yaml\n"
+                                 "data: {dataset: fashion-mnist, path: ") +
+                             kFmnist +
+                             ", train_limit: 512, test_limit: 128}\n"
+                             "train: {epochs: 1, batch: 32}\nretrain: {epochs: 1, batch: 32}\n";
+  const std::vector<std::pair<std::string, std::string>> strategies = {
+      {"random",
+       "strategy: {type: random, samples: 5}\n"
+       "fitness: {type: train, epochs: 1, images: 256}\n"},
+      {"evolution",
+       "strategy: {type: evolution, selection: nsga2, population: 4, evaluations: 12,"
+       " objectives: [{metric: fitness}, {metric: params}]}\n"
+       "fitness: {type: proxy}\n"}};
+  for (const auto& [name, strategy] : strategies) {
+    DYNAMIC_SECTION(name) {
+      write_file_atomic(dir + "/" + name + ".yaml", "name: " + name + "\n" + common + strategy);
+      const std::string cfg = dir + "/" + name + ".yaml";
+      auto one = run_hwnas({"search", "--config", cfg, "--out", dir + "/" + name + "-1", "--json"});
+      INFO(one.err);
+      REQUIRE(one.rc == 0);
+      auto two = run_hwnas({"launch", "--nproc", "2", "--", "search", "--config", cfg, "--out",
+                            dir + "/" + name + "-2", "--json"});
+      INFO(two.err);
+      REQUIRE(two.rc == 0);
+      const auto c1 = test::read_jsonl(dir + "/" + name + "-1/candidates.jsonl");
+      const auto c2 = test::read_jsonl(dir + "/" + name + "-2/candidates.jsonl");
+      REQUIRE(c1.size() == c2.size());
+      for (std::size_t i = 0; i < c1.size(); ++i) {
+        CHECK(c1[i]["genotype"] == c2[i]["genotype"]);
+        CHECK(c1[i]["fitness"].get<double>() ==
+              Approx(c2[i]["fitness"].get<double>()).epsilon(1e-9));
+      }
+      CHECK(json::parse(one.out)["genotype"] == json::parse(two.out)["genotype"]);
+    }
+  }
+}
+
+TEST_CASE("torchrun launches a training that a killed rank restarts and resumes",
+          "[cli][distributed][torchrun]") {
+  auto dir = test::temp_dir("dist-torchrun");
+  write_file_atomic(dir + "/a.arch.json", kNoBnArch);
+  const std::string cfg = train_config(dir, "t", 32, 2);
+  auto whole = run_hwnas({"launch", "--nproc", "2", "--", "train", "--arch", dir + "/a.arch.json",
+                          "--config", cfg, "--out", dir + "/whole", "--threads", "1"});
+  INFO(whole.err);
+  REQUIRE(whole.rc == 0);
+  // Rank 1 dies after step 40 of 64 on the first attempt; torchrun restarts
+  // both ranks, which resume from the epoch-end checkpoint at step 32.
+  const std::string cmd = "cd " + dir + " && HWNAS_FAULT=exit:1:40 " + debian_python() +
+                          " -m torch.distributed.run --no_python --nproc_per_node 2"
+                          " --redirects 1 --tee 2"  // Debian's torchrun: see docs/distributed.md
+                          " --max_restarts 1 --master_port " +
+                          std::to_string(29600 + ::getpid() % 300) + " " + HWNAS_BIN +
+                          " train --arch a.arch.json --config " + cfg +
+                          " --out restarted --threads 1";
+  std::string out;
+  const int rc = shell(cmd, out);
+  INFO(out);
+  REQUIRE(rc == 0);
+  CHECK_THAT(out, Catch::Contains("resuming"));
+  CHECK(max_difference(dir + "/whole/model.weights", dir + "/restarted/model.weights") < 1e-6);
+}
+
+TEST_CASE("a bad launch environment is refused on every rank with exit 2",
+          "[cli][distributed][bad]") {
+  auto dir = test::temp_dir("dist-bad");
+  write_file_atomic(dir + "/a.arch.json", kNoBnArch);
+  const std::string cfg = train_config(dir, "b", 32);
+  const std::vector<std::string> train = {"train", "--arch", dir + "/a.arch.json", "--config",
+                                          cfg,     "--out",  dir + "/run"};
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {{{"WORLD_SIZE", "2"}}, "RANK"},
+      {{{"RANK", "0"}}, "WORLD_SIZE"},
+      {{{"RANK", "2"}, {"WORLD_SIZE", "2"}}, "rank 2 is not below WORLD_SIZE 2"},
+      {{{"RANK", "x"}, {"WORLD_SIZE", "2"}}, "expected an integer"},
+      {{{"RANK", "0"}, {"WORLD_SIZE", "2"}}, "MASTER_ADDR"},
+      {{{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "0"}},
+       "MASTER_PORT"},
+      // Nothing listens there: the rank gives up after the timeout, naming the place.
+      {{{"RANK", "1"},
+        {"WORLD_SIZE", "2"},
+        {"MASTER_ADDR", "127.0.0.1"},
+        {"MASTER_PORT", "1"},
+        {"HWNAS_DIST_TIMEOUT", "3"}},
+       "127.0.0.1:1"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.expect);
+    Env env(c.env);
+    auto r = run_hwnas(train);
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains(c.expect));
+    CHECK_FALSE(fs::exists(dir + "/run"));
+  }
+  // A subcommand that runs on one process only.
+  {
+    Env env(
+        {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "2"}});
+    auto r = run_hwnas({"stats", "--arch", dir + "/a.arch.json"});
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err, Catch::Contains("runs on one process"));
+  }
+  // Ranks with different configs: every rank stops with exit 2 naming the key.
+  const std::string other = dir + "/other.yaml";
+  std::string text = read_text_file(cfg);
+  text.replace(text.find("batch: 32"), 9, "batch: 16");
+  write_file_atomic(other, text);
+  const std::string script = dir + "/mismatch.sh";
+  write_file_atomic(script, std::string("set -u\nexport WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 "
+                                        "MASTER_PORT=$((29000 + $$ % 500))\n") +
+                                "RANK=0 " + HWNAS_BIN + " train --arch " + dir +
+                                "/a.arch.json --config " + cfg + " --out " + dir +
+                                "/m0 & p0=$!\nRANK=1 " + HWNAS_BIN + " train --arch " + dir +
+                                "/a.arch.json --config " + other + " --out " + dir +
+                                "/m1; r1=$?\nwait $p0; r0=$?\necho \"codes $r0 $r1\"\n");
+  std::string out;
+  shell("bash " + script, out);
+  INFO(out);
+  CHECK_THAT(out, Catch::Contains("codes 2 2"));
+  CHECK_THAT(out, Catch::Contains("train.batch") && Catch::Contains("differs between ranks"));
+  CHECK_FALSE(fs::exists(dir + "/m0"));
+  // launch's own input.
+  CHECK(run_hwnas({"launch", "--nproc", "2"}).rc == 2);
+  CHECK(run_hwnas({"launch", "--nproc", "0", "--", "train"}).rc == 2);
+  CHECK(run_hwnas({"launch", "--", "launch", "--", "train"}).rc == 2);
+}
