@@ -2,8 +2,9 @@
 # Multi-process throughput on this machine (docs/benchmarks.md, "Several
 # processes"): the same work with 1 process x T threads and with N processes
 # x T/N threads each, launched by `hwnas launch`.
-#  1. supernet weight steps: the quickstart's search at a global batch of 64
-#     (1 x 64, N x 64/N), warm-up only, images/s from events.jsonl;
+#  1. supernet weight steps: the quickstart's space and supernet at a global
+#     batch of 64 (1 x 64, N x 64/N), images/s of the weight-only warm-up
+#     epoch from events.jsonl;
 #  2. evolution evaluations: NSGA-II with `train` fitness (each candidate
 #     1 epoch on 2,000 images), evaluations per second.
 # Usage: benchmarks/distributed_throughput.sh OUT [N] [THREADS]
@@ -23,7 +24,7 @@ seed: 0
 space: proxyless-fmnist
 data: {dataset: fashion-mnist, train_limit: 10000, val_fraction: 0.2, retrain_limit: 512, test_limit: 512}
 strategy: {type: proxyless, mode: two, weights: shared, warmup_epochs: 1}
-train: {epochs: 1, batch: $2, optimizer: {type: sgd, lr: 0.05, momentum: 0.9}}
+train: {epochs: 2, batch: $2, optimizer: {type: sgd, lr: 0.05, momentum: 0.9}}
 retrain: {epochs: 1, batch: 64}
 YAML
 }
@@ -41,11 +42,12 @@ retrain: {epochs: 1, batch: 64}
 YAML
 }
 
-# Mean images/s of the progress events after the first (warm-up of the loader).
+# Mean images/s of the weight-only (warm-up) progress events after the first.
 images_per_s() {
   python3 - "$1" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if '"images_per_s"' in l]
+ev = [e for e in ev if e.get("phase") == "warmup"]
 ev = ev[1:] or ev
 print(round(sum(e["images_per_s"] for e in ev) / len(ev), 1))
 PY

@@ -85,14 +85,30 @@ std::string eta(double seconds) {
                    : fmt::format("{}m{:02d}s", s / 60, s % 60);
 }
 
+// Where a run stands: `step` global batches of `global_batch` images, with
+// `steps_per_epoch` of them an epoch.
+struct Progress {
+  std::int64_t step = 0, steps_per_epoch = 0, global_batch = 0;
+  /// The same place for another world size: the epoch, and the images of
+  /// it already seen in global batches of the new size.
+  std::int64_t step_for(std::int64_t spe, std::int64_t batch) const {
+    if (steps_per_epoch <= 0 || (spe == steps_per_epoch && batch == global_batch)) return step;
+    const std::int64_t epoch = step / steps_per_epoch;
+    const std::int64_t images = step % steps_per_epoch * global_batch;
+    return epoch * spe + images / batch;
+  }
+};
+
 void save_checkpoint(const RunDir& run, torch::nn::Module& model, torch::optim::Optimizer& opt,
-                     std::int64_t step, const EngineHooks& hooks) {
+                     const Progress& at, const EngineHooks& hooks) {
   torch::serialize::OutputArchive ar, m, o, extra;
   write_tensors(model, m);
   opt.save(o);
   ar.write("model", m);
   ar.write("optimizer", o);
-  ar.write("step", torch::tensor(step, torch::kInt64));
+  ar.write("step", torch::tensor(at.step, torch::kInt64));
+  ar.write("steps_per_epoch", torch::tensor(at.steps_per_epoch, torch::kInt64));
+  ar.write("global_batch", torch::tensor(at.global_batch, torch::kInt64));
   ar.write("rng", at::detail::getDefaultCPUGenerator().get_state());
   if (hooks.save) {
     hooks.save(extra);
@@ -101,18 +117,21 @@ void save_checkpoint(const RunDir& run, torch::nn::Module& model, torch::optim::
   save_archive_atomic(ar, run.file("checkpoints/last.ckpt"));
 }
 
-std::int64_t load_checkpoint(const RunDir& run, torch::nn::Module& model,
-                             torch::optim::Optimizer& opt, const EngineHooks& hooks) {
+Progress load_checkpoint(const RunDir& run, torch::nn::Module& model,
+                         torch::optim::Optimizer& opt, const EngineHooks& hooks) {
   const std::string path = run.file("checkpoints/last.ckpt");
   if (!fs::exists(path)) throw InputError(run.path(), "has no checkpoint to resume from");
   torch::serialize::InputArchive ar, m, o, extra;
-  torch::Tensor step, rng;
+  torch::Tensor step, rng, spe, batch;
   try {
     ar.load_from(path);
     ar.read("model", m);
     ar.read("optimizer", o);
     ar.read("step", step);
     ar.read("rng", rng);
+    // Checkpoints before multi-process runs lack these: resumed as written.
+    if (ar.try_read("steps_per_epoch", spe) && ar.try_read("global_batch", batch)) {
+    }
     if (hooks.load) ar.read("extra", extra);
   } catch (const c10::Error&) {
     throw InputError(path, "is not a hwnas checkpoint of this run");
@@ -122,7 +141,11 @@ std::int64_t load_checkpoint(const RunDir& run, torch::nn::Module& model,
   if (hooks.load) hooks.load(extra);
   at::Generator gen = at::detail::getDefaultCPUGenerator();
   gen.set_state(rng);
-  return step.item<std::int64_t>();
+  Progress at;
+  at.step = step.item<std::int64_t>();
+  if (spe.defined() && batch.defined())
+    at.steps_per_epoch = spe.item<std::int64_t>(), at.global_batch = batch.item<std::int64_t>();
+  return at;
 }
 
 // Sums of a stretch of steps: loss * images, correct, images.
@@ -163,13 +186,20 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
   std::int64_t step = 0;
   if (opt.resume) {
     HWNAS_ASSERT(run, "run_engine(): resume without a run directory");
-    step = load_checkpoint(*run, model, *optimizer, hooks);
-    run->truncate_events(step);
-    if (hooks.on_resume) hooks.on_resume(step);
+    const Progress saved = load_checkpoint(*run, model, *optimizer, hooks);
+    run->truncate_events(saved.step);
+    // Another world size: the same epoch and images seen, in the new global batches.
+    step = saved.step_for(spe, std::int64_t(cfg.batch) * comm.size());
+    if (step != saved.step)
+      spdlog::warn("resuming with a global batch of {} images (was {}): step {} is now step {}",
+                   std::int64_t(cfg.batch) * comm.size(), saved.global_batch, saved.step, step);
+    if (hooks.on_resume) hooks.on_resume(saved.step);
     spdlog::info("resuming {} at step {}/{}", run->path(), step, total);
   }
   auto checkpoint = [&] {
-    if (run) save_checkpoint(*run, model, *optimizer, step, hooks);
+    if (run)
+      save_checkpoint(*run, model, *optimizer,
+                      {step, spe, std::int64_t(cfg.batch) * comm.size()}, hooks);
   };
   auto event = [&](const json& e) {
     if (run && comm.rank() == 0) run->event(e);

@@ -287,6 +287,31 @@ TEST_CASE("torchrun launches a training that a killed rank restarts and resumes"
   CHECK(max_difference(dir + "/whole/model.weights", dir + "/restarted/model.weights") < 1e-6);
 }
 
+TEST_CASE("a run of 2 ranks that lost one resumes on 1 process at the same epoch",
+          "[cli][distributed]") {
+  auto dir = test::temp_dir("dist-reworld");
+  write_file_atomic(dir + "/a.arch.json", kNoBnArch);
+  const std::string cfg = train_config(dir, "w", 32, 2);
+  {
+    // Rank 1 dies after step 40 of 64; the epoch-end checkpoint is at step 32.
+    Env fault("HWNAS_FAULT", "exit:1:40");
+    auto r = run_hwnas({"launch", "--nproc", "2", "--", "train", "--arch", dir + "/a.arch.json",
+                        "--config", cfg, "--out", dir + "/run", "--threads", "1"});
+    CHECK(r.rc == 75);
+    CHECK_THAT(r.err, Catch::Contains("rank 0 exited with 1"));
+  }
+  REQUIRE(fs::exists(dir + "/run/checkpoints/last.ckpt"));
+  // One process: global batches of 32, so the second epoch starts at step 64 of 128.
+  auto r = run_hwnas({"train", "--resume", dir + "/run", "--threads", "1", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  CHECK_THAT(r.err, Catch::Contains("step 32 is now step 64"));
+  CHECK(json::parse(r.out)["steps"] == 128);
+  int epochs = 0;
+  for (const auto& e : test::read_jsonl(dir + "/run/events.jsonl")) epochs += e.value("event", "") == "epoch";
+  CHECK(epochs == 2);
+}
+
 TEST_CASE("a bad launch environment is refused on every rank with exit 2",
           "[cli][distributed][bad]") {
   auto dir = test::temp_dir("dist-bad");
