@@ -117,8 +117,8 @@ void save_checkpoint(const RunDir& run, torch::nn::Module& model, torch::optim::
   save_archive_atomic(ar, run.file("checkpoints/last.ckpt"));
 }
 
-Progress load_checkpoint(const RunDir& run, torch::nn::Module& model,
-                         torch::optim::Optimizer& opt, const EngineHooks& hooks) {
+Progress load_checkpoint(const RunDir& run, torch::nn::Module& model, torch::optim::Optimizer& opt,
+                         const EngineHooks& hooks) {
   const std::string path = run.file("checkpoints/last.ckpt");
   if (!fs::exists(path)) throw InputError(run.path(), "has no checkpoint to resume from");
   torch::serialize::InputArchive ar, m, o, extra;
@@ -198,8 +198,8 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
   }
   auto checkpoint = [&] {
     if (run)
-      save_checkpoint(*run, model, *optimizer,
-                      {step, spe, std::int64_t(cfg.batch) * comm.size()}, hooks);
+      save_checkpoint(*run, model, *optimizer, {step, spe, std::int64_t(cfg.batch) * comm.size()},
+                      hooks);
   };
   auto event = [&](const json& e) {
     if (run && comm.rank() == 0) run->event(e);

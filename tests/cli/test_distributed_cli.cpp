@@ -308,7 +308,8 @@ TEST_CASE("a run of 2 ranks that lost one resumes on 1 process at the same epoch
   CHECK_THAT(r.err, Catch::Contains("step 32 is now step 64"));
   CHECK(json::parse(r.out)["steps"] == 128);
   int epochs = 0;
-  for (const auto& e : test::read_jsonl(dir + "/run/events.jsonl")) epochs += e.value("event", "") == "epoch";
+  for (const auto& e : test::read_jsonl(dir + "/run/events.jsonl"))
+    epochs += e.value("event", "") == "epoch";
   CHECK(epochs == 2);
 }
 
