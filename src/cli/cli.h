@@ -66,6 +66,8 @@ void register_latency(CLI::App& app, Context& ctx);
 void register_export(CLI::App& app, Context& ctx);
 void register_accel(CLI::App& app, Context& ctx);
 void register_launch(CLI::App& app, Context& ctx);
+void register_init(CLI::App& app, Context& ctx);
+void register_completion(CLI::App& app, Context& ctx);
 
 /// Joins the multi-process run that the launcher's environment describes
 /// (nothing without one); InputError when the environment is wrong or the

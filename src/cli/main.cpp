@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   hwnas::cli::register_export(app, ctx);
   hwnas::cli::register_accel(app, ctx);
   hwnas::cli::register_launch(app, ctx);
+  hwnas::cli::register_init(app, ctx);
+  hwnas::cli::register_completion(app, ctx);
 
   // --json must be known before parsing fails, so an error is shaped right.
   for (int i = 1; i < argc; ++i)
