@@ -165,6 +165,7 @@ TrainConfig TrainConfig::read(Fields& f) {
   t.grad_clip = f.get_number("grad_clip", 0, 1e6, 0);
   t.channels_last = f.get_choice("channels_last", {"auto", "on", "off"}, t.channels_last);
   t.amp = f.get_choice("amp", {"off", "bf16"}, t.amp);
+  t.sync_bn = f.get_bool("sync_bn", t.sync_bn);
   f.finish();
   return t;
 }
@@ -177,7 +178,8 @@ json TrainConfig::to_json() const {
           {"label_smoothing", label_smoothing},
           {"grad_clip", grad_clip},
           {"channels_last", channels_last},
-          {"amp", amp}};
+          {"amp", amp},
+          {"sync_bn", sync_bn}};
 }
 
 std::string Constraint::describe() const {

@@ -1,6 +1,7 @@
 #include "hwnas/nn/network.h"
 
 #include "hwnas/common/error.h"
+#include "hwnas/nn/batch_norm.h"
 
 namespace hwnas {
 
@@ -45,7 +46,7 @@ class ConvBlock : public LayerModule {
     // Out of place before the conv: in a graph, other layers may read x.
     if (preact_) x = activate(x.clone(), act_);
     x = conv_->forward(x);
-    if (bn_) x = bn_->forward(x);
+    if (bn_) x = batch_norm(*bn_, x);
     return preact_ ? x : activate(x, act_);
   }
 
@@ -60,7 +61,7 @@ class ConvBlock : public LayerModule {
 class BnBlock : public LayerModule {
  public:
   BnBlock(int c, Act act) : act_(act) { bn_ = register_module("bn", torch::nn::BatchNorm2d(c)); }
-  torch::Tensor forward(torch::Tensor x) override { return activate(bn_->forward(x), act_); }
+  torch::Tensor forward(torch::Tensor x) override { return activate(batch_norm(*bn_, x), act_); }
 
  private:
   Act act_;
@@ -110,7 +111,7 @@ class SepConvBlock : public LayerModule {
   torch::Tensor forward(torch::Tensor x) override {
     for (std::size_t u = 0; u < dw_.size(); ++u) {
       x = u == 0 ? torch::relu(x) : torch::relu_(x);
-      x = bn_[u]->forward(pw_[u]->forward(dw_[u]->forward(x)));
+      x = batch_norm(*bn_[u], pw_[u]->forward(dw_[u]->forward(x)));
     }
     return x;
   }
@@ -138,7 +139,7 @@ class FactConvBlock : public LayerModule {
     bn_ = register_module("bn", torch::nn::BatchNorm2d(l.out));
   }
   torch::Tensor forward(torch::Tensor x) override {
-    return bn_->forward(conv2_->forward(conv1_->forward(torch::relu(x))));
+    return batch_norm(*bn_, conv2_->forward(conv1_->forward(torch::relu(x))));
   }
 
  private:
@@ -158,7 +159,7 @@ class FactReduceBlock : public LayerModule {
   torch::Tensor forward(torch::Tensor x) override {
     x = torch::relu(x);
     auto shifted = x.slice(2, 1).slice(3, 1);
-    return bn_->forward(torch::cat({conv1_->forward(x), conv2_->forward(shifted)}, 1));
+    return batch_norm(*bn_, torch::cat({conv1_->forward(x), conv2_->forward(shifted)}, 1));
   }
 
  private:
@@ -190,17 +191,17 @@ class MBConvBlock : public LayerModule {
   torch::Tensor forward(torch::Tensor x) override {
     torch::Tensor y = x;
     if (expand_) {
-      y = activate(expand_bn_->forward(expand_->forward(y)), act_);
+      y = activate(batch_norm(*expand_bn_, expand_->forward(y)), act_);
       if (shuffle_) y = channel_shuffle(y);
     }
-    y = activate(dw_bn_->forward(dw_->forward(y)), act_);
+    y = activate(batch_norm(*dw_bn_, dw_->forward(y)), act_);
     if (se_reduce_) {
       auto g = y.mean({2, 3}, /*keepdim=*/true);
       g = se_reduce_->forward(g);
       g = torch::relu_(g);
       y = y * torch::hardsigmoid(se_expand_->forward(g));
     }
-    y = project_bn_->forward(project_->forward(y));
+    y = batch_norm(*project_bn_, project_->forward(y));
     return residual_ ? y + x : y;
   }
 

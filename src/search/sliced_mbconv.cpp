@@ -1,5 +1,7 @@
 #include "hwnas/search/sliced_mbconv.h"
 
+#include "hwnas/nn/batch_norm.h"
+
 #include <algorithm>
 
 namespace hwnas {
@@ -48,12 +50,12 @@ torch::Tensor SlicedMBConv::forward(torch::Tensor x) {
   torch::Tensor y = x;
   if (expand_) {
     y = F::conv2d(y, shared_->expand->weight.narrow(0, 0, mid_));
-    y = activate(expand_bn_->forward(y), act_);
+    y = activate(batch_norm(*expand_bn_, y), act_);
   }
   y = F::conv2d(y, dw_weight(),
                 F::Conv2dFuncOptions().stride(stride_).padding(k_ / 2).groups(mid_));
-  y = activate(dw_bn_->forward(y), act_);
-  y = project_bn_->forward(F::conv2d(y, shared_->project->weight.narrow(1, 0, mid_)));
+  y = activate(batch_norm(*dw_bn_, y), act_);
+  y = batch_norm(*project_bn_, F::conv2d(y, shared_->project->weight.narrow(1, 0, mid_)));
   return residual_ ? y + x : y;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include <ATen/autocast_mode.h>
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "hwnas/common/error.h"
 #include "hwnas/common/launch_env.h"
 #include "hwnas/common/stop.h"
+#include "hwnas/nn/batch_norm.h"
 #include "hwnas/nn/weights.h"
 #include "hwnas/train/loader.h"
 
@@ -211,6 +213,9 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
   if (cuda) at::globalContext().setBenchmarkCuDNN(true);  // fixed shapes: let cuDNN pick kernels
   const bool amp = cuda && cfg.amp == "bf16";
 
+  // sync_bn: BatchNorm in training mode uses the global batch's statistics.
+  std::optional<BatchNormSync> sync_bn;
+  if (cfg.sync_bn && comm.size() > 1) sync_bn.emplace([&comm](torch::Tensor& t) { comm.sum(t); });
   loader.start(step / spe, step % spe);
   model.train();
   EngineResult res;

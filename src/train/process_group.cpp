@@ -124,6 +124,11 @@ class C10dCommunicator : public Communicator {
     for (std::size_t i = 0; i < values.size(); ++i) values[i] = acc[std::int64_t(i)];
   }
 
+  void sum(torch::Tensor& t) override {
+    std::vector<torch::Tensor> v{t};
+    run("all-reduce", [&] { return pg_->allreduce(v); });
+  }
+
   std::vector<std::string> all_gather(const std::string& value) override {
     std::vector<torch::Tensor> len{torch::tensor({std::int64_t(value.size())}, torch::kInt64)};
     std::vector<std::vector<torch::Tensor>> lens(1);

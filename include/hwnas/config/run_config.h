@@ -55,6 +55,9 @@ struct TrainConfig {
   /// Mixed precision on CUDA: off | bf16 (autocast; fp16 would need a
   /// gradient scaler, which libtorch's C++ API lacks). Ignored on CPU. Default: off.
   std::string amp = "off";
+  /// Several ranks: BatchNorm normalises with the statistics of the global
+  /// batch (all-reduced) instead of each rank's own. Default: false.
+  bool sync_bn = false;
 
   static TrainConfig read(Fields& f);
   json to_json() const;

@@ -21,6 +21,8 @@ class Communicator {
   virtual void average_gradients(const std::vector<torch::Tensor>& params) = 0;
   /// Sums each value over every rank, in place.
   virtual void sum(std::vector<double>& values) = 0;
+  /// Sums `t` over every rank, in place (a CPU tensor).
+  virtual void sum(torch::Tensor& t) = 0;
   /// Every rank's `value`, in rank order.
   virtual std::vector<std::string> all_gather(const std::string& value) = 0;
 
@@ -45,6 +47,7 @@ class LocalCommunicator : public Communicator {
   int size() const override { return 1; }
   void average_gradients(const std::vector<torch::Tensor>&) override {}
   void sum(std::vector<double>&) override {}
+  void sum(torch::Tensor&) override {}
   std::vector<std::string> all_gather(const std::string& value) override { return {value}; }
 };
 
