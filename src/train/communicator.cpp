@@ -1,6 +1,7 @@
 #include "hwnas/train/communicator.h"
 
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -21,27 +22,32 @@ bool Communicator::any(bool flag) {
   return v[0] > 0;
 }
 
-std::string first_difference(const json& a, const json& b, const std::string& path) {
-  if (a.type() != b.type()) return path.empty() ? "(top level)" : path;
-  if (a.is_object()) {
+std::optional<Difference> first_difference(const json& a, const json& b, Difference here) {
+  auto at = [&](const std::string& token, std::string key) {
+    return Difference{std::move(key), here.at / token};
+  };
+  if (a.is_object() && b.is_object()) {
     for (const auto& [k, v] : a.items()) {
-      const std::string p = path.empty() ? k : path + "." + k;
-      if (!b.contains(k)) return p;
-      std::string d = first_difference(v, b.at(k), p);
-      if (!d.empty()) return d;
+      Difference d = at(k, here.key.empty() ? k : here.key + "." + k);
+      if (!b.contains(k)) return d;
+      if (auto deeper = first_difference(v, b.at(k), d)) return deeper;
     }
     for (const auto& [k, v] : b.items())
-      if (!a.contains(k)) return path.empty() ? k : path + "." + k;
-    return "";
+      if (!a.contains(k)) return at(k, here.key.empty() ? k : here.key + "." + k);
+    return std::nullopt;
   }
-  if (a.is_array()) {
-    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-      std::string d = first_difference(a[i], b[i], fmt::format("{}[{}]", path, i));
-      if (!d.empty()) return d;
-    }
-    return a.size() == b.size() ? "" : fmt::format("{}[{}]", path, std::min(a.size(), b.size()));
+  if (a.is_array() && b.is_array()) {
+    const std::size_t common = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < common; ++i)
+      if (auto d = first_difference(a[i], b[i],
+                                    at(std::to_string(i), fmt::format("{}[{}]", here.key, i))))
+        return d;
+    if (a.size() == b.size()) return std::nullopt;
+    return at(std::to_string(common), fmt::format("{}[{}]", here.key, common));
   }
-  return a == b ? "" : (path.empty() ? "(top level)" : path);
+  if (a == b) return std::nullopt;
+  if (here.key.empty()) here.key = "(top level)";
+  return here;
 }
 
 void Communicator::agree(const json& what, const std::string& name) {
@@ -51,33 +57,12 @@ void Communicator::agree(const json& what, const std::string& name) {
   for (int r = 1; r < size(); ++r) {
     if (all[std::size_t(r)] == all[0]) continue;
     const json other = json::parse(all[std::size_t(r)]);
-    const std::string key = first_difference(first, other);
-    // The values at the key, found by walking the same path.
+    const Difference d = first_difference(first, other).value_or(Difference{"(top level)", {}});
     auto value = [&](const json& j) {
-      const json* cur = &j;
-      std::string part;
-      auto step = [&](const std::string& k) {
-        if (cur && cur->is_object() && cur->contains(k))
-          cur = &(*cur)[k];
-        else
-          cur = nullptr;
-      };
-      for (std::size_t i = 0; i <= key.size(); ++i) {
-        const char c = i < key.size() ? key[i] : '.';
-        if (c == '.' || c == '[') {
-          if (!part.empty()) step(part);
-          part.clear();
-        } else if (c == ']') {
-          const std::size_t idx = std::stoul(part);
-          cur = cur && cur->is_array() && idx < cur->size() ? &(*cur)[idx] : nullptr;
-          part.clear();
-        } else {
-          part += c;
-        }
-      }
-      return cur ? one_line(cur->dump()).substr(0, 120) : std::string("(absent)");
+      return j.contains(d.at) ? one_line(j.at(d.at).dump()).substr(0, 120)
+                              : std::string("(absent)");
     };
-    throw InputError(name + ": " + key,
+    throw InputError(name + ": " + d.key,
                      fmt::format("differs between ranks: rank 0 has {}, rank {} has {}; every "
                                  "rank must run the same config and build",
                                  value(first), r, value(other)));

@@ -2,6 +2,7 @@
 // How work is shared between the processes of a run. One process: every
 // reduction is a no-op (LocalCommunicator); several: c10d over Gloo
 // (train/process_group.h), joined from the launcher's environment.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,13 @@ class LocalCommunicator : public Communicator {
 /// A process-wide LocalCommunicator.
 Communicator& local_communicator();
 
-/// The path of the first difference between `a` and `b` ("train.batch",
-/// "layers[3].k"), "" when they are equal.
-std::string first_difference(const json& a, const json& b, const std::string& path = "");
+/// Where two JSON values first differ: the key as a user reads it
+/// ("train.batch", "layers[3].k") and as a JSON pointer.
+struct Difference {
+  std::string key;
+  json::json_pointer at;
+};
+/// The first difference between `a` and `b` below `here`; none when equal.
+std::optional<Difference> first_difference(const json& a, const json& b, Difference here = {});
 
 }  // namespace hwnas
