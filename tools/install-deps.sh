@@ -12,6 +12,8 @@ PACKAGES=(
   # Tests only: torchrun, the independent launcher of the multi-process
   # tests (never a runtime dependency of hwnas).
   python3-torch
+  # Tests only: headless Chromium opens `hwnas report --html` pages.
+  chromium
 )
 
 # The ONNX-runtime tests run onnxruntime-node (from the npm registry) in node;

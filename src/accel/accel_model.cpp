@@ -114,6 +114,18 @@ Cost AcceleratorModel::layer(const LayerContext& ctx) const {
   return out;
 }
 
+std::vector<std::pair<std::string, double>> AcceleratorModel::layer_details(
+    const LayerContext& ctx) const {
+  const LayerCost c = analyze_layer(ctx.layer, ctx.in, ctx.batch, hw_);
+  const EnergyByLevel e = energy_by_level(c, hw_);
+  return {{"utilisation", c.utilisation()},
+          {"cycles", c.cycles},
+          {"energy_mac", e.mac},
+          {"energy_l1", e.l1},
+          {"energy_l2", e.l2},
+          {"energy_dram", e.dram}};
+}
+
 Cost AcceleratorModel::network(const Arch& arch) const {
   Cost c = sum_layers(*this, arch);
   c[Metric::AreaMm2] = area_mm2(hw_);

@@ -68,6 +68,7 @@ void register_accel(CLI::App& app, Context& ctx);
 void register_launch(CLI::App& app, Context& ctx);
 void register_init(CLI::App& app, Context& ctx);
 void register_completion(CLI::App& app, Context& ctx);
+void register_report(CLI::App& app, Context& ctx);
 
 /// Joins the multi-process run that the launcher's environment describes
 /// (nothing without one); InputError when the environment is wrong or the

@@ -7,6 +7,8 @@
 #include "cli.h"
 #include "hwnas/accel/accel_model.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/files.h"
+#include "hwnas/common/output_path.h"
 #include "hwnas/ir/arch_json.h"
 
 namespace hwnas::cli {
@@ -15,7 +17,7 @@ namespace {
 
 struct AccelOptions {
   std::vector<std::string> archs, sets;
-  std::string accel, sweep;
+  std::string accel, sweep, out;
   int batch = 1;
 };
 
@@ -109,10 +111,25 @@ void run_sweep(const AccelOptions& o, const std::vector<Arch>& tasks,
           cost.cycles, cost.latency_ms, cost.energy_mj, cost.energy_mac_units, cost.area_mm2, util,
           bound);
   }
-  if (ctx.json) print_json({{"accelerator", base.name}, {"sweep", sweep.key}, {"points", points}});
+  const json result = {{"accelerator", base.name}, {"design", o.accel},  {"archs", o.archs},
+                       {"batch", o.batch},         {"sweep", sweep.key}, {"points", points}};
+  if (!o.out.empty()) {
+    // A folder `hwnas report` reads: sweep.json, all or nothing.
+    StagingFolder staging(o.out);
+    write_file_atomic(staging.path() + "/sweep.json", result.dump(2) + "\n");
+    staging.commit();
+    if (!ctx.json) std::cout << "wrote " << o.out << "/sweep.json\n";
+  }
+  if (ctx.json) print_json(result);
 }
 
-void run_accel(const AccelOptions& o, const Context& ctx) {
+void run_accel(AccelOptions o, const Context& ctx) {
+  // Outputs are checked before any work.
+  if (!o.out.empty()) {
+    std::vector<std::string> inputs = o.archs;
+    inputs.push_back(o.accel);
+    o.out = check_output(o.out, OutputKind::Folder, false, inputs, "--out");
+  }
   std::vector<Arch> tasks;
   for (const auto& a : o.archs) tasks.push_back(load_arch(a));
   accel::AccelDesign design = accel::load_accel_design(o.accel);
@@ -122,6 +139,8 @@ void run_accel(const AccelOptions& o, const Context& ctx) {
                                           "accelerator; give a design with sub_accelerators "
                                           "and a mapping, or one --arch",
                                           tasks.size()));
+  if (!o.out.empty() && o.sweep.empty())
+    throw InputError("--out", "is the folder of a sweep's results: give --sweep too");
   if (!o.sweep.empty()) return run_sweep(o, tasks, design, ctx);
   const auto cost = accel::evaluate_design(tasks, design, o.batch);
 
@@ -192,6 +211,8 @@ void register_accel(CLI::App& app, Context& ctx) {
       ->required();
   cmd->add_option("--set", o->sets, "Override a design parameter, key=value (repeatable)");
   cmd->add_option("--sweep", o->sweep, "Design-space table over one parameter, key=v1,v2,...");
+  cmd->add_option("--out", o->out,
+                  "With --sweep: a new folder for sweep.json (which hwnas report reads)");
   cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::Range(1, 1 << 16));
   cmd->callback([o, &ctx] { ctx.run = [o, &ctx] { run_accel(*o, ctx); }; });
 }

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/launch_env.h"
+#include "hwnas/common/progress.h"
 #include "hwnas/train/process_group.h"
 
 namespace hwnas::cli {
@@ -13,6 +14,7 @@ namespace hwnas::cli {
 void join_launched_group(const std::string& subcommand, const std::string& build) {
   const LaunchEnv env = read_launch_env();
   if (!env.multi_process()) return;
+  set_progress_enabled(false);  // several ranks share a terminal: plain lines
   if (subcommand != "search" && subcommand != "train")
     throw InputError("environment: WORLD_SIZE",
                      "is " + std::to_string(env.world) + ", but 'hwnas " + subcommand +

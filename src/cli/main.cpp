@@ -8,10 +8,31 @@
 
 #include "cli.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/progress.h"
 #include "hwnas/common/text.h"
 #include "hwnas/version_info.h"
 
 namespace {
+
+// Log lines go above the progress line being drawn on a terminal.
+class ProgressAwareSink final : public spdlog::sinks::sink {
+ public:
+  explicit ProgressAwareSink(spdlog::sink_ptr inner) : inner_(std::move(inner)) {}
+  void log(const spdlog::details::log_msg& msg) override {
+    hwnas::progress_suspend();
+    inner_->log(msg);
+    inner_->flush();
+    hwnas::progress_resume();
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> f) override {
+    inner_->set_formatter(std::move(f));
+  }
+
+ private:
+  spdlog::sink_ptr inner_;
+};
 
 // One line whatever the input held: a newline in a key or path, a huge name.
 int fail(const hwnas::cli::Context& ctx, int code, const std::string& what) {
@@ -47,6 +68,7 @@ int main(int argc, char** argv) {
   hwnas::cli::register_accel(app, ctx);
   hwnas::cli::register_launch(app, ctx);
   hwnas::cli::register_init(app, ctx);
+  hwnas::cli::register_report(app, ctx);
   hwnas::cli::register_completion(app, ctx);
 
   // --json must be known before parsing fails, so an error is shaped right.
@@ -64,8 +86,11 @@ int main(int argc, char** argv) {
     return fail(ctx, 2, std::string(e.what()) + " (run 'hwnas --help')");
   }
 
-  auto logger = spdlog::stderr_color_mt("hwnas");
+  auto logger = std::make_shared<spdlog::logger>(
+      "hwnas",
+      std::make_shared<ProgressAwareSink>(std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   spdlog::set_default_logger(logger);
+  if (ctx.json) hwnas::set_progress_enabled(false);
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
 

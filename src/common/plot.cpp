@@ -1,5 +1,6 @@
 #include "hwnas/common/plot.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -32,7 +33,9 @@ bool write_plot_png(const Plot& plot, const std::string& path) {
     if (!plot.series[k].function.empty()) continue;
     script += fmt::format("$s{} << EOD\n", k);
     for (const auto& [x, y] : plot.series[k].points)
-      script += fmt::format("{:.10g} {:.10g}\n", x, y);
+      script += std::isnan(x) ? std::string("\n") : fmt::format("{:.10g} {:.10g}\n", x, y);
+    for (const auto& [x, y, z] : plot.series[k].xyz)
+      script += fmt::format("{:.10g} {:.10g} {:.10g}\n", x, y, z);
     script += "EOD\n";
   }
   script += fmt::format("set terminal png size {},{} noenhanced\nset output {}\n", plot.width,
@@ -43,9 +46,12 @@ bool write_plot_png(const Plot& plot, const std::string& path) {
   std::string clauses;
   for (std::size_t k = 0; k < plot.series.size(); ++k) {
     const PlotSeries& s = plot.series[k];
-    if (s.function.empty() && s.points.empty()) continue;  // gnuplot refuses an empty block
+    if (s.function.empty() && s.points.empty() && s.xyz.empty())
+      continue;  // gnuplot refuses an empty block
     if (!clauses.empty()) clauses += ", ";
-    clauses += s.function.empty() ? fmt::format("$s{} using 1:2", k) : s.function;
+    clauses += !s.function.empty()
+                   ? s.function
+                   : fmt::format("$s{} using {}", k, s.xyz.empty() ? "1:2" : "1:2:3");
     clauses += " with " + s.style;
     clauses += s.title.empty() ? " notitle" : " title " + quoted(s.title);
   }

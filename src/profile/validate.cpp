@@ -50,15 +50,21 @@ const PredictorResult& ValidationReport::best() const {
 }
 
 json ValidationReport::to_json() const {
-  json preds = json::object();
-  for (const auto& p : predictors) preds[p.name] = agreement_json(p.agreement);
+  json preds = json::object(), predicted = json::object();
+  for (const auto& p : predictors) {
+    preds[p.name] = agreement_json(p.agreement);
+    predicted[p.name] = p.predicted;
+  }
   json j = {{"samples", samples},
             {"space", space},
             {"table", table},
             {"predictors", preds},
             {"best", predictors.empty() ? "" : best().name},
             {"noise_floor", agreement_json(noise_floor)},
-            {"naive_floor", agreement_json(naive_floor)}};
+            {"naive_floor", agreement_json(naive_floor)},
+            // Per network, so a report can draw the scatter again.
+            {"measured", measured},
+            {"predicted", predicted}};
   if (!source.empty()) {
     j.erase("noise_floor"), j.erase("naive_floor");
     j["measurements"] = source;

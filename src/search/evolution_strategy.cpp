@@ -15,6 +15,7 @@
 #include "hwnas/common/clock.h"
 #include "hwnas/common/files.h"
 #include "hwnas/common/plot.h"
+#include "hwnas/common/progress.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/search/evolution_options.h"
@@ -94,6 +95,11 @@ class EvolutionStrategy : public SearchStrategy {
         s.fitness->type, cached);
 
     EvolutionHooks h;
+    ProgressLine bar("evolution", opt_.settings.evaluations, std::int64_t(cached), "evaluation");
+    double best = -INFINITY;
+    for (const auto& [g, rec] : cache)
+      if (rec.contains("fitness") && rec["fitness"].is_number())
+        best = std::max(best, rec["fitness"].get<double>());
     rejected_.clear();  // a replay counts them again
     auto why = [&](const Genotype& g, bool offspring) -> std::string {
       if (const Constraint* c = pricing.violated(g)) return c->describe();
@@ -126,8 +132,12 @@ class EvolutionStrategy : public SearchStrategy {
                            {"seconds", seconds}};
             ctx.run.append("candidates.jsonl", record);
             cache[c.genotype] = std::move(record);
-            spdlog::info("candidate {}/{} (generation {}, {}): fitness {:.4f}", c.index + 1,
-                         opt_.settings.evaluations, c.generation, format_genotype(c.genotype), f);
+            spdlog::log(progress_enabled() ? spdlog::level::debug : spdlog::level::info,
+                        "candidate {}/{} (generation {}, {}): fitness {:.4f}", c.index + 1,
+                        opt_.settings.evaluations, c.generation, format_genotype(c.genotype), f);
+            best = std::max(best, f);
+            bar.update(c.index + 1,
+                       fmt::format("generation {} | best fitness {:.4f}", c.generation, best));
           });
       if (!done) return false;
       for (auto& c : batch) {

@@ -14,6 +14,7 @@
 #include "hwnas/common/clock.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/progress.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/search/fitness.h"
 #include "hwnas/search/random_options.h"
@@ -66,6 +67,9 @@ class RandomSearch : public SearchStrategy {
     };
     std::vector<Pending> pending;
     std::size_t unscored = 0;
+    ProgressLine bar("random search", opt_.samples, std::int64_t(scored.size()), "candidate");
+    double best = -INFINITY;
+    for (const auto& c : scored) best = std::max(best, c.fitness);
     // Scores and records what is pending; false when stopped (the draws go
     // back to the first pending candidate, drawn again on resume).
     auto flush = [&]() -> bool {
@@ -102,8 +106,11 @@ class RandomSearch : public SearchStrategy {
                        {"genotype", p.cand.g},
                        {"fitness", p.cand.fitness},
                        {"rejected", p.rejected}});
-        spdlog::info("candidate {}/{} ({}): fitness {:.4f}", scored.size(), opt_.samples,
-                     format_genotype(p.cand.g), p.cand.fitness);
+        spdlog::log(progress_enabled() ? spdlog::level::debug : spdlog::level::info,
+                    "candidate {}/{} ({}): fitness {:.4f}", scored.size(), opt_.samples,
+                    format_genotype(p.cand.g), p.cand.fitness);
+        best = std::max(best, p.cand.fitness);
+        bar.update(std::int64_t(scored.size()), fmt::format("best fitness {:.4f}", best));
       }
       pending.clear();
       unscored = 0;

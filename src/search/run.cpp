@@ -256,6 +256,7 @@ SearchResult run_search(const SearchRequest& request) {
   const Arch arch = load_arch(res.arch_path);
   const Pricing pricing = setup.pricing();
   res.costs = pricing.costs(arch);
+  write_file_atomic(run.file("best.costs.json"), pricing.layer_costs(arch).dump(1) + "\n");
   auto final_child = final_stage(setup, arch, run, device, res.threads);
   if (!final_child) return interrupted("retrain");
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

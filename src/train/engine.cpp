@@ -11,6 +11,7 @@
 #include "hwnas/common/clock.h"
 #include "hwnas/common/error.h"
 #include "hwnas/common/launch_env.h"
+#include "hwnas/common/progress.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/nn/batch_norm.h"
 #include "hwnas/nn/weights.h"
@@ -221,6 +222,12 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
   EngineResult res;
   const auto t0 = Clock::now();
   const std::int64_t first_step = step;
+  // On a terminal one line follows the steps, and the periodic lines go to
+  // the debug level; elsewhere the lines are logged as before.
+  std::optional<ProgressLine> bar;
+  if (opt.verbose && comm.rank() == 0 && progress_enabled()) bar.emplace("training", total, step);
+  const auto step_level = bar ? spdlog::level::debug : level;
+  std::string figure;  // the latest window's figures, for the progress line
   Sums window, epoch_sums;
   auto window_t0 = Clock::now();
   while (step < total) {
@@ -276,14 +283,18 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
       std::string extra;
       if (hooks.on_log) hooks.on_log(e, extra, step);
       event(e);
+      figure = fmt::format("epoch {}/{} loss {:.4f} acc {:.1f}%{}", epoch + 1, cfg.epochs,
+                           window.loss / window.seen, 100.0 * window.correct / window.seen, extra);
       spdlog::log(
-          level, "epoch {}/{} step {}/{} loss {:.4f} acc {:.1f}% lr {:.4g}{} | {:.0f} img/s ETA {}",
+          step_level,
+          "epoch {}/{} step {}/{} loss {:.4f} acc {:.1f}% lr {:.4g}{} | {:.0f} img/s ETA {}",
           epoch + 1, cfg.epochs, (step - 1) % spe + 1, spe, window.loss / window.seen,
           100.0 * window.correct / window.seen, lr, extra, ips,
           eta(per_step * double(total - step)));
       window = Sums{};
       window_t0 = Clock::now();
     }
+    if (bar) bar->update(step, figure);
     if (epoch_end) {
       if (hooks.on_epoch_end) hooks.on_epoch_end(step, epoch);
       epoch_sums.reduce(comm);

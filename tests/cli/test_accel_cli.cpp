@@ -1,5 +1,7 @@
 // `hwnas accel` as a user runs it: tables, JSON, overrides, sweeps and
 // heterogeneous designs, and what it says about broken designs.
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "../support.h"
@@ -121,6 +123,7 @@ TEST_CASE("a sweep marks a point whose buffers are too small and goes on", "[cli
 }
 
 TEST_CASE("accel refuses broken overrides and sweeps with exit 2", "[cli][accel]") {
+  const std::string never = test::temp_dir("accel-out") + "/sweep";  // never written
   struct Case {
     std::vector<std::string> extra;
     std::string expect;
@@ -133,6 +136,9 @@ TEST_CASE("accel refuses broken overrides and sweeps with exit 2", "[cli][accel]
            {{"--set", "l1_bytes=8"}, "needs at least"},
            {{"--sweep", "pes"}, "expected key=v1,v2"},
            {{"--sweep", "pes=64,x"}, "--sweep"},
+           {{"--out", never}, "give --sweep too"},
+           {{"--sweep", "pes=64,128", "--out", "configs/accel"}, "exists"},
+           {{"--sweep", "pes=64,x", "--out", never}, "--sweep"},
        }) {
     std::vector<std::string> args = {"--json", "accel",   "--arch",
                                      kArch,    "--accel", "configs/accel/nvdla.yaml"};
@@ -142,5 +148,6 @@ TEST_CASE("accel refuses broken overrides and sweeps with exit 2", "[cli][accel]
     CHECK(r.rc == 2);
     CHECK_THAT(r.err, Catch::Contains(c.expect));
     CHECK(json::parse(r.out).contains("error"));
+    CHECK_FALSE(std::filesystem::exists(never));
   }
 }

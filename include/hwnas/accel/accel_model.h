@@ -64,6 +64,7 @@ class AcceleratorModel final : public CostModel {
   MetricSet additive() const override { return metrics(); }
   bool supports(const Layer&) const override { return true; }
   Cost layer(const LayerContext& ctx) const override;
+  std::vector<std::pair<std::string, double>> layer_details(const LayerContext& ctx) const override;
   Cost network(const Arch& arch) const override;
   const AccelParams& params() const { return hw_; }
 

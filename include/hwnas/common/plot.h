@@ -2,6 +2,7 @@
 // PNG plots drawn by gnuplot (Debian's gnuplot-nox), the one place hwnas
 // writes a gnuplot script: the data go inline as datablocks, so a plot
 // leaves no file behind but its PNG, and the PNG appears whole or not at all.
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,10 +10,14 @@
 namespace hwnas {
 
 struct PlotSeries {
-  std::string title;                              ///< "" for no key entry
-  std::vector<std::pair<double, double>> points;  ///< (x, y)
-  std::string function;                           ///< instead of points, e.g. "1.1*x"
-  std::string style = "points pt 7 ps 0.6";       ///< gnuplot's `with` clause
+  std::string title;  ///< "" for no key entry
+  /// (x, y); a NaN x ends a line there (gnuplot draws no segment across it).
+  std::vector<std::pair<double, double>> points;
+  std::string function;                      ///< instead of points, e.g. "1.1*x"
+  std::string style = "points pt 7 ps 0.6";  ///< gnuplot's `with` clause
+  /// (x, y, z) instead of points: heatmaps (`image`) and coloured points
+  /// (`points palette`).
+  std::vector<std::array<double, 3>> xyz;
 };
 
 struct Plot {

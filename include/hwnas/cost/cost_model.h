@@ -3,6 +3,8 @@
 // FLOPs, latency tables, measured latency, accelerator models — sits behind it.
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hwnas/cost/metric.h"
 #include "hwnas/ir/arch.h"
@@ -35,6 +37,12 @@ class CostModel {
   virtual bool supports(const Layer& layer) const = 0;
   /// One layer at its shapes.
   virtual Cost layer(const LayerContext& ctx) const = 0;
+  /// Figures that explain one layer's cost beside its metrics (an
+  /// accelerator's utilisation and energy by memory level), for reports.
+  /// Default: none.
+  virtual std::vector<std::pair<std::string, double>> layer_details(const LayerContext&) const {
+    return {};
+  }
   /// A whole network: the layers' sum plus fixed terms for additive metrics;
   /// the model's own evaluation for the others.
   virtual Cost network(const Arch& arch) const = 0;

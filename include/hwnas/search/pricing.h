@@ -41,6 +41,10 @@ class Pricing {
   const Constraint* violated(const Genotype& g) const;
   /// Every model's metrics of a network: {model: {metric: value}}.
   json costs(const Arch& arch) const;
+  /// Every model's costs layer by layer, with the totals and each layer's
+  /// details (best.costs.json, which reports read): {"format", "arch",
+  /// "models": {model: {"type", "total", "layers": [{index, layer, metrics...}]}}}.
+  json layer_costs(const Arch& arch) const;
   /// The same, flat: {"model.metric": value} (candidates.jsonl).
   json flat_costs(const Arch& arch) const;
   /// Expected tabled costs under per-position distributions.

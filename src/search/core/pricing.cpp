@@ -49,6 +49,29 @@ json Pricing::costs(const Arch& arch) const {
   return j;
 }
 
+json Pricing::layer_costs(const Arch& arch) const {
+  const auto shapes = infer_shapes(arch);
+  json models = json::object();
+  for (const auto& [name, pm] : models_) {
+    const CostModel& m = *pm.model;
+    // Whole-network models (measured, tables of networks) have no layers.
+    if ((m.metrics() & m.additive()).none()) continue;
+    json layers = json::array();
+    for (std::size_t i = 0; i < arch.layers.size(); ++i) {
+      const LayerContext ctx{arch.layers[i], shapes[i].in, shapes[i].out, 1};
+      if (!m.supports(arch.layers[i])) continue;
+      json l = {{"index", i}, {"layer", layer_summary(arch.layers[i])}};
+      l.update(metrics_json(m.layer(ctx), m.metrics() & m.additive()));
+      for (const auto& [k, v] : m.layer_details(ctx)) l[k] = v;
+      layers.push_back(std::move(l));
+    }
+    models[name] = {{"type", m.name()},
+                    {"total", metrics_json(m.network(arch), m.metrics() & m.additive())},
+                    {"layers", std::move(layers)}};
+  }
+  return {{"format", "hwnas.layer_costs/1"}, {"arch", arch.name}, {"models", std::move(models)}};
+}
+
 json Pricing::flat_costs(const Arch& arch) const {
   json j = json::object();
   const json nested = costs(arch);
