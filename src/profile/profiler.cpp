@@ -13,6 +13,7 @@
 
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
+#include "hwnas/common/progress.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/cost/registry.h"
 #include "hwnas/ir/arch_json.h"
@@ -48,15 +49,19 @@ std::function<void()> inference_of(std::shared_ptr<Module> module, const Shape& 
 std::function<bool(int, const Samples&)> round_reporter(
     const std::string& what, int rounds, const std::function<void(int, const Samples&)>& save) {
   auto t0 = std::chrono::steady_clock::now();
+  // On a terminal, one progress line instead of a line per round.
+  auto bar = std::make_shared<ProgressLine>("measuring " + what, rounds, 0, "round");
+  const auto level = progress_enabled() ? spdlog::level::debug : spdlog::level::info;
   return [=](int round, const Samples& samples) {
     save(round, samples);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    bar->update(std::min(round, rounds), round > rounds ? "extra rounds for unstable items" : "");
     if (round <= rounds)
-      spdlog::info("{}: round {}/{} ({:.0f} s, ETA {:.0f} s)", what, round, rounds, secs,
-                   secs / round * (rounds - round));
+      spdlog::log(level, "{}: round {}/{} ({:.0f} s, ETA {:.0f} s)", what, round, rounds, secs,
+                  secs / round * (rounds - round));
     else
-      spdlog::info("{}: extra round {} for unstable items", what, round - rounds);
+      spdlog::log(level, "{}: extra round {} for unstable items", what, round - rounds);
     return !stop_requested().load();
   };
 }

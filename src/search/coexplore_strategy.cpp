@@ -20,6 +20,7 @@
 #include "hwnas/common/error.h"
 #include "hwnas/common/files.h"
 #include "hwnas/common/plot.h"
+#include "hwnas/common/progress.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/common/text.h"
 #include "hwnas/ir/arch_json.h"
@@ -274,6 +275,7 @@ class CoexploreStrategy : public SearchStrategy {
                                                {opt_.lr, opt_.entropy, opt_.baseline_decay},
                                                ctx.setup.config.seed);
     if (updates_ > 0 && fs::exists(ckpt)) controller->load(ckpt);
+    ProgressLine bar("coexplore", opt_.samples, std::int64_t(updates_) * opt_.batch, "sample");
     for (std::int64_t i = std::int64_t(updates_) * opt_.batch; i < opt_.samples;) {
       std::vector<torch::Tensor> lps, ents;
       std::vector<double> rewards;
@@ -292,8 +294,10 @@ class CoexploreStrategy : public SearchStrategy {
       ctx.save_state();
       double mean = 0;
       for (double r : rewards) mean += r / double(rewards.size());
-      spdlog::info("coexplore: {}/{} samples, mean reward {:.4f}, {} refused early", i,
-                   opt_.samples, mean, count_rejected());
+      spdlog::log(progress_enabled() ? spdlog::level::debug : spdlog::level::info,
+                  "coexplore: {}/{} samples, mean reward {:.4f}, {} refused early", i, opt_.samples,
+                  mean, count_rejected());
+      bar.update(i, fmt::format("mean reward {:.4f}, {} refused early", mean, count_rejected()));
     }
     return true;
   }
