@@ -46,6 +46,27 @@ std::string escaped(const std::string& s) {
   return out;
 }
 
+// Text in HTML: escaped, with Markdown's `code` and **strong** spans.
+std::string inline_html(const std::string& s) {
+  std::string out;
+  bool code = false, strong = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '`') {
+      out += code ? "</code>" : "<code>";
+      code = !code;
+    } else if (!code && s.compare(i, 2, "**") == 0) {
+      out += strong ? "</strong>" : "<strong>";
+      strong = !strong;
+      ++i;
+    } else {
+      out += escaped(std::string(1, s[i]));
+    }
+  }
+  if (code) out += "</code>";
+  if (strong) out += "</strong>";
+  return out;
+}
+
 std::string base64(const std::string& bytes) {
   static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -139,7 +160,7 @@ std::string Page::html(const std::string& dir, const std::string& title) const {
         h << fmt::format("<h{0}>{1}</h{0}>\n", std::min(b.level, 6), escaped(b.text));
         break;
       case Block::Kind::Text:
-        h << "<p>" << escaped(b.text) << "</p>\n";
+        h << "<p>" << inline_html(b.text) << "</p>\n";
         break;
       case Block::Kind::Table:
         h << "<table>\n";
@@ -153,7 +174,7 @@ std::string Page::html(const std::string& dir, const std::string& title) const {
         break;
       case Block::Kind::Figure:
         h << "<figure><img alt=\"" << escaped(b.text) << "\" src=\"data:image/png;base64,"
-          << base64(read_bytes(dir + "/" + b.file)) << "\"><figcaption>" << escaped(b.text)
+          << base64(read_bytes(dir + "/" + b.file)) << "\"><figcaption>" << inline_html(b.text)
           << "</figcaption></figure>\n";
         break;
     }

@@ -25,8 +25,19 @@ namespace {
 using Points = std::vector<std::pair<double, double>>;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// A figure for a table: whole numbers of 10,000 and more in full, with
+// thousands separators; others to `digits` significant digits.
 std::string fixed(double v, int digits = 4) {
-  return std::isnan(v) ? "-" : fmt::format("{:.{}g}", v, digits);
+  if (std::isnan(v)) return "-";
+  if (std::abs(v) >= 1e4 && std::abs(v) < 1e15 && v == std::floor(v)) {
+    std::string d = fmt::format("{:.0f}", std::abs(v)), out;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
+      out += d[i];
+    }
+    return v < 0 ? "-" + out : out;
+  }
+  return fmt::format("{:.{}g}", v, digits);
 }
 std::string percent(double v) {
   return std::isnan(v) ? "-" : fmt::format("{:.2f}%", 100 * v);
@@ -279,7 +290,16 @@ void Writer::supernet(const RunData& r) {
   cost.series.push_back(series("penalty (right axis)",
                                points_of(r.events, "step", "penalty", step_event),
                                "lines lw 2 axes x1y2"));
-  cost.settings = {"y2tics", "y2label 'penalty'", "ytics nomirror", "key top right"};
+  cost.settings = {"y2tics", "y2label 'penalty'", "ytics nomirror", "key top right",
+                   "offsets 0, 0, graph 0.05, graph 0.05"};
+  // The bound on the loss model's latency, when there is one.
+  const json& strategy = r.config["strategy"];
+  const json loss = strategy.contains("loss") ? strategy["loss"] : json();
+  const double b = bound_on(r.config, text_of(loss, "model", "") + ".latency_ms");
+  if (std::isfinite(b) && !cost.series[0].points.empty()) {
+    cost.series.push_back(series("bound", {}, "lines dt 2 lw 2 lc 'black'"));
+    cost.series.back().function = fmt::format("{:.10g}", b);
+  }
   figure(r, "cost", cost, "Expected latency of the architecture distribution, and the penalty");
 
   // Architecture probabilities: one row per (position, candidate), one
@@ -315,7 +335,7 @@ void Writer::supernet(const RunData& r) {
   }
   heat.series.push_back(std::move(cells));
   heat.settings = {"palette defined (0 'white', 1 '#08306b')",
-                   "cbrange [0:1]",
+                   "cbrange [0:*]",
                    "cblabel 'probability'",
                    fmt::format("xrange [-0.5:{}]", probs.size() - 0.5),
                    fmt::format("yrange [{}:-0.5]", row - 0.5),
