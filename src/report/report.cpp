@@ -460,6 +460,39 @@ void Writer::coexplore(const RunData& r) {
   d.series.push_back(series("misses a spec", lat_bad, "points pt 6 ps 0.6 lc 'gray'"));
   d.settings = {"logscale xy"};
   figure(r, "designs", d, "Latency against energy of every sample's design");
+
+  // The trade-off found: reward against latency of the samples that meet
+  // the specs, their front (no faster sample with a higher reward), the
+  // pick, and the successive flow's design when the run made one.
+  Points feasible;
+  for (const json& c : r.candidates) {
+    const double l = c.contains("costs") ? number(c["costs"], "latency_ms") : kNaN;
+    const double rew = number(c, "reward");
+    if (c.value("feasible", false) && std::isfinite(l) && std::isfinite(rew))
+      feasible.emplace_back(l, rew);
+  }
+  std::sort(feasible.begin(), feasible.end());
+  Points front;
+  for (const auto& p : feasible)
+    if (front.empty() || p.second > front.back().second) front.push_back(p);
+  Plot f = plot(r.label + ": reward against latency", "latency (ms)", "reward");
+  f.series.push_back(series("meets the specs", feasible, "points pt 7 ps 0.6"));
+  f.series.push_back(series("front", front, "steps lw 2"));
+  for (const char* flow : {"coexplored", "successive"}) {
+    const json& res =
+        r.coexplore.is_object() && r.coexplore.contains(flow) ? r.coexplore[flow] : json();
+    const double l = res.contains("costs") ? number(res["costs"], "latency_ms") : kNaN;
+    if (std::isfinite(l) && std::isfinite(number(res, "reward")))
+      f.series.push_back(series(flow, {{l, number(res, "reward")}},
+                                std::string(flow) == "coexplored" ? "points pt 9 ps 2.5 lc 'red'"
+                                                                  : "points pt 5 ps 2 lc 'black'"));
+  }
+  const json& strategy = r.config["strategy"];
+  const double spec = strategy.contains("specs") ? number(strategy["specs"], "latency_ms") : kNaN;
+  if (std::isfinite(spec))
+    f.settings.push_back(fmt::format("arrow from {0}, graph 0 to {0}, graph 1 nohead dt 3", spec));
+  figure(r, "front", f,
+         "Reward against latency of the samples that meet the specs, the front and the pick");
 }
 
 void Writer::growth(const RunData& r) {

@@ -110,6 +110,7 @@ RunData read_run(const std::string& path_in) {
   take(r, "arch_probs.jsonl", r.arch_probs);
   take(r, "pareto.jsonl", r.pareto);
   if (has("best.costs.json")) r.layer_costs = load_json_file(path + "/best.costs.json");
+  if (has("coexplore/result.json")) r.coexplore = load_json_file(path + "/coexplore/result.json");
   if (fs::is_directory(path + "/retrain") && fs::exists(path + "/retrain/events.jsonl")) {
     r.retrain = std::make_unique<RunData>(read_run(path + "/retrain"));
     r.retrain->label = r.label + "-retrain";

@@ -29,6 +29,7 @@ struct RunData {
   json validation;                   ///< report.json of `latency validate`
   json sweep;                        ///< sweep.json of `accel --sweep --out`
   json layer_costs;                  ///< best.costs.json of a search (null when absent)
+  json coexplore;                    ///< coexplore/result.json (null when absent)
   std::unique_ptr<RunData> retrain;  ///< a search's retrain/ run
   std::vector<std::string> warnings;
   bool damaged = false;

@@ -139,7 +139,7 @@ const std::map<std::string, std::vector<std::string>> kPlots = {
       "a-utilisation", "ir-macs"}},
     {"evolution", {"plane", "hypervolume", "f-latency_ms"}},
     {"growth", {"lineage"}},
-    {"coexplore", {"reward", "designs"}},
+    {"coexplore", {"reward", "designs", "front"}},
     {"train", {"loss", "accuracy"}},
     {"validation", {"scatter"}},
     {"sweep", {"sweep"}},
