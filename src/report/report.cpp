@@ -85,7 +85,7 @@ bool step_event(const json& e) {
   return !e.contains("event");
 }
 bool epoch_event(const json& e) {
-  return e.value("event", "") == "epoch";
+  return text_of(e, "event", "") == "epoch";
 }
 
 /// The cost key ("model.metric") a run is judged by: the metric of the first
@@ -351,7 +351,7 @@ void Writer::random(const RunData& r) {
   Points all, best;
   double top = -INFINITY;
   for (const json& e : r.events) {
-    if (e.value("event", "") != "candidate") continue;
+    if (text_of(e, "event", "") != "candidate") continue;
     const double i = number(e, "index"), f = number(e, "fitness");
     if (std::isnan(i) || !std::isfinite(f)) continue;
     all.emplace_back(i, f);
@@ -372,7 +372,7 @@ void Writer::evolution(const RunData& r) {
   hv.series.push_back(
       series("hypervolume ratio",
              points_of(r.events, "generation", "hypervolume_ratio",
-                       [](const json& e) { return e.value("event", "") == "generation"; }),
+                       [](const json& e) { return text_of(e, "event", "") == "generation"; }),
              "linespoints lw 2 pt 7"));
   figure(r, "hypervolume", hv, "Hypervolume of the front over generations");
 }

@@ -46,7 +46,7 @@ double number(const json& j, const std::string& key) {
 
 const json* RunData::last_event(const std::string& name) const {
   for (auto it = events.rbegin(); it != events.rend(); ++it)
-    if (it->value("event", "") == name) return &*it;
+    if (it->contains("event") && (*it)["event"] == name) return &*it;
   return nullptr;
 }
 

@@ -292,6 +292,27 @@ TEST_CASE("report refuses what it cannot read and never writes half a report",
   CHECK(y.err.find("config.yaml:") != std::string::npos);
   CHECK_FALSE(fs::exists(broken + "/report"));
 
+  // A sweep and a validation report that are not what their commands write.
+  fs::create_directories(d + "/sweep");
+  write_file_atomic(d + "/sweep/sweep.json", R"({"points": 3})");
+  auto sw = run_hwnas({"report", d + "/sweep"});
+  CHECK(sw.rc == 2);
+  CHECK(sw.err.find("sweep.json: expected an `accel --sweep` result") != std::string::npos);
+  fs::create_directories(d + "/val");
+  write_file_atomic(d + "/val/report.json", "{\"predictors\": {\n  \"lut\": [1,\n");
+  auto v = run_hwnas({"report", d + "/val"});
+  CHECK(v.rc == 2);
+  CHECK(v.err.find("report.json:3") != std::string::npos);
+  // Values of the wrong type inside events are read as absent.
+  const std::string odd = d + "/odd";
+  fs::copy(r.run.at("train"), odd, fs::copy_options::recursive);
+  write_file_atomic(odd + "/events.jsonl", "{\"step\": \"x\", \"loss\": []}\n{\"event\": 5}\n");
+  auto o = run_hwnas({"report", odd});
+  CHECK(o.rc == 0);
+  CHECK(fs::exists(odd + "/report/report.md"));
+  CHECK_FALSE(fs::exists(d + "/sweep/report"));
+  CHECK_FALSE(fs::exists(d + "/val/report"));
+
   // No gnuplot: a message naming the package, nothing written.
   const std::string path = std::getenv("PATH");
   setenv("PATH", "/nonexistent", 1);
