@@ -28,7 +28,8 @@ struct LaunchOptions {
   int nproc = 2;
   std::string master_addr = "127.0.0.1";
   int master_port = 0;
-  int grace = 30;  ///< seconds the others get to stop by themselves after one fails
+  int grace = 30;        ///< seconds the others get to stop by themselves after one fails
+  int dist_timeout = 0;  ///< HWNAS_DIST_TIMEOUT for the ranks (0: theirs, else 300)
   std::vector<std::string> command;
 };
 
@@ -85,6 +86,8 @@ void run_launch(const LaunchOptions& o, Context& ctx) {
       ::setenv("LOCAL_WORLD_SIZE", std::to_string(o.nproc).c_str(), 1);
       ::setenv("MASTER_ADDR", o.master_addr.c_str(), 1);
       ::setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+      if (o.dist_timeout > 0)
+        ::setenv("HWNAS_DIST_TIMEOUT", std::to_string(o.dist_timeout).c_str(), 1);
       ::execv("/proc/self/exe", argv.data());
       std::_Exit(127);
     }
@@ -141,6 +144,9 @@ void register_launch(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--grace", o->grace,
                   "Seconds the other ranks get to stop after one fails (default: 30)")
+      ->check(CLI::Range(1, 86400));
+  cmd->add_option("--dist-timeout", o->dist_timeout,
+                  "Seconds for joining and for every collective (HWNAS_DIST_TIMEOUT; default 300)")
       ->check(CLI::Range(1, 86400));
   cmd->add_option("command", o->command, "The hwnas command to run, after --")->expected(-1);
   cmd->callback([o, &ctx] { ctx.run = [o, &ctx] { run_launch(*o, ctx); }; });

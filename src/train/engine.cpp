@@ -294,7 +294,13 @@ EngineResult run_engine(torch::nn::Module& model, const std::vector<torch::Tenso
       window = Sums{};
       window_t0 = Clock::now();
     }
-    if (bar) bar->update(step, figure);
+    // Until the first log window, the progress line shows the running means.
+    if (bar)
+      bar->update(
+          step, !figure.empty() || window.seen == 0
+                    ? figure
+                    : fmt::format("epoch {}/{} loss {:.4f} acc {:.1f}%", epoch + 1, cfg.epochs,
+                                  window.loss / window.seen, 100.0 * window.correct / window.seen));
     if (epoch_end) {
       if (hooks.on_epoch_end) hooks.on_epoch_end(step, epoch);
       epoch_sums.reduce(comm);

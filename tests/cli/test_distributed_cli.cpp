@@ -199,17 +199,17 @@ TEST_CASE("a killed rank stops the other within the timeout and is named", "[cli
   auto dir = test::temp_dir("dist-kill");
   write_file_atomic(dir + "/a.arch.json", kNoBnArch);
   const std::string cfg = train_config(dir, "k", 16, 50);
-  Env timeout("HWNAS_DIST_TIMEOUT", "20");
   const std::string err = dir + "/err.txt";
   const pid_t launcher = ::fork();
   REQUIRE(launcher >= 0);
   if (launcher == 0) {
     if (!std::freopen(err.c_str(), "w", stderr)) ::_exit(127);
     std::string bin = HWNAS_BIN;
-    std::vector<std::string> args{bin,         "launch", "--nproc", "2",
-                                  "--",        "train",  "--arch",  dir + "/a.arch.json",
-                                  "--config",  cfg,      "--out",   dir + "/run",
-                                  "--threads", "1"};
+    std::vector<std::string> args{
+        bin,        "launch", "--nproc", "2",          "--dist-timeout",
+        "20",       "--",     "train",   "--arch",     dir + "/a.arch.json",
+        "--config", cfg,      "--out",   dir + "/run", "--threads",
+        "1"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -236,8 +236,10 @@ TEST_CASE("a killed rank stops the other within the timeout and is named", "[cli
     std::ifstream env(e.path() / "environ");
     std::string vars((std::istreambuf_iterator<char>(env)), {});
     if (vars.find(std::string("RANK=1") + '\0') != std::string::npos &&
-        vars.find("LOCAL_RANK=1") != std::string::npos)
+        vars.find("LOCAL_RANK=1") != std::string::npos) {
       rank1 = pid_t(std::stol(pid));
+      CHECK(vars.find(std::string("HWNAS_DIST_TIMEOUT=20") + '\0') != std::string::npos);
+    }
   }
   REQUIRE(rank1 > 0);
   const auto killed = std::chrono::steady_clock::now();
