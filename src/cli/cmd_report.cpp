@@ -11,8 +11,9 @@ namespace hwnas::cli {
 void register_report(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<report::Options>();
   auto* cmd = app.add_subcommand("report", "Write a report with plots of one or more runs");
-  cmd->add_option("runs", o->runs,
-                  "Run directories: search, train, `latency validate --out`, `accel --sweep --out`")
+  cmd->add_option(
+         "runs", o->runs,
+         "Run directories: search, train, `latency validate --report`, `accel --sweep --out`")
       ->required();
   cmd->add_option("--out", o->out, "Report folder (default: RUN/report; several runs need it)");
   cmd->add_flag("--html", o->html, "Also report.html: one self-contained page, images inline");

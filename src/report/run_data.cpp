@@ -93,7 +93,7 @@ RunData read_run(const std::string& path_in) {
   if (!has("config.yaml") || !has("events.jsonl"))
     throw InputError(path,
                      "not a run directory: expected config.yaml and events.jsonl (a search or "
-                     "train run), report.json (latency validate --out) or sweep.json "
+                     "train run), report.json (latency validate --report) or sweep.json "
                      "(accel --sweep --out)");
   r.config = parse_yaml(read_text_file(path + "/config.yaml"), path + "/config.yaml").root;
   if (!r.config.is_object()) throw InputError(path + "/config.yaml", "expected a mapping");
