@@ -7,7 +7,6 @@
 // understands; no curses.
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 namespace hwnas {
