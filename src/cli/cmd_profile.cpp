@@ -1,17 +1,22 @@
 // hwnas profile: build a latency table for a space on this machine.
 #include <filesystem>
+#include <functional>
 #include <iostream>
+#include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli.h"
 #include "hwnas/common/error.h"
+#include "hwnas/common/launch_env.h"
 #include "hwnas/common/output_path.h"
 #include "hwnas/common/stop.h"
 #include "hwnas/cost/lut_import.h"
 #include "hwnas/cost/registry.h"
 #include "hwnas/ir/arch_json.h"
 #include "hwnas/profile/profiler.h"
+#include "hwnas/train/process_group.h"
 #include "hwnas/train/trainer.h"
 
 namespace hwnas::cli {
@@ -28,6 +33,8 @@ struct ProfileCli {
 
 // A table from probe timings measured on another device (no measuring here).
 void run_import(ProfileCli o, const Context& ctx) {
+  if (process_launch().multi_process())
+    throw InputError("--import", "runs on one process (it measures nothing to spread)");
   if (o.space.empty())
     throw InputError("--space", "--import needs the space the probes were exported from");
   o.opt.out = check_table_outputs(o.opt.out, o.force, {o.import_csv, o.space});
@@ -60,14 +67,41 @@ void run_profile(ProfileCli o, Context& ctx) {
   if (!o.extend.empty()) base = load_latency_table(o.extend);
   o.opt.threads = set_threads(o.opt.threads);
   ProfileJob job = make_profile_job(space ? &*space : nullptr, archs, std::move(base), o.opt);
-  if (o.pin && !pin_to_first_cpus(o.opt.threads))
-    throw std::runtime_error("cannot pin to CPUs (sched_setaffinity)");
+  Communicator& comm = process_communicator();
+  std::vector<std::string> keys;
+  for (const auto& [l, in] : job.layers) keys.push_back(lut_key(l, in));
+  comm.agree({{"profile",
+               {{"space", o.space},
+                {"arch", o.archs},
+                {"extend", o.extend},
+                {"out", o.opt.out},
+                {"batch", o.opt.batch},
+                {"threads", o.opt.threads},
+                {"rounds", o.opt.protocol.rounds},
+                {"reps", o.opt.protocol.reps},
+                {"warmup", o.opt.protocol.warmup},
+                {"statistic", o.opt.protocol.statistic},
+                {"calibrate", o.opt.calibrate},
+                {"seed", o.opt.protocol.seed},
+                {"resume", o.opt.resume},
+                {"pin", o.pin}}},
+              {"layers", std::hash<std::string>{}(fmt::format("{}", fmt::join(keys, "\n")))}},
+             "options");
+  // Ranks that share a machine take disjoint CPUs.
+  const int first_cpu = process_launch().local_rank * o.opt.threads;
+  if (o.pin && !pin_to_cpus(first_cpu, o.opt.threads))
+    throw InputError("--pin", fmt::format("cannot pin to CPUs {}..{} (sched_setaffinity refused; "
+                                          "this machine has {}): fewer --threads or processes",
+                                          first_cpu, first_cpu + o.opt.threads - 1,
+                                          std::thread::hardware_concurrency()));
   o.opt.pinned = o.pin;
   install_stop_handlers();
-  ProfileResult r = run_profile_job(job, o.opt);
+  ProfileResult r = run_profile_job(job, o.opt, comm);
   if (r.interrupted) {
     std::cerr << "hwnas: profile interrupted; continue with the same command and --resume\n";
-    if (ctx.json) print_json({{"interrupted", true}, {"partial", o.opt.out + ".partial"}});
+    if (ctx.json)
+      print_json({{"interrupted", true},
+                  {"partial", partial_profile_path(o.opt.out, comm.rank(), comm.size())}});
     ctx.exit_code = 130;
     return;
   }

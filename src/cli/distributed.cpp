@@ -15,10 +15,10 @@ void join_launched_group(const std::string& subcommand, const std::string& build
   const LaunchEnv env = read_launch_env();
   if (!env.multi_process()) return;
   set_progress_enabled(false);  // several ranks share a terminal: plain lines
-  if (subcommand != "search" && subcommand != "train")
+  if (subcommand != "search" && subcommand != "train" && subcommand != "profile")
     throw InputError("environment: WORLD_SIZE",
                      "is " + std::to_string(env.world) + ", but 'hwnas " + subcommand +
-                         "' runs on one process; only search and train run on several");
+                         "' runs on one process; only search, train and profile run on several");
   if (env.rank != 0) {
     // Rank 0 alone reports: the others print nothing on stdout and log
     // only warnings and errors.

@@ -73,6 +73,10 @@ bool LaunchEnv::fault_desync() const {
   return fault == "desync:" + std::to_string(rank);
 }
 
+bool LaunchEnv::fault_fingerprint() const {
+  return fault == "fingerprint:" + std::to_string(rank);
+}
+
 bool LaunchEnv::fault_exit_after(std::int64_t step) const {
   return restart_count == 0 && fault == "exit:" + std::to_string(rank) + ":" + std::to_string(step);
 }

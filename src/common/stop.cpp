@@ -25,10 +25,11 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool pin_to_first_cpus(int n) {
+bool pin_to_cpus(int first, int n) {
+  if (first < 0 || n < 1 || first + n > CPU_SETSIZE) return false;
   cpu_set_t set;
   CPU_ZERO(&set);
-  for (int i = 0; i < n && i < CPU_SETSIZE; ++i) CPU_SET(i, &set);
+  for (int i = first; i < first + n; ++i) CPU_SET(i, &set);
   return sched_setaffinity(0, sizeof set, &set) == 0;
 }
 

@@ -25,7 +25,12 @@ std::string fnv1a_hex(const std::string& bytes) {
 }
 
 // How often each table key of the space occurs in each network: the design
-// matrix of the fit. Keys are the space's distinct layers, in that order.
+// matrix of the fit. Keys are the space's distinct layers, in that order,
+// then the layers free at inference (skip, none, zero) as the networks first
+// use them: a device may well spend time on them (NAS-Bench-201's reference
+// code adds every edge's output into its node, an identity's or a zero's
+// too), and the fit prices them as the data allow; a free layer every
+// network holds alike is pooled like any other.
 struct KeyCounts {
   std::vector<std::pair<Layer, Shape>> keys;
   std::vector<std::string> names;
@@ -40,17 +45,26 @@ KeyCounts count_keys(const Space& space, const std::vector<Genotype>& gs) {
     index.emplace(lut_key(l, in), Eigen::Index(kc.names.size()));
     kc.names.push_back(lut_key(l, in));
   }
-  kc.counts = Eigen::MatrixXd::Zero(Eigen::Index(gs.size()), Eigen::Index(kc.keys.size()));
+  std::vector<std::vector<Eigen::Index>> used(gs.size());
   for (std::size_t i = 0; i < gs.size(); ++i) {
     const Arch a = decode(space, gs[i]);
     const auto shapes = infer_shapes(a);
     for (std::size_t j = 0; j < a.layers.size(); ++j) {
-      if (is_free_at_inference(a.layers[j], shapes[j].in)) continue;
-      auto it = index.find(lut_key(a.layers[j], shapes[j].in));
-      HWNAS_ASSERT(it != index.end(), "a network's layer is not among its space's layers");
-      kc.counts(Eigen::Index(i), it->second) += 1;
+      std::string key = lut_key(a.layers[j], shapes[j].in);
+      auto it = index.find(key);
+      if (it == index.end()) {
+        HWNAS_ASSERT(is_free_at_inference(a.layers[j], shapes[j].in),
+                     "a network's layer is not among its space's layers");
+        it = index.emplace(key, Eigen::Index(kc.names.size())).first;
+        kc.keys.emplace_back(a.layers[j], shapes[j].in);
+        kc.names.push_back(std::move(key));
+      }
+      used[i].push_back(it->second);
     }
   }
+  kc.counts = Eigen::MatrixXd::Zero(Eigen::Index(gs.size()), Eigen::Index(kc.keys.size()));
+  for (std::size_t i = 0; i < gs.size(); ++i)
+    for (Eigen::Index j : used[i]) kc.counts(Eigen::Index(i), j) += 1;
   return kc;
 }
 
@@ -277,6 +291,11 @@ LatencyFit transfer_latency_table(const Space& space, const LatencyTable& prior,
   for (Eigen::Index j = 0; j < k; ++j) {
     const auto& [l, in] = kc.keys[std::size_t(j)];
     const LutEntry* e = prior.find(l, in);
+    if (!e && is_free_at_inference(l, in)) {  // a measured table prices them at 0
+      prior_ms[std::size_t(j)] = 0;
+      type_of[std::size_t(j)] = types.emplace(op_type(l), int(types.size())).first->second;
+      continue;
+    }
     if (!e)
       throw InputError(prior.file,
                        fmt::format("has no entry for {} on {}x{}x{}, a layer of space {}",

@@ -176,11 +176,12 @@ LutModel::LutModel(std::shared_ptr<const LatencyTable> table, LutCalibration cal
 
 Cost LutModel::layer(const LayerContext& ctx) const {
   Cost c;
+  const LutEntry* e = table_->find(ctx.layer, ctx.in);
   if (is_free_at_inference(ctx.layer, ctx.in)) {
-    c[Metric::LatencyMs] = 0;
+    // Measured tables never hold such layers; a fitted one may price them.
+    c[Metric::LatencyMs] = e ? (calibrated_ ? calib_.scale : 1.0) * e->value_ms : 0.0;
     return c;
   }
-  const LutEntry* e = table_->find(ctx.layer, ctx.in);
   if (!e) {
     const auto nearest = nearest_keys(*table_, ctx.layer, ctx.in, 3);
     throw InputError(

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -107,6 +108,7 @@ class CoexploreStrategy : public SearchStrategy {
   }
 
   json save_state() const override { return {{"updates", updates_}}; }
+  bool spreads_evaluations() const override { return true; }
   void load_state(const json& state) override { updates_ = state.at("updates").get<int>(); }
 
  private:
@@ -119,8 +121,9 @@ class CoexploreStrategy : public SearchStrategy {
       r.setup->space = *t.space;
       r.setup->fitness = builtin_fitness_options().read(*t.fitness_node);
       r.setup->fitness->resolve(r.setup->space, *t.fitness_node);
+      // One process per provider: the ranks share the evaluations instead.
       r.fitness = builtin_fitness().make(r.setup->fitness->type,
-                                         {*r.setup, ctx.data, ctx.device, ctx.comm});
+                                         {*r.setup, ctx.data, ctx.device, local_communicator()});
       tasks_.push_back(std::move(r));
     }
     fs::create_directories(ctx.run.file("coexplore"));
@@ -261,6 +264,34 @@ class CoexploreStrategy : public SearchStrategy {
     return record;
   }
 
+  // Over several ranks, scores every task network that evaluate() will ask
+  // for among `joints` (samples that meet every spec, up to the first task
+  // that the task's provider does not cover), each on one rank; evaluate()
+  // then finds them scored. One process: evaluate() scores as it goes, which
+  // gives the same scores. False when stopped.
+  bool prescore(const std::vector<Genotype>& joints, Communicator& comm) {
+    if (comm.size() == 1) return true;
+    std::vector<std::vector<Genotype>> todo(tasks_.size());
+    std::vector<std::set<Genotype>> queued(tasks_.size());
+    for (const Genotype& joint : joints) {
+      std::vector<Genotype> nets;
+      for (std::size_t t = 0; t < tasks_.size(); ++t) nets.push_back(task_genotype(joint, t));
+      const ChipCost cost = chip_cost(nets, design_choice(joint));
+      if (!cost.infeasible.empty() || cost.excess > 0) continue;
+      for (std::size_t t = 0; t < tasks_.size(); ++t) {
+        if (!tasks_[t].fitness->covers(nets[t])) break;
+        if (!tasks_[t].scores.count(nets[t]) && queued[t].insert(nets[t]).second)
+          todo[t].push_back(nets[t]);
+      }
+    }
+    for (std::size_t t = 0; t < tasks_.size(); ++t)
+      if (!score_spread(*tasks_[t].fitness, comm, todo[t], [&](std::size_t i, double f, double) {
+            tasks_[t].scores.emplace(todo[t][i], f);
+          }))
+        return false;
+    return true;
+  }
+
   std::int64_t count_rejected() const {
     std::int64_t n = 0;
     for (const json& r : records_) n += r.at("feasible").get<bool>() ? 0 : 1;
@@ -277,15 +308,26 @@ class CoexploreStrategy : public SearchStrategy {
     if (updates_ > 0 && fs::exists(ckpt)) controller->load(ckpt);
     ProgressLine bar("coexplore", opt_.samples, std::int64_t(updates_) * opt_.batch, "sample");
     for (std::int64_t i = std::int64_t(updates_) * opt_.batch; i < opt_.samples;) {
-      std::vector<torch::Tensor> lps, ents;
-      std::vector<double> rewards;
+      // A batch's samples do not depend on each other's rewards: draw them
+      // all, score them (spread over the ranks), then record them in order.
+      const std::int64_t first = i;
+      std::vector<SequenceSample> drawn;
       for (int b = 0; b < opt_.batch && i < opt_.samples; ++b, ++i) {
         torch::manual_seed(seeded_rng(ctx.setup.config.seed, i, 0xC0)());
-        SequenceSample s = controller->sample();
-        const auto r = evaluate(ctx.run, s.choices, i);
+        drawn.push_back(controller->sample());
+      }
+      std::vector<Genotype> fresh;
+      for (std::size_t b = 0; b < drawn.size(); ++b)
+        if (first + std::int64_t(b) >= std::int64_t(records_.size()))
+          fresh.push_back(drawn[b].choices);
+      if (!prescore(fresh, ctx.comm)) return false;
+      std::vector<torch::Tensor> lps, ents;
+      std::vector<double> rewards;
+      for (std::size_t b = 0; b < drawn.size(); ++b) {
+        const auto r = evaluate(ctx.run, drawn[b].choices, first + std::int64_t(b));
         if (!r) return false;
-        lps.push_back(s.log_prob);
-        ents.push_back(s.entropy);
+        lps.push_back(drawn[b].log_prob);
+        ents.push_back(drawn[b].entropy);
         rewards.push_back(r->at("reward").get<double>());
       }
       controller->update(lps, ents, rewards);
@@ -330,6 +372,15 @@ class CoexploreStrategy : public SearchStrategy {
                       k.at("area_mm2").get<double>()};
       return true;
     };
+    if (ctx.comm.size() > 1)
+      h.evaluate_batch = [&](std::vector<Individual>& batch) {
+        std::vector<Genotype> joints;
+        for (const Individual& c : batch) joints.push_back(c.genotype);
+        if (!prescore(joints, ctx.comm)) return false;
+        for (Individual& c : batch)
+          if (!h.evaluate(c)) return false;
+        return true;
+      };
     const EvolutionResult r = run_evolution(joint, s, ctx.setup.config.seed, h);
     std::int64_t refused_early = 0;
     for (const auto& [why, n] : r.rejected) refused_early += n;
@@ -417,7 +468,8 @@ class CoexploreStrategy : public SearchStrategy {
     for (std::size_t t = 0; t < tasks_.size(); ++t) {
       const CoexploreTask& task = opt_.tasks[t];
       TaskRunner& r = tasks_[t];
-      std::optional<std::pair<double, Genotype>> best;
+      std::vector<Genotype> drawn, todo;
+      std::set<Genotype> queued;
       for (std::int64_t k = 0; k < opt_.samples; ++k) {
         Rng rng = seeded_rng(ctx.setup.config.seed, k, 0x5C + std::uint32_t(t));
         const Genotype g = sample(*task.space, rng);
@@ -425,15 +477,15 @@ class CoexploreStrategy : public SearchStrategy {
         if (task.macs && ctx.setup.models.at("ir").model->network(
                              decode(*task.space, g))[Metric::Macs] > *task.macs)
           continue;
-        auto hit = r.scores.find(g);
-        if (hit == r.scores.end()) {
-          if (stop_requested().load()) return std::nullopt;
-          const auto f = r.fitness->score(g);
-          if (!f) return std::nullopt;
-          hit = r.scores.emplace(g, *f).first;
-        }
-        if (!best || hit->second > best->first) best = {{hit->second, g}};
+        drawn.push_back(g);
+        if (!r.scores.count(g) && queued.insert(g).second) todo.push_back(g);
       }
+      if (!score_spread(*r.fitness, ctx.comm, todo,
+                        [&](std::size_t i, double f, double) { r.scores.emplace(todo[i], f); }))
+        return std::nullopt;
+      std::optional<std::pair<double, Genotype>> best;
+      for (const Genotype& g : drawn)
+        if (!best || r.scores.at(g) > best->first) best = {{r.scores.at(g), g}};
       if (!best)
         throw std::runtime_error(fmt::format(
             "successive baseline: no network of task '{}' within its macs budget", task.name));

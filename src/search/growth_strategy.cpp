@@ -6,11 +6,17 @@
 // candidates.jsonl holds every child with its parent, transformations and
 // arch, and is the cache: a resumed run re-draws the episode's actions
 // (seeded per child) and trains only the children it has no record of.
+// Over several processes the children of an episode are shared out, each
+// trained on one rank, and the lineage is that of one process.
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -108,6 +114,7 @@ class GrowthStrategy : public SearchStrategy {
         controller_(make_growth_controller(o_, s.config.seed)) {}
 
   json save_state() const override { return {{"episode", episode_}}; }
+  bool spreads_evaluations() const override { return true; }
   void load_state(const json& state) override { episode_ = state.value("episode", 0); }
 
   StrategyOutcome run(SearchContext& ctx) override {
@@ -129,23 +136,36 @@ class GrowthStrategy : public SearchStrategy {
       start.arch.genotype.clear();
       torch::manual_seed(c.seed);
       ArchNet net(start.arch);
-      if (!evaluate_child(start, tensors_of(net), o_.start_epochs)) return interrupted(out, t0);
-      spdlog::info("growth: start net {:.2f}% on the validation split", 100 * start.accuracy);
+      std::vector<Net> batch{start};
+      if (!evaluate_batch(batch, {tensors_of(net)}, o_.start_epochs)) return interrupted(out, t0);
+      spdlog::info("growth: start net {:.2f}% on the validation split",
+                   100 * nets_.front().accuracy);
     }
     for (; episode_ < o_.episodes; ctx.save_state()) {
       const int parent = best(episode_);
-      std::vector<torch::Tensor> log_probs, entropies;
-      std::vector<double> rewards;
+      // The children of an episode grow from one parent with actions drawn
+      // per child, so they are independent: grow them all, then train the
+      // new ones (spread over the ranks), then reward the controller.
+      std::vector<Child> children;
+      std::vector<Net> todo;
+      std::vector<NamedTensors> todo_weights;
+      std::set<std::string> queued;
       for (int k = 0; k < o_.children; ++k) {
         if (stop_requested()) return interrupted(out, t0);
-        Child child = grow(parent, k);
-        auto cached = cache_.find(arch_key(child.net.arch));
-        if (cached == cache_.end() && !evaluate_child(child.net, child.weights, o_.epochs))
-          return interrupted(out, t0);
-        const Net& n = cached != cache_.end() ? nets_[std::size_t(cached->second)] : nets_.back();
+        children.push_back(grow(parent, k));
+        const std::string key = arch_key(children.back().net.arch);
+        if (!cache_.count(key) && queued.insert(key).second) {
+          todo.push_back(children.back().net);
+          todo_weights.push_back(children.back().weights);
+        }
+      }
+      if (!evaluate_batch(todo, todo_weights, o_.epochs)) return interrupted(out, t0);
+      std::vector<torch::Tensor> log_probs, entropies;
+      std::vector<double> rewards;
+      for (const Child& child : children) {
         log_probs.push_back(child.log_prob);
         entropies.push_back(child.entropy);
-        rewards.push_back(n.reward);
+        rewards.push_back(nets_[std::size_t(cache_.at(arch_key(child.net.arch)))].reward);
       }
       controller_->update(log_probs, entropies, rewards);
       controller_->save(ctrl);
@@ -309,12 +329,75 @@ class GrowthStrategy : public SearchStrategy {
     return {h.mean({0, 2, 3}), h.var({0, 2, 3}, false)};
   }
 
-  // Prices the net; trains it (from `weights`) when it meets every bound;
-  // records it. False when interrupted.
-  bool evaluate_child(Net& n, const NamedTensors& weights, int epochs) {
+  // Evaluates `batch` (an episode's new children, or the start net) and
+  // records the nets in order. One process: each as it is trained, so an
+  // interrupt loses at most one. Several: net i on rank i mod WORLD_SIZE
+  // alone, so the lineage is one process's; the trained weights then travel
+  // to every rank (later children grow from them), and an interrupt on any
+  // rank loses the batch. False when interrupted.
+  bool evaluate_batch(std::vector<Net>& batch, const std::vector<NamedTensors>& weights,
+                      int epochs) {
+    Communicator& comm = ctx_->comm;
+    const int first_id = int(nets_.size());
+    if (comm.size() == 1) {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i].id = first_id + int(i);
+        if (!train_child(batch[i], weights[i], epochs)) return false;
+        record(batch[i]);
+      }
+      return true;
+    }
+    json mine = json::array();
+    std::string blobs;
+    bool stopped = false;
+    for (std::size_t i = std::size_t(comm.rank()); i < batch.size() && !stopped;
+         i += std::size_t(comm.size())) {
+      batch[i].id = first_id + int(i);
+      stopped = !train_child(batch[i], weights[i], epochs);
+      if (stopped) break;
+      std::string bytes = batch[i].trained ? read_bytes(weights_file(batch[i].id)) : "";
+      mine.push_back({{"i", i}, {"net", batch[i].to_json()}, {"bytes", bytes.size()}});
+      blobs += bytes;
+    }
+    if (comm.any(stopped)) return false;
+    // Each rank's part: a JSON line of its nets, then their weights' bytes.
+    for (const std::string& part : comm.all_gather(mine.dump() + '\n' + blobs)) {
+      const std::size_t nl = part.find('\n');
+      std::size_t at = nl + 1;
+      for (const json& rec : json::parse(part.substr(0, nl))) {
+        const std::size_t i = rec.at("i"), n = rec.at("bytes");
+        const int owner = int(i % std::size_t(comm.size()));
+        if (owner != comm.rank()) {
+          batch[i] = net_from_json(rec.at("net"), fmt::format("rank {}", owner));
+          if (n > 0)
+            write_file_atomic(weights_file(batch[i].id), std::string_view(part).substr(at, n));
+        }
+        at += n;
+      }
+    }
+    for (const Net& n : batch) record(n);
+    return true;
+  }
+
+  void record(const Net& n) {
+    ctx_->run.append("candidates.jsonl", n.to_json());
+    cache_[arch_key(n.arch)] = n.id;
+    nets_.push_back(n);
+    spdlog::info("growth: net {} (from {}): {}", n.id, n.parent,
+                 n.feasible ? fmt::format("{:.2f}% in {:.0f} s", 100 * n.accuracy, n.seconds)
+                            : "over a bound, rejected untrained");
+  }
+
+  static std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  // Prices the net; trains it (from `weights`, on this process alone) when
+  // it meets every bound, and saves its weights. False when interrupted.
+  bool train_child(Net& n, const NamedTensors& weights, int epochs) {
     const auto t0 = std::chrono::steady_clock::now();
     const RunConfig& c = s_.config;
-    n.id = int(nets_.size());
     n.costs = s_.pricing().flat_costs(n.arch);
     const double over = excess(c, n.costs);
     n.feasible = over == 0;
@@ -328,7 +411,7 @@ class GrowthStrategy : public SearchStrategy {
       EngineOptions eo = engine_options(c.train, c.data, c.seed, ctx_->device);
       eo.cfg.epochs = epochs;
       eo.verbose = false;
-      eo.comm = &ctx_->comm;
+      eo.comm = &local_communicator();
       EngineHooks hooks;
       hooks.forward = [&](const torch::Tensor& x, std::int64_t, int) { return net->forward(x); };
       if (run_engine(*net, net->parameters(), train_, ctx_->data.norm, eo, hooks, nullptr)
@@ -341,12 +424,6 @@ class GrowthStrategy : public SearchStrategy {
       save_weights(*net, weights_file(n.id));
     }
     n.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    ctx_->run.append("candidates.jsonl", n.to_json());
-    cache_[arch_key(n.arch)] = n.id;
-    nets_.push_back(n);
-    spdlog::info("growth: net {} (from {}): {}", n.id, n.parent,
-                 n.feasible ? fmt::format("{:.2f}% in {:.0f} s", 100 * n.accuracy, n.seconds)
-                            : "over a bound, rejected untrained");
     return true;
   }
 

@@ -50,7 +50,7 @@ std::optional<Difference> first_difference(const json& a, const json& b, Differe
   return here;
 }
 
-void Communicator::agree(const json& what, const std::string& name) {
+void Communicator::agree(const json& what, const std::string& name, const std::string& why) {
   if (size() == 1) return;
   const std::vector<std::string> all = all_gather(what.dump());
   const json first = json::parse(all[0]);
@@ -63,9 +63,8 @@ void Communicator::agree(const json& what, const std::string& name) {
                               : std::string("(absent)");
     };
     throw InputError(name + ": " + d.key,
-                     fmt::format("differs between ranks: rank 0 has {}, rank {} has {}; every "
-                                 "rank must run the same config and build",
-                                 value(first), r, value(other)));
+                     fmt::format("differs between ranks: rank 0 has {}, rank {} has {}; {}",
+                                 value(first), r, value(other), why));
   }
 }
 

@@ -245,6 +245,47 @@ TEST_CASE("coexplore resumed after SIGINT ends as the whole run", "[cli][search]
         result_of(j.dir + "/whole")["coexplored"]["reward"]);
 }
 
+TEST_CASE("coexplore over 2 ranks records what one process records",
+          "[cli][search][coexplore][distributed]") {
+  for (const std::string controller : {"reinforce", "evolution"}) {
+    DYNAMIC_SECTION(controller) {
+      Joint j = make_joint("coexplore-dist-" + controller,
+                           "  controller: " + controller +
+                               "\n  samples: 24\n  batch: 4\n  population: 6\n"
+                               "  baseline: successive\n");
+      // A trained task: the ranks share real evaluations.
+      auto text = read_text_file(j.config);
+      const std::string table = "{type: table, file: acc0.csv, column: acc}";
+      text.replace(text.find(table), table.size(), "{type: train, epochs: 1}");
+      write_file_atomic(j.config, text);
+      auto one = run_hwnas({"search", "--config", j.config, "--out", j.dir + "/one", "--json"});
+      INFO(one.err);
+      REQUIRE(one.rc == 0);
+      auto two = run_hwnas({"launch", "--nproc", "2", "--", "search", "--config", j.config, "--out",
+                            j.dir + "/two", "--json"});
+      INFO(two.err);
+      REQUIRE(two.rc == 0);
+      auto untimed = [](std::vector<nlohmann::json> v) {
+        for (auto& x : v) x.erase("seconds");
+        return v;
+      };
+      const auto records = untimed(test::read_jsonl(j.dir + "/two/candidates.jsonl"));
+      CHECK(records.size() == 24);
+      CHECK(records == untimed(test::read_jsonl(j.dir + "/one/candidates.jsonl")));
+      // The picks, less where their files are.
+      for (const char* pick : {"coexplored", "successive"}) {
+        auto placeless = [&](const std::string& run) {
+          nlohmann::json p = result_of(run)[pick];
+          p.erase("design_file");
+          for (auto& n : p["networks"]) n.erase("arch");
+          return p;
+        };
+        CHECK(placeless(j.dir + "/two") == placeless(j.dir + "/one"));
+      }
+    }
+  }
+}
+
 TEST_CASE("coexplore refuses bad tasks, design spaces and specs before any work",
           "[cli][search][coexplore]") {
   Joint j = make_joint("coexplore-bad", "  samples: 10\n");

@@ -5,12 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -19,6 +21,7 @@
 #include "hwnas/common/document.h"
 #include "hwnas/common/files.h"
 #include "hwnas/common/weights_archive.h"
+#include "hwnas/cost/latency_table.h"
 
 using namespace hwnas;
 using test::run_hwnas;
@@ -297,6 +300,110 @@ TEST_CASE("distributed random search and evolution return the single-process can
       CHECK(json::parse(one.out)["genotype"] == json::parse(two.out)["genotype"]);
     }
   }
+}
+
+namespace {
+const char* const kProfileSpace = R"(name: distlat
+input: [1, 16, 16]
+num_classes: 4
+candidates:
+  a: {op: mbconv, k: 3, e: 2}
+  b: {op: mbconv, k: 5, e: 3}
+layers:
+  - {op: conv, out: 8, k: 3, stride: 2}
+  - {stage: {out: 12, depth: 2, stride: 1, choices: [a, b]}}
+  - {op: gap}
+  - {op: linear, out: 4}
+)";
+
+std::vector<std::string> partial_files(const std::string& dir) {
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".partial") found.push_back(e.path().filename().string());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+}  // namespace
+
+TEST_CASE("a profile spread over 2 ranks times each layer on one rank and writes one table",
+          "[cli][distributed][latency]") {
+  auto dir = test::temp_dir("dist-profile");
+  write_file_atomic(dir + "/distlat.yaml", kProfileSpace);
+  auto profile = [&](std::vector<std::string> head, const std::string& out,
+                     std::vector<std::string> more) {
+    for (const auto& a : {"profile", "--space"}) head.push_back(a);
+    head.insert(head.end(), {dir + "/distlat.yaml", "--out", dir + "/" + out});
+    head.insert(head.end(), more.begin(), more.end());
+    return run_hwnas(head);
+  };
+  const std::vector<std::string> two_ranks = {"launch", "--nproc", "2", "--"};
+  const std::vector<std::string> quick = {"--rounds",    "2", "--reps", "2",
+                                          "--calibrate", "4", "--pin",  "--json"};
+  auto one = profile({}, "one.json", quick);
+  INFO(one.err);
+  REQUIRE(one.rc == 0);
+  auto two = profile(two_ranks, "two.json", quick);
+  INFO(two.err);
+  REQUIRE(two.rc == 0);
+  // Rank 0 alone reports and writes.
+  CHECK(json::parse(two.out)["entries"] == json::parse(one.out)["entries"]);
+  const LatencyTable a = load_latency_table(dir + "/one.json");
+  const LatencyTable b = load_latency_table(dir + "/two.json");
+  std::set<std::string> keys_a, keys_b;
+  for (const auto& e : a.entries) keys_a.insert(lut_key(e.layer, e.in));
+  for (const auto& e : b.entries) {
+    keys_b.insert(lut_key(e.layer, e.in));
+    CHECK(e.value_ms > 0);
+    CHECK(e.repeats >= 4);  // 2 rounds x 2 reps, on the rank that timed it
+  }
+  CHECK(keys_a == keys_b);
+  CHECK(b.protocol["processes"] == 2);
+  CHECK(b.device.cpu_model == a.device.cpu_model);
+  CHECK(fs::exists(dir + "/two.calib.json"));
+  CHECK(partial_files(dir).empty());
+  // Each rank timed a share; both run on this machine, which is said.
+  CHECK_THAT(two.err, Catch::Matches("(.|\n)*of them on this rank(.|\n)*"));
+  CHECK_THAT(two.err, Catch::Contains("2 ranks profile on this machine"));
+
+  // Machines that differ do not share a table: exit 2 on every rank.
+  {
+    Env env("HWNAS_FAULT", "fingerprint:1");
+    auto r = profile(two_ranks, "three.json", quick);
+    CHECK(r.rc == 2);
+    CHECK_THAT(r.err,
+               Catch::Contains("device: cpu_model") && Catch::Contains("equal fingerprints"));
+    CHECK_FALSE(fs::exists(dir + "/three.json"));
+  }
+  CHECK(run_hwnas({"launch", "--nproc", "2", "--", "profile", "--space", dir + "/distlat.yaml",
+                   "--import", dir + "/none.csv", "--out", dir + "/four.json"})
+            .rc == 2);
+
+  // Interrupted, each rank keeps its samples; it resumes on 2 ranks only.
+  CHECK(test::interrupt_hwnas(
+            {"launch", "--nproc", "2", "--", "profile", "--space", dir + "/distlat.yaml", "--out",
+             dir + "/five.json", "--rounds", "1000000", "--reps", "2", "--calibrate", "0"},
+            dir + "/five.json.rank1-of-2.partial", SIGINT) == 130);
+  CHECK(partial_files(dir) ==
+        std::vector<std::string>{"five.json.rank0-of-2.partial", "five.json.rank1-of-2.partial"});
+  auto alone = profile({}, "five.json", {"--rounds", "2", "--calibrate", "0", "--resume"});
+  CHECK(alone.rc == 2);
+  CHECK_THAT(alone.err, Catch::Contains("as many processes as it ran on"));
+  auto fresh = profile(two_ranks, "five.json", {"--rounds", "2", "--calibrate", "0"});
+  CHECK(fresh.rc == 2);
+  CHECK_THAT(fresh.err, Catch::Contains("--resume"));
+  int done = 0;
+  for (int rank = 0; rank < 2; ++rank) {
+    const auto p = load_document(dir + "/five.json.rank" + std::to_string(rank) + "-of-2.partial");
+    done = std::max(done, p.root["rounds_done"].get<int>());
+  }
+  auto resumed = profile(two_ranks, "five.json",
+                         {"--rounds", std::to_string(done + 2), "--reps", "2", "--calibrate", "0",
+                          "--resume", "--json"});
+  INFO(resumed.err);
+  REQUIRE(resumed.rc == 0);
+  CHECK(partial_files(dir).empty());
+  for (const auto& e : load_latency_table(dir + "/five.json").entries)
+    CHECK(e.repeats >= (done + 2) * 2);
 }
 
 TEST_CASE("torchrun launches a training that a killed rank restarts and resumes",

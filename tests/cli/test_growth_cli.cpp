@@ -141,6 +141,30 @@ TEST_CASE("growth grows a trained net under a bound, and a resumed run retrains 
   CHECK(json::parse(r.out)["search"] == j["search"]);
 }
 
+TEST_CASE("growth over 2 ranks records the lineage of one process",
+          "[cli][search][growth][distributed]") {
+  auto dir = test::temp_dir("growth-dist");
+  const std::string cfg = growth_config(dir, "");
+  auto one = run_hwnas({"search", "--config", cfg, "--out", dir + "/one", "--json"});
+  INFO(one.err);
+  REQUIRE(one.rc == 0);
+  auto two = run_hwnas(
+      {"launch", "--nproc", "2", "--", "search", "--config", cfg, "--out", dir + "/two", "--json"});
+  INFO(two.err);
+  REQUIRE(two.rc == 0);
+  const auto a = test::read_jsonl(dir + "/one/candidates.jsonl");
+  const auto b = test::read_jsonl(dir + "/two/candidates.jsonl");
+  REQUIRE(a.size() == b.size());
+  REQUIRE(a.size() >= 4);  // the start net and at least one child per rank
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(untimed(b[i]) == untimed(a[i]));
+  // Rank 0 holds every trained net's weights, whichever rank trained it.
+  for (const auto& n : b)
+    CHECK(fs::exists(dir + "/two/growth/net-" + n["id"].dump() + ".weights") ==
+          n["trained"].get<bool>());
+  CHECK(json::parse(two.out)["search"] == json::parse(one.out)["search"]);
+  CHECK(json::parse(two.out)["test_accuracy"] == json::parse(one.out)["test_accuracy"]);
+}
+
 TEST_CASE("growth with random actions, from a genotype of the space", "[cli][search][growth]") {
   auto dir = test::temp_dir("growth-random");
   std::string cfg = growth_config(dir, ", controller: random");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
@@ -11,6 +12,7 @@
 #include "../support.h"
 #include "hwnas/common/files.h"
 #include "hwnas/cost/latency_fit.h"
+#include "hwnas/ir/arch.h"
 #include "hwnas/space/genotype.h"
 
 using namespace hwnas;
@@ -103,6 +105,46 @@ TEST_CASE("a table fitted on whole networks prices every network as the device d
              Catch::Contains("no measured network uses 1") && Catch::Contains("--prior"));
   CHECK_THAT(test::error_of([&] { first_networks(m, 82); }),
              Catch::Contains("more networks than the file's 81"));
+}
+
+TEST_CASE("a fitted table prices the skip edges a device spends time on", "[cost][latency][fit]") {
+  // NAS-Bench-201's reference code adds every edge's output into its node,
+  // an identity's too: the "device" here charges 0.05 ms per skip edge.
+  const Space space = load_space("nb201");
+  LatencyTable truth = truth_table(space, [](int i, const Layer&) { return 0.02 + 0.01 * i; });
+  std::set<std::string> skip_keys;
+  Rng rng(7);
+  std::vector<Genotype> gs;
+  std::set<Genotype> seen;
+  while (gs.size() < 400)
+    if (Genotype g = sample(space, rng); seen.insert(g).second) gs.push_back(g);
+  for (const auto& g : gs) {
+    const Arch a = decode(space, g);
+    const auto shapes = infer_shapes(a);
+    for (std::size_t j = 0; j < a.layers.size(); ++j)
+      if (a.layers[j].op == Op::Skip && is_free_at_inference(a.layers[j], shapes[j].in) &&
+          skip_keys.insert(lut_key(a.layers[j], shapes[j].in)).second)
+        truth.add({a.layers[j], shapes[j].in, 0.05, 0, 1});
+  }
+  REQUIRE(skip_keys.size() == 3);  // one per stage width
+  const auto dir = test::temp_dir("latency-fit-skip");
+  const std::vector<Genotype> fit_on(gs.begin(), gs.begin() + 300),
+      held_out(gs.begin() + 300, gs.end());
+  const Measurements m =
+      read_measurements(write_measurements(dir + "/m.csv", space, truth, 0.3, fit_on), space,
+                        "latency_ms", "genotype");
+  const LatencyFit f = fit_latency_table(space, m, {"toy"});
+  LutCalibration c;
+  c.per_network_ms = 0.3;
+  const auto want = predict_latency(space, truth, c, held_out);
+  const auto got = predict_latency(space, f.table, f.calib, held_out);
+  for (std::size_t i = 0; i < held_out.size(); ++i) CHECK(got[i] == Approx(want[i]).epsilon(1e-4));
+  // The skip terms are in the table (the stages repeat one genotype, so
+  // only their sum over the stages is determined).
+  double skip_sum = 0;
+  for (const auto& e : f.table.entries)
+    if (skip_keys.count(lut_key(e.layer, e.in))) skip_sum += e.value_ms;
+  CHECK(skip_sum == Approx(3 * 0.05).epsilon(0.2));
 }
 
 TEST_CASE("transfer adapts a table to another device from a few networks", "[cost][latency][fit]") {

@@ -24,12 +24,14 @@ struct LaunchEnv {
   bool agent_store = false;
   /// HWNAS_FAULT, a hook for the tests of multi-process runs: "desync:R"
   /// (rank R samples other supernet paths than the rest), "exit:R:S" (rank
-  /// R exits with code 75 after training step S, on the job's first attempt).
+  /// R exits with code 75 after training step S, on the job's first attempt),
+  /// "fingerprint:R" (rank R reports another CPU model to a sharded profile).
   std::string fault;
   bool multi_process() const { return world > 1; }
   /// The faults asked for this rank.
   bool fault_desync() const;
   bool fault_exit_after(std::int64_t step) const;
+  bool fault_fingerprint() const;
 };
 
 /// Reads and checks the launcher's variables; `get` looks one up (default:

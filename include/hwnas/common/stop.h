@@ -9,8 +9,12 @@ std::atomic<bool>& stop_requested();
 /// Installs handlers that set stop_requested() (instead of killing the process).
 void install_stop_handlers();
 
-/// Pins this process (and the threads it starts later) to CPUs 0..n-1, so
-/// timings do not migrate between cores. Returns false when the OS refuses.
-bool pin_to_first_cpus(int n);
+/// Pins this process (and the threads it starts later) to CPUs
+/// first..first+n-1, so timings do not migrate between cores. Returns false
+/// when the OS refuses (or those CPUs do not exist).
+bool pin_to_cpus(int first, int n);
+inline bool pin_to_first_cpus(int n) {
+  return pin_to_cpus(0, n);
+}
 
 }  // namespace hwnas

@@ -11,6 +11,7 @@
 #include "hwnas/cost/lut_model.h"
 #include "hwnas/profile/protocol.h"
 #include "hwnas/space/space.h"
+#include "hwnas/train/communicator.h"
 
 namespace hwnas {
 
@@ -21,7 +22,8 @@ struct ProfileOptions {
   /// Whole networks sampled (seeded by protocol.seed) to fit the calibration
   /// written beside the table; 0: none. Default: 30.
   int calibrate = 30;
-  /// Continue from `<out>.partial` (what an interrupted profile kept).
+  /// Continue from the partial file(s) an interrupted profile of `out` kept
+  /// (partial_profile_path).
   bool resume = false;
   bool pinned = false;  ///< recorded in the table's protocol
   std::string out;
@@ -53,9 +55,24 @@ struct ProfileJob {
 ProfileJob make_profile_job(const Space* space, const std::vector<Arch>& archs,
                             std::optional<LatencyTable> base, const ProfileOptions& opt);
 
-/// Throws InputError when `out` has a partial profile and resume is off (or
-/// the other way round), or the partial file belongs to another job.
-ProfileResult run_profile_job(const ProfileJob& job, const ProfileOptions& opt);
+/// Measures the job and writes the table (and calibration). Over several
+/// ranks of `comm` (machines whose fingerprints the caller checked equal)
+/// each rank times its own shard of the layers and of the calibration
+/// networks, balanced by their arithmetic; rank 0 gathers them and alone
+/// writes. Throws InputError when `out` has a partial profile and resume is
+/// off (or the other way round), or the partial file belongs to another job
+/// or another number of ranks.
+ProfileResult run_profile_job(const ProfileJob& job, const ProfileOptions& opt,
+                              Communicator& comm = local_communicator());
+
+/// Where rank `rank` of `world` keeps its samples while profiling `out`:
+/// `<out>.partial` for one process, `<out>.rank<R>-of-<N>.partial` else.
+std::string partial_profile_path(const std::string& out, int rank, int world);
+
+/// Indices of the items rank `rank` of `world` takes: the items, heaviest
+/// `work` first, each to the rank with the least work so far (lowest rank on
+/// ties), returned in ascending order. The same on every rank.
+std::vector<std::size_t> balanced_shard(const std::vector<double>& work, int rank, int world);
 
 /// The fingerprint of this machine for a CPU measurement (with libtorch's
 /// version and today's date).

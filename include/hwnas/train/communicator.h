@@ -31,8 +31,10 @@ class Communicator {
   /// rank saw first: all stop at the same step).
   bool any(bool flag);
   /// Throws InputError on every rank when `what` is not the same on every
-  /// rank, naming the first key that differs and the two values.
-  void agree(const json& what, const std::string& name);
+  /// rank, naming the first key that differs, the two values and `why`
+  /// they must agree.
+  void agree(const json& what, const std::string& name,
+             const std::string& why = "every rank must run the same config and build");
   /// Throws (a runtime failure) on every rank when the ranks' copies of
   /// `params` differ, or their `state` (what else must be equal on every
   /// rank: the path a supernet sampled): ranks that sampled or stepped
