@@ -46,7 +46,8 @@ name: fitted-$strategy
 seed: $seed
 threads: 1
 space: nb201
-data: {dataset: synthetic, train_limit: 64, test_limit: 32}
+data: {dataset: synthetic, train_limit: 256, test_limit: 64}
+train: {batch: 32}
 cost_models: {dev: {type: lut-calibrated, table: $out/fitted.json}}
 constraints: [{model: dev, metric: latency_ms, max: $bound}]
 strategy: $s
@@ -76,9 +77,10 @@ acc = {row["ops"]: float(row["c10_test_acc"]) for row in csv.DictReader(open(dat
 ok = [o for o in lat if lat[o] <= bound]
 best = max(ok, key=lambda o: acc[o])
 fit = json.load(open(sys.argv[5]))
-print(f"column {column}, bound {bound} ms (25th percentile), {len(ok)} of {len(lat)} archs meet it measured")
-print(f"oracle: {best} {acc[best]:.2f}% at {lat[best]} ms")
-print(f"fit: {fit.get('networks', '?')} networks; {json.dumps(fit)[:300]}")
+res = fit["residuals"]
+print(f"column {column}, bound {bound} ms, {len(ok)} of {len(lat)} archs meet it measured")
+print(f"fitted table: {fit['terms']} terms; in-sample within 10% {100 * res['within_10pct']:.1f}%, tau {res['kendall_tau']:.3f}")
+print(f"oracle (best test accuracy among archs whose measured latency meets the bound): {best} {acc[best]:.2f}% at {lat[best]} ms")
 rows = list(csv.DictReader(open(sys.argv[4]), delimiter="\t"))
 for s in ("evolution", "random"):
     r = [x for x in rows if x["strategy"] == s]

@@ -207,6 +207,9 @@ Cost LutModel::network(const Arch& arch) const {
 }
 
 std::optional<Provenance> LutModel::provenance() const {
+  // Only a table timed on a CPU can be from another machine than meant:
+  // imported and fitted tables describe another device by design.
+  if (table_->device.kind != "cpu") return Provenance{table_->file, table_->space, ""};
   return Provenance{table_->file, table_->space,
                     table_->device.differences(
                         local_cpu_fingerprint(table_->device.threads, table_->device.batch))};

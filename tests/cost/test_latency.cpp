@@ -248,4 +248,11 @@ TEST_CASE("a table from other hardware gives a warning in the log and in --json"
   REQUIRE(w.size() == 1);
   CHECK_THAT(w[0].get<std::string>(),
              Catch::Contains("CPU Some Other CPU vs") && Catch::Contains("cores 64 vs"));
+  // A fitted (or imported) table is for another device by design: no warning.
+  t.device.kind = "fitted";
+  save_latency_table(t, dir + "/t.json");
+  auto fitted = test::run_hwnas({"search", "--config", dir + "/c.yaml", "--dry-run", "--json"});
+  REQUIRE(fitted.rc == 0);
+  CHECK_THAT(fitted.err, !Catch::Contains("other hardware"));
+  CHECK(json::parse(fitted.out)["warnings"].empty());
 }
