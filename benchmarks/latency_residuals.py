@@ -18,14 +18,10 @@ import sys
 
 import numpy as np
 
+from kendall import tau
+
 POSITIONS, OPS = 22, 9
 
-
-def tau(a, b):
-    da = np.sign(a[:, None] - a[None, :])
-    db = np.sign(b[:, None] - b[None, :])
-    iu = np.triu_indices(len(a), 1)
-    return (da[iu] * db[iu]).sum() / np.sqrt((da[iu] != 0).sum() * (db[iu] != 0).sum())
 
 
 def one_hot(ops):

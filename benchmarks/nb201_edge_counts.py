@@ -19,14 +19,10 @@ import sys
 
 import numpy as np
 
+from kendall import tau
+
 EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]  # the ops code's digit order
 
-
-def tau(a, b):
-    da = np.sign(a[:, None] - a[None, :])
-    db = np.sign(b[:, None] - b[None, :])
-    iu = np.triu_indices(len(a), 1)
-    return (da[iu] * db[iu]).sum() / np.sqrt((da[iu] != 0).sum() * (db[iu] != 0).sum())
 
 
 def live_edges(d):

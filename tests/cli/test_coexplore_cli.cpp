@@ -112,6 +112,14 @@ Joint make_joint(const std::string& tag, const std::string& strategy_extra) {
   return j;
 }
 
+// The first task scored by training (one epoch) instead of its table.
+void train_first_task(const Joint& j) {
+  auto text = read_text_file(j.config);
+  const std::string table = "{type: table, file: acc0.csv, column: acc}";
+  text.replace(text.find(table), table.size(), "{type: train, epochs: 1}");
+  write_file_atomic(j.config, text);
+}
+
 nlohmann::json result_of(const std::string& run) {
   return nlohmann::json::parse(read_text_file(run + "/coexplore/result.json"));
 }
@@ -221,11 +229,7 @@ TEST_CASE("coexplore finds the enumerated joint optimum with REINFORCE and with 
 
 TEST_CASE("coexplore resumed after SIGINT ends as the whole run", "[cli][search][coexplore]") {
   Joint j = make_joint("coexplore-resume", "  controller: reinforce\n  samples: 60\n  batch: 5\n");
-  // Training fitness on the first task, so the search takes long enough to cut.
-  auto text = read_text_file(j.config);
-  const std::string table = "{type: table, file: acc0.csv, column: acc}";
-  text.replace(text.find(table), table.size(), "{type: train, epochs: 1}");
-  write_file_atomic(j.config, text);
+  train_first_task(j);  // so the search takes long enough to cut
   auto whole = run_hwnas({"search", "--config", j.config, "--out", j.dir + "/whole", "--json"});
   INFO(whole.err);
   REQUIRE(whole.rc == 0);
@@ -253,11 +257,7 @@ TEST_CASE("coexplore over 2 ranks records what one process records",
                            "  controller: " + controller +
                                "\n  samples: 24\n  batch: 4\n  population: 6\n"
                                "  baseline: successive\n");
-      // A trained task: the ranks share real evaluations.
-      auto text = read_text_file(j.config);
-      const std::string table = "{type: table, file: acc0.csv, column: acc}";
-      text.replace(text.find(table), table.size(), "{type: train, epochs: 1}");
-      write_file_atomic(j.config, text);
+      train_first_task(j);  // the ranks share real evaluations
       auto one = run_hwnas({"search", "--config", j.config, "--out", j.dir + "/one", "--json"});
       INFO(one.err);
       REQUIRE(one.rc == 0);
