@@ -23,7 +23,6 @@ from kendall import tau
 POSITIONS, OPS = 22, 9
 
 
-
 def one_hot(ops):
     x = np.zeros((len(ops), POSITIONS * OPS))
     for p in range(POSITIONS):
