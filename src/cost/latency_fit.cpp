@@ -239,12 +239,17 @@ LatencyFit fit_latency_table(const Space& space, const Measurements& m, const Fi
     const auto col = kc.counts.col(varying[c]);
     centred.col(Eigen::Index(c)) = col.array() - col.mean();
   }
-  Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(centred);
-  qr.setThreshold(1e-9);
-  f.identified = int(qr.rank());
-  for (Eigen::Index c = qr.rank(); c < Eigen::Index(varying.size()); ++c)
-    f.collinear.push_back(
-        kc.names[std::size_t(varying[std::size_t(qr.colsPermutation().indices()(c))])]);
+  // No varying term (one network, or networks that all hold the same
+  // layers): only the per-network term is fitted, and there is nothing to
+  // factorise (Eigen's QR of a matrix without columns reads out of bounds).
+  if (!varying.empty()) {
+    Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(centred);
+    qr.setThreshold(1e-9);
+    f.identified = int(qr.rank());
+    for (Eigen::Index c = qr.rank(); c < Eigen::Index(varying.size()); ++c)
+      f.collinear.push_back(
+          kc.names[std::size_t(varying[std::size_t(qr.colsPermutation().indices()(c))])]);
+  }
   std::sort(f.collinear.begin(), f.collinear.end());
 
   // Unknowns: the varying keys' ms, then the per-network term.

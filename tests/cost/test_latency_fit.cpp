@@ -147,6 +147,20 @@ TEST_CASE("a fitted table prices the skip edges a device spends time on", "[cost
   CHECK(skip_sum == Approx(3 * 0.05).epsilon(0.2));
 }
 
+TEST_CASE("one network fits the per-network term alone", "[cost][latency][fit]") {
+  // Found by fuzz_measurements: no term varies, so there is nothing for the
+  // rank-revealing QR to factorise (it read out of bounds).
+  const Space space = load_space("nb201");
+  const auto dir = test::temp_dir("latency-fit-one");
+  write_file_atomic(dir + "/m.csv", "ops,ms\n330243,31\n");
+  const Measurements m = read_measurements(dir + "/m.csv", space, "ms", "ops");
+  const LatencyFit f = fit_latency_table(space, m, {});
+  CHECK(f.identified == 0);
+  CHECK(f.collinear.empty());
+  CHECK(f.calib.per_network_ms == Approx(31).epsilon(1e-6));
+  CHECK(predict_latency(space, f.table, f.calib, m.genotypes)[0] == Approx(31).epsilon(1e-6));
+}
+
 TEST_CASE("transfer adapts a table to another device from a few networks", "[cost][latency][fit]") {
   const auto dir = test::temp_dir("latency-transfer");
   write_file_atomic(dir + "/evo4.yaml", test::kEvo4Space);
