@@ -3,6 +3,8 @@
 // fitted on N_FIT networks (seeded shuffle) against the FLOPs baseline on the
 // rest, then few-shot transfer from another device's table with K = 5, 10,
 // 20, 50 networks (mean over 5 draws of the K). Prints markdown tables.
+// A column written NAME:live is fitted counting live layers only (`latency
+// fit --layers live`).
 //   latency_fit_nb SPACE CSV N_FIT SOURCE_COLUMN [ALT_SOURCE] [COLUMNS...]
 // e.g. latency_fit_nb fbnet-c100 ../shared/ext/help/fbnet_c100_latency.csv 4000 2080ti_32 1080ti_32
 #include <algorithm>
@@ -21,7 +23,17 @@ using namespace hwnas;
 namespace {
 
 // The rows of `column` that hold a value (blank = not measured), as measurements.
-Measurements column_of(const std::string& csv, const Space& space, const std::string& column) {
+// "help_pixel3:live" -> the column and the fit's options.
+std::pair<std::string, FitOptions> parse_column(const std::string& spec) {
+  FitOptions o;
+  const auto colon = spec.rfind(":live");
+  o.live_only = colon != std::string::npos && colon + 5 == spec.size();
+  o.device = o.live_only ? spec.substr(0, colon) : spec;
+  return {o.device, o};
+}
+
+Measurements column_of(const std::string& csv, const Space& space, const std::string& spec) {
+  const std::string column = parse_column(spec).first;
   const BenchTable t = read_bench_table(csv, space, column, "ops");
   Measurements m;
   m.file = csv;
@@ -91,7 +103,7 @@ int main(int argc, char** argv) try {
   };
   auto fitted_source = [&](const std::string& col) {
     const Measurements m = column_of(csv, space, col);
-    return fit_latency_table(space, subset(m, split(m).first), {col});
+    return fit_latency_table(space, subset(m, split(m).first), parse_column(col).second);
   };
   const LatencyFit src = fitted_source(source);
   const LatencyFit src_alt = alt.empty() ? src : fitted_source(alt);
@@ -106,7 +118,8 @@ int main(int argc, char** argv) try {
     const Measurements m = column_of(csv, space, col);
     const auto [fit_idx, test_idx] = split(m);
     const Measurements train = subset(m, fit_idx), test = subset(m, test_idx);
-    const LatencyFit f = fit_latency_table(space, train, {col});
+    const FitOptions opt = parse_column(col).second;
+    const LatencyFit f = fit_latency_table(space, train, opt);
     const Agreement a =
         agreement(predict_latency(space, f.table, f.calib, test.genotypes), test.ms);
     Agreement fa{};
@@ -133,7 +146,7 @@ int main(int argc, char** argv) try {
         std::shuffle(pick.begin(), pick.end(), std::mt19937_64(1000 + std::uint64_t(d)));
         pick.resize(std::size_t(k));
         const LatencyFit t =
-            transfer_latency_table(space, prior.table, prior.calib, subset(m, pick), {col});
+            transfer_latency_table(space, prior.table, prior.calib, subset(m, pick), opt);
         const Agreement ta =
             agreement(predict_latency(space, t.table, t.calib, test.genotypes), test.ms);
         tau += ta.kendall_tau / draws, within += ta.within_10pct / draws;

@@ -25,7 +25,7 @@ config() {  # strategy bound -> a config on stdout
   sed -e "s/metric: latency_ms, max: 6.0/metric: latency_ms, max: $2/" \
       -e "s/^  penalty: .*/  penalty: ${PENALTY:-0.3}/" \
       -e "s/lambda: [0-9.]*}/lambda: ${LAMBDA:-0.01}}/" \
-      -e "s/^  mode: two$/  mode: two\n  weights: ${WEIGHTS:-shared}/" "$root/$base"
+      -e "s/^  weights: .*/  weights: ${WEIGHTS:-shared}/" "$root/$base"
 }
 
 for b in "${bounds[@]}"; do

@@ -17,6 +17,7 @@ namespace {
 
 struct FitCli {
   std::string space, measurements, column = "latency_ms", genotype_column = "genotype", prior, out;
+  std::string layers = "all";
   int shots = 0;
   bool force = false;
   FitOptions opt;
@@ -30,6 +31,7 @@ void run_fit(FitCli o, const Context& ctx) {
   std::vector<std::string> inputs = {o.measurements};
   if (!o.prior.empty()) inputs.push_back(o.prior);
   o.out = check_table_outputs(o.out, o.force, inputs);
+  o.opt.live_only = o.layers == "live";
   const Space space = load_space(o.space);
   const Measurements all = read_measurements(o.measurements, space, o.column, o.genotype_column);
   LatencyFit f;
@@ -47,16 +49,19 @@ void run_fit(FitCli o, const Context& ctx) {
       f.calib.to_json(std::filesystem::path(o.out).filename().string()).dump(1) + "\n");
   if (ctx.json) {
     json j = f.report();
+    j["networks"] = f.calib.samples;
+    j["layers"] = o.layers;
     j["table"] = o.out;
     j["calibration"] = default_calibration_path(o.out);
     return print_json(j);
   }
   std::cout << fmt::format(
-      "{} ({}) from {} networks of {}: {} layer terms, {} determined one by one, per-network "
+      "{} ({}{}) from {} networks of {}: {} layer terms, {} determined one by one, per-network "
       "term {:.4f} ms\nin-sample: {:.1f}% within 10%, Kendall tau {:.3f}, MAPE {:.1f}%\n",
-      o.out, o.prior.empty() ? "fit" : "transfer from " + o.prior, f.calib.samples, o.measurements,
-      f.terms, f.identified, f.calib.per_network_ms, 100 * f.in_sample.within_10pct,
-      f.in_sample.kendall_tau, 100 * f.in_sample.mape);
+      o.out, o.prior.empty() ? "fit" : "transfer from " + o.prior,
+      o.opt.live_only ? ", live layers only" : "", f.calib.samples, o.measurements, f.terms,
+      f.identified, f.calib.per_network_ms, 100 * f.in_sample.within_10pct, f.in_sample.kendall_tau,
+      100 * f.in_sample.mape);
   if (!f.pooled_into_network.empty())
     std::cout << fmt::format("{} layers every network holds equally are in the per-network term\n",
                              f.pooled_into_network.size());
@@ -89,6 +94,11 @@ void add_latency_fit(CLI::App& latency, Context& ctx) {
   fit->add_option("--shots", o->shots, "With --prior: adapt from the file's first K networks")
       ->check(CLI::Range(1, 1000000))
       ->needs(prior);
+  fit->add_option("--layers", o->layers,
+                  "Which layers a network's latency sums: all, or live (for devices whose "
+                  "converter folds constants: layers that compute only zeros, or feed only "
+                  "such layers, are dropped; default: all)")
+      ->check(CLI::IsMember({"all", "live"}));
   fit->add_option("--out", o->out, "The table to write (and its .calib.json beside)")->required();
   fit->add_flag("--force", o->force, "Replace an existing --out table");
   fit->callback([o, &ctx] { ctx.run = [o, &ctx] { run_fit(*o, ctx); }; });

@@ -12,6 +12,7 @@
 #include "hwnas/common/files.h"
 #include "hwnas/cost/bench_table.h"
 #include "hwnas/ir/arch_json.h"
+#include "hwnas/ir/liveness.h"
 #include "hwnas/space/genotype.h"
 
 namespace hwnas {
@@ -30,14 +31,15 @@ std::string fnv1a_hex(const std::string& bytes) {
 // use them: a device may well spend time on them (NAS-Bench-201's reference
 // code adds every edge's output into its node, an identity's or a zero's
 // too), and the fit prices them as the data allow; a free layer every
-// network holds alike is pooled like any other.
+// network holds alike is pooled like any other. With `live_only`, only the
+// layers a constant-folding converter keeps are counted.
 struct KeyCounts {
   std::vector<std::pair<Layer, Shape>> keys;
   std::vector<std::string> names;
   Eigen::MatrixXd counts;  // networks x keys
 };
 
-KeyCounts count_keys(const Space& space, const std::vector<Genotype>& gs) {
+KeyCounts count_keys(const Space& space, const std::vector<Genotype>& gs, bool live_only) {
   KeyCounts kc;
   kc.keys = distinct_layers(space);
   std::unordered_map<std::string, Eigen::Index> index;
@@ -49,7 +51,9 @@ KeyCounts count_keys(const Space& space, const std::vector<Genotype>& gs) {
   for (std::size_t i = 0; i < gs.size(); ++i) {
     const Arch a = decode(space, gs[i]);
     const auto shapes = infer_shapes(a);
+    const auto live = live_only ? live_layers(a) : std::vector<bool>(a.layers.size(), true);
     for (std::size_t j = 0; j < a.layers.size(); ++j) {
+      if (!live[j]) continue;
       std::string key = lut_key(a.layers[j], shapes[j].in);
       auto it = index.find(key);
       if (it == index.end()) {
@@ -123,7 +127,9 @@ Eigen::VectorXd nnls(const Eigen::MatrixXd& Q, const Eigen::VectorXd& b) {
 // error a latency bound cares about (10% of a 2 ms net matters as much as 10%
 // of a 20 ms one). The scale is capped at 1 / (a tenth of the median), so a
 // near-zero timing (NAS-Bench-201's Pixel 3 column holds 0.0033 ms among
-// 10 ms networks) cannot outweigh every other row.
+// 10 ms networks) cannot outweigh every other row. The target is then
+// w * measured, below 1 for such a row (it was once 1, as if the network
+// took the capped time).
 Eigen::VectorXd inverse(const std::vector<double>& ms) {
   const double floor_ms = 0.1 * median(ms);
   Eigen::VectorXd w(Eigen::Index(ms.size()));
@@ -138,6 +144,7 @@ LatencyTable empty_table(const Space& space, const Measurements& m, const FitOpt
   t.statistic = "fitted";
   t.device.kind = "fitted";
   t.device.cpu_model = opt.device.empty() ? m.column : opt.device;
+  t.live_layers_only = opt.live_only;
   t.protocol = {{"method", method},
                 {"measurements", m.file},
                 {"column", m.column},
@@ -202,7 +209,7 @@ Measurements first_networks(const Measurements& m, int k) {
 }
 
 LatencyFit fit_latency_table(const Space& space, const Measurements& m, const FitOptions& opt) {
-  const KeyCounts kc = count_keys(space, m.genotypes);
+  const KeyCounts kc = count_keys(space, m.genotypes, opt.live_only);
   const Eigen::Index n = kc.counts.rows(), k = kc.counts.cols();
   LatencyFit f;
   f.terms = int(k);
@@ -262,8 +269,9 @@ LatencyFit fit_latency_table(const Space& space, const Measurements& m, const Fi
   const Eigen::MatrixXd Aw = w.asDiagonal() * A;
   Eigen::MatrixXd Q = Aw.transpose() * Aw;
   const double ridge = opt.ridge * Q.diagonal().mean();
-  Q.diagonal().head(u - 1).array() += ridge;           // the per-network term is never shrunk
-  const Eigen::VectorXd y = Eigen::VectorXd::Ones(n);  // measured / measured
+  Q.diagonal().head(u - 1).array() += ridge;  // the per-network term is never shrunk
+  // measured / measured, less where the weight is capped
+  const Eigen::VectorXd y = w.cwiseProduct(Eigen::Map<const Eigen::VectorXd>(m.ms.data(), n));
   const Eigen::VectorXd x = nnls(Q, Aw.transpose() * y);
 
   f.table = empty_table(space, m, opt, "fit");
@@ -287,7 +295,7 @@ LatencyFit transfer_latency_table(const Space& space, const LatencyTable& prior,
   if (prior.space != space.name)
     throw InputError(prior.file,
                      fmt::format("is a table of space {}, not {}", prior.space, space.name));
-  const KeyCounts kc = count_keys(space, shots.genotypes);
+  const KeyCounts kc = count_keys(space, shots.genotypes, opt.live_only);
   const Eigen::Index n = kc.counts.rows(), k = kc.counts.cols();
   // Prior ms of every key, and its op type.
   std::vector<double> prior_ms(static_cast<std::size_t>(k));
@@ -329,7 +337,8 @@ LatencyFit transfer_latency_table(const Space& space, const LatencyTable& prior,
   Q(net, net) += sc, Q(common, common) += sc * c0 * c0, Q(net, common) -= sc * c0,
       Q(common, net) -= sc * c0;
   Q.diagonal().array() += 1e-12 * Q.diagonal().mean();
-  const Eigen::VectorXd x = nnls(Q, Aw.transpose() * Eigen::VectorXd::Ones(n));
+  const Eigen::VectorXd y = w.cwiseProduct(Eigen::Map<const Eigen::VectorXd>(shots.ms.data(), n));
+  const Eigen::VectorXd x = nnls(Q, Aw.transpose() * y);
 
   LatencyFit f;
   f.terms = int(k);

@@ -160,13 +160,12 @@ json LatencyTable::to_json() const {
                   {"value_ms", e.value_ms},
                   {"spread", e.spread},
                   {"repeats", e.repeats}});
-  return {{"format", kLutFormat},
-          {"space", space},
-          {"statistic", statistic},
-          {"unit", "ms"},
-          {"device", device.to_json()},
-          {"protocol", protocol},
-          {"entries", es}};
+  json j = {{"format", kLutFormat},       {"space", space},
+            {"statistic", statistic},     {"unit", "ms"},
+            {"device", device.to_json()}, {"protocol", protocol}};
+  if (live_layers_only) j["layers"] = "live";  // tables of every layer stay as they were
+  j["entries"] = std::move(es);
+  return j;
 }
 
 LatencyTable read_latency_table(const Document& doc) {
@@ -183,6 +182,7 @@ LatencyTable read_latency_table(const Document& doc) {
   Fields df = f.get("device").as_object();
   t.device = DeviceFingerprint::read(df);
   if (auto p = f.find("protocol")) t.protocol = p->as_object().self().raw();  // a mapping
+  t.live_layers_only = f.get_choice("layers", {"all", "live"}, "all") == "live";
   for (const auto& v : f.get("entries").as_list(1)) {
     Fields ef = v.as_object();
     Fields lf = ef.get("layer").as_object();

@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "hwnas/common/error.h"
+#include "hwnas/ir/liveness.h"
 
 namespace hwnas {
 
@@ -172,16 +173,23 @@ std::vector<std::string> nearest_keys(const LatencyTable& table, const Layer& la
 }  // namespace
 
 LutModel::LutModel(std::shared_ptr<const LatencyTable> table, LutCalibration calib, bool calibrated)
-    : table_(std::move(table)), calib_(calib), calibrated_(calibrated) {}
+    : table_(std::move(table)),
+      calib_(calib),
+      calibrated_(calibrated),
+      live_only_(table_->live_layers_only),
+      prices_free_(
+          std::any_of(table_->entries.begin(), table_->entries.end(),
+                      [](const LutEntry& e) { return is_free_at_inference(e.layer, e.in); })) {}
 
 Cost LutModel::layer(const LayerContext& ctx) const {
   Cost c;
-  const LutEntry* e = table_->find(ctx.layer, ctx.in);
   if (is_free_at_inference(ctx.layer, ctx.in)) {
     // Measured tables never hold such layers; a fitted one may price them.
+    const LutEntry* e = prices_free_ ? table_->find(ctx.layer, ctx.in) : nullptr;
     c[Metric::LatencyMs] = e ? (calibrated_ ? calib_.scale : 1.0) * e->value_ms : 0.0;
     return c;
   }
+  const LutEntry* e = table_->find(ctx.layer, ctx.in);
   if (!e) {
     const auto nearest = nearest_keys(*table_, ctx.layer, ctx.in, 3);
     throw InputError(
@@ -201,7 +209,17 @@ Cost LutModel::layer(const LayerContext& ctx) const {
 }
 
 Cost LutModel::network(const Arch& arch) const {
-  Cost c = sum_layers(*this, arch);
+  Cost c;
+  if (live_only_) {
+    const auto shapes = infer_shapes(arch);
+    const auto live = live_layers(arch);
+    double ms = 0;
+    for (std::size_t i = 0; i < arch.layers.size(); ++i)
+      if (live[i]) ms += layer({arch.layers[i], shapes[i].in, shapes[i].out, 1})[Metric::LatencyMs];
+    c[Metric::LatencyMs] = ms;
+  } else {
+    c = sum_layers(*this, arch);
+  }
   if (calibrated_) c[Metric::LatencyMs] += calib_.per_network_ms;
   return c;
 }

@@ -1,5 +1,6 @@
 // hwnas latency fit and latency validate --measurements through the CLI, on
 // a measurement file a known table generates.
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -108,7 +109,94 @@ TEST_CASE("latency fit writes a table that validates against held-out networks",
                                  "latency", "--out", dir + "/new.json"});
   CHECK(column.rc == 2);
   CHECK_THAT(column.err, Catch::Contains("no column 'latency'"));
+  auto layers = refused(
+      {"--measurements", dir + "/fit.csv", "--layers", "alive", "--out", dir + "/new.json"});
+  CHECK(layers.rc == 2);
+  CHECK_THAT(layers.err, Catch::Contains("--layers") && Catch::Contains("alive"));
   CHECK_FALSE(fs::exists(dir + "/new.json"));
   CHECK_FALSE(fs::exists(dir + "/new.calib.json"));
   CHECK(read_text_file(dir + "/toy.json") == before);
+
+  // --layers live on a chain space (no layer is ever constant) fits the same
+  // table, marked as counting live layers.
+  auto live = refused({"--measurements", dir + "/fit.csv", "--layers", "live", "--out",
+                       dir + "/live.json", "--json"});
+  INFO(live.err);
+  REQUIRE(live.rc == 0);
+  const json lj = json::parse(live.out);
+  CHECK(lj["layers"] == "live");
+  CHECK(lj["networks"] == 64);
+  CHECK(lj["residuals"] == fj["residuals"]);
+  CHECK(load_latency_table(dir + "/live.json").live_layers_only);
+  CHECK_FALSE(load_latency_table(dir + "/toy.json").live_layers_only);
+}
+
+TEST_CASE("a search bounded by a table of live layers prices whole networks",
+          "[cli][latency][fit][search]") {
+  // A "device" that folds constants, fitted by `latency fit --layers live`;
+  // evolution on nb201 bounded by the table prices each network as the device.
+  const auto dir = test::temp_dir("latency-live-search");
+  const Space space = load_space("nb201");
+  LatencyTable truth;
+  truth.space = space.name;
+  truth.live_layers_only = true;
+  int i = 0;
+  for (const auto& [l, in] : distinct_layers(space)) truth.add({l, in, 0.02 + 0.01 * i++, 0, 1});
+  LutCalibration c;
+  c.per_network_ms = 0.3;
+  std::vector<Genotype> gs;
+  enumerate(space, [&](const Genotype& g) {
+    gs.push_back(g);
+    return true;
+  });
+  const auto ms = predict_latency(space, truth, c, gs);
+  std::string timed = "ops,ms\n", acc = "ops,acc\n";
+  std::vector<double> sorted_ms = ms;
+  std::sort(sorted_ms.begin(), sorted_ms.end());
+  for (std::size_t k = 0; k < gs.size(); ++k) {
+    std::string ops;
+    for (int v : gs[k]) ops += char('0' + v);
+    if (k % 19 == 0) timed += fmt::format("{},{}\n", ops, ms[k]);
+    acc += fmt::format("{},{}\n", ops, ms[k] < 0.5 ? 10.0 : 50 + ms[k]);  // bigger is better
+  }
+  write_file_atomic(dir + "/timed.csv", timed);
+  write_file_atomic(dir + "/acc.csv", acc);
+  auto fit = test::run_hwnas({"latency", "fit", "--space", "nb201", "--measurements",
+                              dir + "/timed.csv", "--genotype-column", "ops", "--column", "ms",
+                              "--layers", "live", "--out", dir + "/dev.json", "--json"});
+  INFO(fit.err);
+  REQUIRE(fit.rc == 0);
+  CHECK(json::parse(fit.out)["residuals"]["within_10pct"] == 1.0);
+
+  const double bound = sorted_ms[sorted_ms.size() / 3];
+  auto config = [&](const std::string& strategy) {
+    const std::string path = dir + "/c.yaml";
+    write_file_atomic(path, fmt::format("name: live\nseed: 1\nthreads: 1\nspace: nb201\n"
+                                        "data: {{dataset: synthetic, train_limit: 256, "
+                                        "test_limit: 32}}\ntrain: {{batch: 16}}\n"
+                                        "cost_models: {{dev: {{type: lut-calibrated, table: "
+                                        "{}/dev.json}}}}\n"
+                                        "constraints: [{{model: dev, metric: latency_ms, max: "
+                                        "{}}}]\nstrategy: {}\nfitness: {{type: table, file: "
+                                        "{}/acc.csv, column: acc, genotype_column: ops}}\n"
+                                        "retrain: {{epochs: 1, batch: 16}}\n",
+                                        dir, bound, strategy, dir));
+    return path;
+  };
+  auto r = test::run_hwnas({"search", "--config",
+                            config("{type: evolution, selection: aging, population: 8, "
+                                   "tournament_size: 3, evaluations: 40}"),
+                            "--out", dir + "/run", "--json"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  const auto cands = test::read_jsonl(dir + "/run/candidates.jsonl");
+  REQUIRE(cands.size() == 40);
+  for (const auto& cand : cands) {
+    std::string ops;
+    for (const auto& v : cand["genotype"]) ops += char('0' + v.get<int>());
+    const Genotype g = parse_genotype(space, ops);
+    const double want = ms[std::size_t(std::find(gs.begin(), gs.end(), g) - gs.begin())];
+    CHECK(cand["costs"]["dev.latency_ms"].get<double>() == Approx(want).epsilon(1e-3));
+    CHECK(cand["costs"]["dev.latency_ms"].get<double>() <= bound * (1 + 1e-9));
+  }
 }

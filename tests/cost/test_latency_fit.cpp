@@ -13,6 +13,7 @@
 #include "hwnas/common/files.h"
 #include "hwnas/cost/latency_fit.h"
 #include "hwnas/ir/arch.h"
+#include "hwnas/ir/liveness.h"
 #include "hwnas/space/genotype.h"
 
 using namespace hwnas;
@@ -145,6 +146,82 @@ TEST_CASE("a fitted table prices the skip edges a device spends time on", "[cost
   for (const auto& e : f.table.entries)
     if (skip_keys.count(lut_key(e.layer, e.in))) skip_sum += e.value_ms;
   CHECK(skip_sum == Approx(3 * 0.05).epsilon(0.2));
+}
+
+TEST_CASE("live layers: what a constant-folding converter keeps of a cell net",
+          "[cost][latency][fit][ir]") {
+  const Space space = load_space("nb201");
+  // The 3x3 convs (cell edges, stem, residual blocks) a converter drops.
+  auto dropped = [&](const std::string& ops) {
+    const Arch a = decode(space, parse_genotype(space, ops));
+    const auto live = live_layers(a);
+    int n = 0;
+    for (std::size_t i = 0; i < a.layers.size(); ++i)
+      n += a.layers[i].op == Op::Conv && a.layers[i].k == 3 && !live[i];
+    return n;
+  };
+  CHECK(dropped("333333") == 0);
+  // Edge 0->1 is a conv but node 1 feeds nothing (1->2 and 1->3 are none):
+  // one conv of each of the 15 cells is dropped.
+  CHECK(dropped("300300") == 15);
+  // Node 2 is reached only through none edges, so its 2->3 conv reads zeros;
+  // the skip 0->3 keeps the cell's output alive.
+  CHECK(dropped("300103") == 30);
+  // No path from a cell's input to its output: the whole net is a constant.
+  const auto none = live_layers(decode(space, parse_genotype(space, "330000")));
+  CHECK(std::none_of(none.begin(), none.end(), [](bool b) { return b; }));
+  const auto all = live_layers(decode(space, parse_genotype(space, "111111")));
+  CHECK(std::all_of(all.begin(), all.end(), [](bool b) { return b; }));
+}
+
+TEST_CASE("a table of live layers only fits a device that folds constants",
+          "[cost][latency][fit]") {
+  const Space space = load_space("nb201");
+  LatencyTable truth = truth_table(space, [](int i, const Layer&) { return 0.02 + 0.01 * i; });
+  truth.live_layers_only = true;
+  Rng rng(11);
+  std::vector<Genotype> gs;
+  std::set<Genotype> seen;
+  while (gs.size() < 400)
+    if (Genotype g = sample(space, rng); seen.insert(g).second) gs.push_back(g);
+  const auto dir = test::temp_dir("latency-fit-live");
+  const std::vector<Genotype> fit_on(gs.begin(), gs.begin() + 300),
+      held_out(gs.begin() + 300, gs.end());
+  const Measurements m =
+      read_measurements(write_measurements(dir + "/m.csv", space, truth, 0.3, fit_on), space,
+                        "latency_ms", "genotype");
+  FitOptions live;
+  live.live_only = true;
+  const LatencyFit f = fit_latency_table(space, m, live);
+  CHECK(f.table.live_layers_only);
+  LutCalibration c;
+  c.per_network_ms = 0.3;
+  const auto want = predict_latency(space, truth, c, held_out);
+  const auto got = predict_latency(space, f.table, f.calib, held_out);
+  for (std::size_t i = 0; i < held_out.size(); ++i) CHECK(got[i] == Approx(want[i]).epsilon(1e-4));
+  // A net whose cells are cut is priced by the per-network term alone.
+  const Genotype cut = parse_genotype(space, "330000");
+  CHECK(predict_latency(space, f.table, f.calib, {cut})[0] == Approx(0.3).epsilon(1e-4));
+
+  // Counting every layer cannot follow such a device.
+  const LatencyFit every = fit_latency_table(space, m, {});
+  CHECK_FALSE(every.table.live_layers_only);
+  CHECK(every.in_sample.within_10pct < 0.9);
+  CHECK(f.in_sample.within_10pct == 1.0);
+
+  // The table says so in its file, and a model of it prices whole networks
+  // only (a layer's cost depends on the rest of the net).
+  save_latency_table(f.table, dir + "/live.json");
+  CHECK_THAT(read_text_file(dir + "/live.json"), Catch::Contains("\"layers\": \"live\""));
+  const LatencyTable back = load_latency_table(dir + "/live.json");
+  CHECK(back.live_layers_only);
+  const LutModel model(std::make_shared<const LatencyTable>(back), f.calib, true);
+  CHECK(model.additive().none());
+  CHECK(model.network(decode(space, held_out[0])).latency_ms() == Approx(want[0]).epsilon(1e-4));
+  // Transfer to the same device keeps the live counting.
+  const LatencyFit tr = transfer_latency_table(space, back, f.calib, first_networks(m, 20), live);
+  CHECK(tr.table.live_layers_only);
+  CHECK(tr.in_sample.within_10pct == 1.0);
 }
 
 TEST_CASE("one network fits the per-network term alone", "[cost][latency][fit]") {

@@ -47,6 +47,9 @@ struct FitOptions {
   /// Transfer only: how strongly each op type's scale is held to the common
   /// scale, in units of one network's squared relative error.
   double transfer_strength = 0.02;
+  /// Count only each network's live layers (hwnas/ir/liveness.h), for
+  /// devices whose converter folds constants; the table then prices so too.
+  bool live_only = false;
 };
 
 struct LatencyFit {

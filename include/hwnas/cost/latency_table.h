@@ -61,6 +61,10 @@ struct LatencyTable {
   std::string statistic = "p10";
   DeviceFingerprint device;
   json protocol = json::object();
+  /// Whether a network's latency sums only its live layers (hwnas/ir/liveness.h):
+  /// for devices whose converter folds constants. JSON `"layers": "live"`;
+  /// absent or "all": every layer.
+  bool live_layers_only = false;
   std::vector<LutEntry> entries;
 
   /// nullptr when the table has no entry for this layer on this input.

@@ -42,7 +42,9 @@ class LutModel : public CostModel {
                     bool calibrated = false);
   std::string name() const override { return calibrated_ ? "lut-calibrated" : "lut"; }
   MetricSet metrics() const override { return metric_set({Metric::LatencyMs}); }
-  MetricSet additive() const override { return metrics(); }
+  /// None for a table of live layers only: a layer's cost then depends on
+  /// the rest of the network, so only network() prices correctly.
+  MetricSet additive() const override { return live_only_ ? MetricSet{} : metrics(); }
   bool supports(const Layer&) const override { return true; }
   /// Throws InputError naming the op and shape when the table lacks the layer.
   Cost layer(const LayerContext& ctx) const override;
@@ -55,6 +57,8 @@ class LutModel : public CostModel {
   std::shared_ptr<const LatencyTable> table_;
   LutCalibration calib_;
   bool calibrated_;
+  bool live_only_;    ///< the table's live_layers_only
+  bool prices_free_;  ///< the table holds layers free at inference (fitted tables may)
 };
 
 /// Count of the layers a table prices (not free at inference).
